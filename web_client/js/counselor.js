@@ -1,0 +1,371 @@
+// Counselor console: on call, alerts that cannot be missed (sound, notification, flashing
+// title) with time waiting, claim → join with the whole transcript, takeover, resolve, and the
+// watch list of sessions that reached "concern".
+
+import { $, h, fill, show, fmtClock } from './dom.js';
+import { t, clock, category } from './i18n.js';
+import { beep, notify, askNotificationPermission, unlockAudio } from './alerting.js';
+import { startConsole, title } from './staff.js';
+
+const OUTCOMES = ['safe', 'referred', 'emergency_services', 'no_contact', 'other'];
+const alerts = new Map(); // alert id -> {frame, el, state}
+const watch = new Map(); // session -> {frame, el}
+let presence = null;
+let alarmTimer = null;
+let appRef = null;
+
+// ---------- alerts ----------
+
+function openAlerts() {
+  return [...alerts.values()].filter((a) => a.state === 'open' || a.state === 'claiming');
+}
+
+function updateAlarm() {
+  const open = openAlerts().length;
+  show($('#no-alerts'), alerts.size === 0);
+  if (open) {
+    title.start(t('counselor.newalert'));
+    if (!alarmTimer) alarmTimer = setInterval(() => beep(true), 10000);
+  } else {
+    title.stop();
+    clearInterval(alarmTimer);
+    alarmTimer = null;
+  }
+}
+
+function renderAlert(a) {
+  const f = a.frame;
+  const sev = Number(f.severity) || 3;
+  const waited = typeof f.raised_at === 'number' ? (Date.now() - f.raised_at) / 1000 : 0;
+  const stateText = {
+    claimed: t('counselor.claimed'),
+    mine: t('counselor.mine'),
+    resolved: a.outcome ? t('counselor.resolved', { outcome: t(`counselor.outcome.${a.outcome}`) }) : '',
+  }[a.state];
+  fill(a.el,
+    h('div', { class: 'alert__head' },
+      h('span', { class: 'alert__sev', testid: 'alert-severity' }, `${t(`flag.sev.${Math.min(3, Math.max(1, sev))}`)} · ${t('counselor.severity', { n: sev })}`),
+      h('span', { class: 'alert__waiting', testid: 'alert-waiting' }, t('counselor.waiting', { t: clock(waited) }))),
+    f.excerpt ? h('p', { class: 'alert__excerpt', testid: 'alert-excerpt' }, `“${f.excerpt}”`) : null,
+    f.reason ? h('p', { class: 'alert__meta' }, t('counselor.reason', { reason: f.reason })) : null,
+    h('p', { class: 'alert__meta' }, `${fmtClock(f.raised_at)}${f.tier ? ` · tier ${f.tier}` : ''}`),
+    a.note ? h('p', { class: 'error' }, a.note) : null,
+    stateText ? h('p', { class: 'alert__meta', testid: 'alert-state' }, stateText) : null,
+    a.state === 'open' || a.state === 'claiming'
+      ? h('button', {
+        type: 'button',
+        class: 'btn btn--crisis',
+        testid: 'claim',
+        disabled: a.state === 'claiming',
+        onclick: () => claim(a),
+      }, t('counselor.claim'))
+      : null);
+  a.el.dataset.state = a.state === 'claiming' ? 'open' : a.state;
+}
+
+function addAlert(f) {
+  let a = alerts.get(f.alert);
+  if (!a) {
+    a = { frame: f, state: 'open', el: h('li', { class: 'alert', testid: 'alert', dataset: { alert: f.alert, session: f.session || '' } }) };
+    alerts.set(f.alert, a);
+    $('#alerts').prepend(a.el);
+    beep(true);
+    notify(t('counselor.newalert'), f.excerpt || f.reason || '', { tag: f.alert, requireInteraction: true });
+  } else {
+    a.frame = { ...a.frame, ...f };
+  }
+  // An alert supersedes the watch-list entry of its session.
+  const w = watch.get(f.session);
+  if (w) {
+    w.el.remove();
+    watch.delete(f.session);
+    show($('#no-watch'), watch.size === 0);
+  }
+  renderAlert(a);
+  updateAlarm();
+}
+
+async function claim(a) {
+  unlockAudio();
+  a.state = 'claiming';
+  a.note = '';
+  renderAlert(a);
+  const reply = await appRef.conn.request({ type: 'claim', alert: a.frame.alert });
+  if (!reply) {
+    if (a.state === 'claiming') a.state = 'open';
+  } else if (reply.type === 'alert_claimed') {
+    a.state = 'claimed';
+    a.note = t('counselor.tooLate');
+  } else if (reply.type === 'error') {
+    a.state = 'open';
+    a.note = reply.detail || reply.code;
+  } else if (reply.type === 'joined') {
+    a.state = 'mine';
+  }
+  renderAlert(a);
+  updateAlarm();
+}
+
+function setAlertState(id, state, extra = {}) {
+  const a = alerts.get(id);
+  if (!a) return null;
+  Object.assign(a, extra);
+  a.state = state;
+  renderAlert(a);
+  updateAlarm();
+  if (state === 'claimed' || state === 'resolved') {
+    // Keep it in view for a moment, so the change is seen, then tidy up.
+    setTimeout(() => {
+      if (a.state === state) {
+        a.el.remove();
+        alerts.delete(id);
+        updateAlarm();
+      }
+    }, 60000);
+  }
+  return a;
+}
+
+function alertForSession(session) {
+  for (const [id, a] of alerts) if (a.frame.session === session && a.state !== 'resolved') return id;
+  return null;
+}
+
+// ---------- watch list ----------
+
+function addWatch(f) {
+  let w = watch.get(f.session);
+  if (!w) {
+    w = { el: h('li', { class: 'watch', testid: 'watch-item', dataset: { session: f.session } }) };
+    watch.set(f.session, w);
+    $('#watchlist').prepend(w.el);
+  }
+  w.frame = f;
+  const cats = Array.isArray(f.categories) ? f.categories.map(category).join(', ') : '';
+  fill(w.el,
+    h('p', {}, h('strong', {}, `${t(`flag.sev.${Math.min(3, Math.max(1, Number(f.severity) || 2))}`)}`), cats ? ` · ${cats}` : '', ` · ${fmtClock(f.ts)}`),
+    f.excerpt ? h('p', { class: 'alert__excerpt' }, `“${f.excerpt}”`) : null,
+    h('button', {
+      type: 'button',
+      class: 'btn btn--small',
+      testid: 'look-in',
+      onclick: async () => {
+        unlockAudio();
+        const reply = await appRef.conn.request({ type: 'join', session: f.session });
+        if (reply && reply.type === 'error') w.el.appendChild(h('p', { class: 'error' }, reply.detail || reply.code));
+      },
+    }, t('counselor.lookin')));
+  show($('#no-watch'), false);
+}
+
+// ---------- the joined session ----------
+
+function onJoined(f, app) {
+  const transcript = Array.isArray(f.transcript) ? f.transcript : [];
+  const seekerMsg = transcript.find((m) => m.from === 'seeker');
+  const s = app.sessions.ensure(f.session, { peers: f.peers, alias: seekerMsg && seekerMsg.alias, topic: f.topic, lang: f.lang, note: f.note });
+  for (const m of transcript) s.list.addMessage({ ...m, session: f.session });
+  s.data.alert = f.alert || alertForSession(f.session) || s.data.alert;
+  s.data.helperPresent = transcript.some((m) => m.from === 'helper') || s.data.helperPresent !== false;
+  if (s.data.alert) setAlertState(s.data.alert, 'mine');
+  const w = watch.get(f.session);
+  if (w) {
+    w.el.remove();
+    watch.delete(f.session);
+    show($('#no-watch'), watch.size === 0);
+  }
+  app.sessions.select(f.session);
+  $('#composer').focus();
+}
+
+function resolveForm(s, app) {
+  const select = h('select', { id: 'resolve-outcome', testid: 'resolve-outcome' },
+    OUTCOMES.map((o) => h('option', { value: o }, t(`counselor.outcome.${o}`))));
+  const note = h('textarea', { id: 'resolve-note', rows: '2', maxlength: '1000', testid: 'resolve-note' });
+  const form = h('form', { class: 'resolve-form', testid: 'resolve-form', novalidate: true },
+    h('label', { for: 'resolve-outcome' }, t('counselor.outcome')),
+    select,
+    h('label', { for: 'resolve-note' }, t('counselor.note')),
+    note,
+    h('div', { class: 'inline-actions' },
+      h('button', { type: 'submit', class: 'btn btn--primary', testid: 'resolve-submit' }, t('counselor.resolve')),
+      h('button', { type: 'button', class: 'btn btn--quiet', onclick: () => fill($('#pane-forms')) }, t('helper.escalate.cancel'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const frame = { type: 'resolve', alert: s.data.alert, outcome: select.value };
+    if (note.value.trim()) frame.note = note.value.trim();
+    fill($('#pane-forms'));
+    const reply = await app.conn.request(frame);
+    if (reply && reply.type === 'error') {
+      s.list.addSystem(`${t('chat.failed')}: ${reply.detail || reply.code}`, 'error');
+      return;
+    }
+    markResolved(s.data.alert, select.value, app);
+  });
+  return form;
+}
+
+function markResolved(alertId, outcome, app) {
+  setAlertState(alertId, 'resolved', { outcome });
+  for (const s of app.sessions.map.values()) {
+    if (s.data.alert === alertId && !s.data.resolved) {
+      s.data.resolved = outcome;
+      s.list.addSystem(t('counselor.resolved', { outcome: t(`counselor.outcome.${outcome}`) }));
+      if (s.id === app.sessions.currentId) app.sessions.renderHead();
+    }
+  }
+}
+
+function paneActions(s, app) {
+  if (s.ended) {
+    const out = [];
+    if (s.data.alert && !s.data.resolved) out.push(resolveButton(s, app));
+    out.push(h('button', { type: 'button', class: 'btn btn--small', testid: 'close-session', onclick: () => app.sessions.remove(s.id) }, t('staff.close')));
+    return out;
+  }
+  const out = [];
+  if (s.data.helperPresent !== false && !s.data.tookOver) {
+    out.push(h('button', {
+      type: 'button',
+      class: 'btn btn--small btn--danger',
+      testid: 'takeover',
+      onclick: async () => {
+        const reply = await app.conn.request({ type: 'takeover', session: s.id });
+        if (reply && reply.type === 'error') {
+          s.list.addSystem(`${t('chat.failed')}: ${reply.detail || reply.code}`, 'error');
+          return;
+        }
+        s.data.tookOver = true;
+        app.sessions.renderHead();
+      },
+    }, t('counselor.takeover')));
+  }
+  if (s.data.alert && !s.data.resolved) out.push(resolveButton(s, app));
+  out.push(h('button', {
+    type: 'button',
+    class: 'btn btn--small',
+    testid: 'leave',
+    onclick: () => app.conn.queue({ type: 'leave', session: s.id }),
+  }, t('staff.leave')));
+  return out;
+}
+
+function resolveButton(s, app) {
+  return h('button', {
+    type: 'button',
+    class: 'btn btn--small btn--primary',
+    testid: 'resolve',
+    onclick: () => {
+      const open = !$('#pane-forms').firstChild;
+      fill($('#pane-forms'), open ? resolveForm(s, app) : null);
+      if (open) $('#resolve-outcome').focus();
+    },
+  }, t('counselor.resolve'));
+}
+
+// ---------- presence ----------
+
+function applyPresence(p) {
+  if (!p) return;
+  presence = { ...(presence || {}), ...p };
+  if (typeof p.on_call === 'boolean') $('#on-call').checked = p.on_call;
+  renderPresence();
+}
+
+function renderPresence() {
+  const node = $('#presence');
+  if (!presence) return;
+  node.dataset.on = String(!!presence.on_call);
+  node.textContent = presence.on_call ? t('counselor.presence.on') : t('counselor.presence.off');
+}
+
+function onFrame(f, app) {
+  const sessions = app.sessions;
+  switch (f.type) {
+    case 'welcome':
+      if (f.presence) applyPresence(f.presence);
+      else if ($('#on-call').checked) app.conn.queue({ type: 'status', on_call: true });
+      break;
+    case 'presence':
+      applyPresence(f);
+      break;
+    case 'alert':
+      addAlert(f);
+      break;
+    case 'alert_claimed': {
+      const a = alerts.get(f.alert);
+      if (a && a.state !== 'mine') setAlertState(f.alert, 'claimed', f.ref ? { note: t('counselor.tooLate') } : {});
+      break;
+    }
+    case 'alert_resolved':
+      if (alerts.has(f.alert)) markResolved(f.alert, f.outcome, app);
+      break;
+    case 'watch':
+      if (!alertForSession(f.session) && !sessions.map.has(f.session)) addWatch(f);
+      break;
+    case 'joined':
+      onJoined(f, app);
+      break;
+    case 'participant': {
+      const s = sessions.map.get(f.session);
+      if (!s) break;
+      if (f.role === 'helper' && !f.joined) {
+        s.data.helperPresent = false;
+        s.list.addSystem(t('counselor.helperleft'));
+        sessions.renderHead();
+      } else if (f.role === 'counselor') {
+        s.list.addSystem(t(f.joined ? 'chat.counselorjoined' : 'chat.counselorleft', { alias: f.alias || t('chat.counselor') }));
+      }
+      break;
+    }
+    case 'ended': {
+      const s = sessions.map.get(f.session);
+      if (s) {
+        const text = f.by === 'seeker' ? t('staff.seekerleft') : t('staff.sessionended', { reason: f.reason || f.by || '—' });
+        sessions.markEnded(s, text);
+      }
+      break;
+    }
+    case 'flag': {
+      const s = sessions.map.get(f.session);
+      if (s && Number(f.severity) >= 3) beep(true);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+startConsole({
+  role: 'counselor',
+  titleKey: 'counselor.title',
+  onFrame,
+  paneActions,
+  onLang: () => {
+    renderPresence();
+    for (const a of alerts.values()) renderAlert(a);
+    for (const w of watch.values()) addWatch(w.frame);
+  },
+  onReady: (app) => {
+    appRef = app;
+    title.setBase(t('counselor.title'));
+    $('#on-call').addEventListener('change', () => {
+      unlockAudio();
+      askNotificationPermission(); // once, from this click
+      app.conn.queue({ type: 'status', on_call: $('#on-call').checked, ref: `st${Date.now().toString(36)}` });
+    });
+    window.addEventListener('focus', () => {
+      if (!openAlerts().length) title.stop();
+    });
+    // Time waiting, live.
+    setInterval(() => {
+      for (const a of alerts.values()) {
+        if (a.state !== 'open' && a.state !== 'claiming') continue;
+        const node = a.el.querySelector('.alert__waiting');
+        if (node && typeof a.frame.raised_at === 'number') {
+          node.textContent = t('counselor.waiting', { t: clock((Date.now() - a.frame.raised_at) / 1000) });
+        }
+      }
+    }, 1000);
+  },
+});

@@ -1,0 +1,549 @@
+// The seeker page: ask for help anonymously, wait with an honest queue position, talk, leave.
+// Everything that ties this tab to a conversation (the resume token, unsent messages) lives in
+// sessionStorage, which "Quick exit" wipes before leaving for a neutral site.
+
+import { $, h, fill, show } from './dom.js';
+import { t, lang, setLang, detectLang, duration, onLangChange } from './i18n.js';
+import { Connection, newRef } from './ws.js';
+import { MessageList, TypingIndicator, typingThrottle } from './chat.js';
+import { fetchItems, renderResources, renderSelfHelp } from './resources.js';
+
+const STORE_KEY = 'peerline.seeker';
+const LANG_KEY = 'peerline.lang';
+const MAX_CHARS = 2000;
+// Where "Quick exit" goes: an ordinary page that gives nothing away.
+const EXIT_URL = {
+  en: 'https://www.google.com/search?q=weather+tomorrow',
+  zh: 'https://www.baidu.com/s?wd=%E6%98%8E%E5%A4%A9%E5%A4%A9%E6%B0%94',
+};
+
+function loadStore() {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORE_KEY)) || {};
+  } catch {
+    return {};
+  }
+}
+
+const saved = loadStore();
+const state = {
+  resume: saved.resume || null,
+  session: saved.session || null,
+  lastSeen: saved.lastSeen || {}, // session -> last message id, for sessions not on screen
+  phase: 'start', // start | connecting | queued | active | ended
+  peer: null,
+  lastQueued: null,
+  resources: null,
+};
+// Messages that were waiting to be sent when the page was reloaded.
+let restoredOutbox = Array.isArray(saved.outbox) ? saved.outbox : [];
+let conn = null;
+let list = null;
+let selfHelpLoaded = false;
+const typing = new TypingIndicator($('#typing'));
+
+function save() {
+  const outbox = conn ? [...conn.outbox.values(), ...restoredOutbox] : restoredOutbox;
+  const data = { resume: state.resume, session: state.session, lastSeen: state.lastSeen, outbox };
+  try {
+    sessionStorage.setItem(STORE_KEY, JSON.stringify(data));
+  } catch {
+    /* private mode: the chat still works, it just cannot survive a reload */
+  }
+}
+
+function newList() {
+  list = new MessageList({
+    ownRole: 'seeker',
+    label: t('chat.composer'),
+    onSettled: (ref) => conn && conn.settle(ref),
+  });
+  fill($('#scroll'), list.el);
+}
+
+// ---------- views ----------
+
+function setPhase(phase) {
+  state.phase = phase;
+  const inChat = phase !== 'start';
+  show($('#view-start'), !inChat);
+  show($('#view-chat'), inChat);
+  show($('#queue'), phase === 'queued' || phase === 'connecting');
+  show($('#composer-form'), phase === 'active');
+  show($('#chat-actions'), phase === 'active');
+  show($('#ended'), phase === 'ended');
+  show($('#chat-with'), phase === 'active' && !!state.peer);
+  if (phase !== 'active') typing.hide();
+  if (phase === 'queued' || phase === 'connecting') {
+    renderQueue();
+    loadSelfHelp();
+  }
+}
+
+function renderQueue() {
+  const q = state.lastQueued;
+  const pos = $('#queue-position');
+  const wait = $('#queue-wait');
+  const helpers = $('#queue-helpers');
+  if (!q) {
+    pos.textContent = t('queue.connecting');
+    wait.textContent = '';
+    helpers.textContent = '';
+    return;
+  }
+  pos.textContent = q.position === 1 ? t('queue.next') : t('queue.position', { n: q.position ?? '?' });
+  const online = q.helpers_online;
+  if (online === 0) {
+    wait.textContent = t('queue.nohelpers');
+    helpers.textContent = '';
+  } else {
+    const est = q.estimated_wait_s;
+    wait.textContent = typeof est === 'number' ? t('queue.wait', { t: duration(est) }) : t('queue.waitunknown');
+    helpers.textContent = typeof online === 'number'
+      ? (online === 1 ? t('queue.helpers1') : t('queue.helpers', { n: online }))
+      : '';
+  }
+}
+
+function renderChatWith() {
+  if (state.peer) $('#chat-with').textContent = t('chat.with', { alias: state.peer });
+}
+
+async function loadSelfHelp() {
+  if (selfHelpLoaded) return;
+  selfHelpLoaded = true;
+  const items = await fetchItems('/api/self-help');
+  if (items && items.length) {
+    renderSelfHelp($('#selfhelp-list'), items);
+    show($('#selfhelp'), true);
+  }
+}
+
+function showResources(items) {
+  state.resources = items;
+  renderResources($('#resources-list'), items, t('crisis.fallback'));
+  show($('#resources'), true);
+  $('#resources').scrollIntoView({ block: 'start' });
+}
+
+function endedText(f) {
+  const by = t(`ended.by.${f.by}`) === `ended.by.${f.by}` ? t('ended.by.server') : t(`ended.by.${f.by}`);
+  const reasonKey = `ended.reason.${f.reason}`;
+  if (f.reason && f.reason !== 'left') {
+    const reason = t(reasonKey) !== reasonKey ? t(reasonKey) : t('ended.reason', { reason: f.reason });
+    return `${by} ${reason}`;
+  }
+  return by;
+}
+
+// ---------- connection ----------
+
+function hello() {
+  const frame = { type: 'hello', role: 'seeker', lang: lang(), resume: state.resume || null };
+  const lastSeen = { ...state.lastSeen };
+  // The session on screen: only what we have already shown; after a reload, the whole transcript.
+  if (state.session) {
+    if (list && list.lastId) lastSeen[state.session] = list.lastId;
+    else delete lastSeen[state.session];
+  }
+  if (state.resume && Object.keys(lastSeen).length) frame.last_seen = lastSeen;
+  return frame;
+}
+
+function connect() {
+  if (conn) return conn;
+  conn = new Connection({
+    hello,
+    onFrame,
+    onState,
+    onOutbox: save,
+    reconcile,
+  });
+  conn.start();
+  return conn;
+}
+
+function onState(s) {
+  const box = $('#conn');
+  const retry = $('#conn-retry');
+  if (list) list.markOnline(s === 'online');
+  if (s === 'online' || s === 'stopped') {
+    show(box, false);
+    return;
+  }
+  if (s === 'unauthorized') {
+    // The resume token is no longer known: start afresh, say so.
+    conn = null;
+    const had = !!state.session;
+    forgetSession();
+    state.resume = null;
+    save();
+    setPhase('start');
+    if (had) {
+      $('#start-note').textContent = t('conn.expired');
+      show($('#start-note'), true);
+    }
+    show(box, false);
+    return;
+  }
+  box.dataset.state = s;
+  $('#conn-text').textContent = t(s === 'replaced' ? 'conn.replaced' : s === 'offline' ? 'conn.offline' : 'conn.connecting');
+  show(retry, s === 'offline' || s === 'replaced');
+  show(box, true);
+}
+
+// Called after the replay of missed messages, just before unsent messages are sent again.
+function reconcile(outbox) {
+  if (!restoredOutbox.length) return;
+  const restored = restoredOutbox;
+  restoredOutbox = [];
+  const claimed = new Set();
+  for (const frame of restored) {
+    if (frame.type !== 'say') {
+      outbox.set(frame.ref, frame);
+      continue;
+    }
+    if (frame.session !== state.session || state.phase !== 'active') continue;
+    // Stored before the reload (its ack was lost)? Then the replay showed it as our own message.
+    const text = String(frame.text).trim();
+    const match = [...list.el.querySelectorAll('li.msg--own[data-id]')]
+      .find((li) => !claimed.has(li) && li.querySelector('.msg__text').textContent === text);
+    if (match) {
+      claimed.add(match);
+      continue;
+    }
+    list.addPending(frame.ref, frame.text);
+    outbox.set(frame.ref, frame);
+  }
+  save();
+}
+
+function forgetSession() {
+  if (state.session && list && list.lastId) state.lastSeen[state.session] = list.lastId;
+  state.session = null;
+  state.peer = null;
+  state.lastQueued = null;
+}
+
+function adoptSession(summary) {
+  if (state.session !== summary.session) {
+    state.session = summary.session;
+    newList();
+  }
+  const helper = (summary.peers || []).find((p) => p.role === 'helper') || (summary.peers || [])[0];
+  state.peer = helper ? helper.alias : state.peer;
+  save();
+}
+
+function onWelcome(f) {
+  state.resume = f.resume || state.resume;
+  const sessions = Array.isArray(f.sessions) ? f.sessions : [];
+  const current = sessions.find((s) => s.session === state.session)
+    || [...sessions].reverse().find((s) => s.state !== 'ended');
+  if (current) {
+    adoptSession(current);
+    if (current.state === 'queued') {
+      state.lastQueued = { ...(state.lastQueued || {}), position: current.position ?? state.lastQueued?.position ?? null };
+      setPhase('queued');
+    } else if (current.state === 'active') {
+      renderChatWith();
+      setPhase('active');
+    } else {
+      setPhase('ended');
+      $('#ended-text').textContent = t('ended.by.server');
+    }
+  } else if (!state.awaitingRequest) {
+    // The server no longer knows the session we had (or we had none).
+    const had = !!state.session;
+    forgetSession();
+    setPhase('start');
+    if (had) {
+      $('#start-note').textContent = t('conn.expired');
+      show($('#start-note'), true);
+    }
+  }
+  save();
+}
+
+function onFrame(f) {
+  switch (f.type) {
+    case 'welcome':
+      onWelcome(f);
+      break;
+    case 'queued':
+      state.awaitingRequest = false;
+      if (state.session !== f.session) adoptSession({ session: f.session, peers: [] });
+      state.lastQueued = f;
+      if (state.phase !== 'queued') setPhase('queued');
+      else renderQueue();
+      break;
+    case 'matched': {
+      adoptSession(f);
+      renderChatWith();
+      setPhase('active');
+      $('#composer').focus();
+      break;
+    }
+    case 'message':
+      if (f.session !== state.session || !list) break;
+      if (list.addMessage(f) && f.from !== 'seeker') typing.hide();
+      break;
+    case 'ack':
+      if (list && list.ack(f)) break;
+      if (f.ref && f.ref === state.feedbackRef) {
+        show($('#feedback-form'), false);
+        show($('#feedback-thanks'), true);
+      }
+      break;
+    case 'error':
+      onError(f);
+      break;
+    case 'typing':
+      if (f.session === state.session && f.from !== 'seeker' && state.phase === 'active') {
+        typing.show(f.alias || state.peer || t(`chat.${f.from}`));
+      }
+      break;
+    case 'participant':
+      if (f.session !== state.session || !list) break;
+      if (f.role === 'counselor') {
+        list.addSystem(t(f.joined ? 'chat.counselorjoined' : 'chat.counselorleft', { alias: f.alias || t('chat.counselor') }));
+      } else if (f.role === 'helper' && !f.joined) {
+        if (state.counselorPresent) {
+          list.addSystem(t('chat.helperhandover'));
+        } else {
+          list.addSystem(t('chat.helperleft', { alias: f.alias || t('chat.helper') }));
+        }
+      }
+      if (f.role === 'counselor') state.counselorPresent = !!f.joined;
+      break;
+    case 'resources':
+      if (!f.session || f.session === state.session) showResources(Array.isArray(f.items) ? f.items : []);
+      break;
+    case 'ended':
+      if (f.session !== state.session) break;
+      if (list) {
+        for (const ref of [...list.pending.keys()]) {
+          list.fail(ref);
+          conn.settle(ref);
+        }
+        list.addSystem(endedText(f));
+      }
+      $('#ended-text').textContent = endedText(f);
+      state.endedSession = f.session;
+      state.counselorPresent = false;
+      setPhase(f.reason === 'cancelled' ? 'start' : 'ended');
+      forgetSession(); // nothing to resume any more; the transcript stays on screen
+      save();
+      break;
+    default:
+      break; // unknown frames are ignored, as the protocol asks
+  }
+}
+
+function onError(f) {
+  if (f.ref && list && list.pending.has(f.ref)) {
+    list.fail(f.ref, f.code === 'too_long' ? t('chat.toolong') : '');
+  }
+  if (f.code === 'session_ended' && state.phase === 'active') {
+    $('#ended-text').textContent = t('ended.by.server');
+    setPhase('ended');
+  }
+}
+
+// ---------- actions ----------
+
+function requestHelp(event) {
+  event.preventDefault();
+  show($('#start-note'), false);
+  const topic = $('#topic').value || 'other';
+  const note = $('#note').value.trim();
+  state.lastQueued = null;
+  state.peer = null;
+  state.counselorPresent = false;
+  state.session = null;
+  state.awaitingRequest = true;
+  newList();
+  show($('#resources'), false);
+  setPhase('connecting');
+  const frame = { type: 'request', topic, lang: lang() };
+  if (note) frame.note = [...note].slice(0, MAX_CHARS).join('');
+  connect().queue(frame);
+}
+
+function sendMessage(event) {
+  event.preventDefault();
+  const box = $('#composer');
+  const text = box.value.trim();
+  if (!text || state.phase !== 'active' || !state.session) return;
+  if ([...text].length > MAX_CHARS) {
+    $('#composer-error').textContent = t('chat.toolong');
+    show($('#composer-error'), true);
+    return;
+  }
+  show($('#composer-error'), false);
+  const ref = newRef();
+  list.addPending(ref, text, !conn.online);
+  conn.sendReliable({ type: 'say', session: state.session, text, ref });
+  box.value = '';
+  box.focus();
+}
+
+function leave() {
+  if (!state.session || !conn) return;
+  conn.queue({ type: 'leave', session: state.session });
+}
+
+function cancelWait() {
+  if (state.session && conn) {
+    conn.queue({ type: 'leave', session: state.session });
+  } else if (conn) {
+    // The request may not have been answered yet; forget it.
+    conn.stop();
+    conn = null;
+  }
+  forgetSession();
+  save();
+  setPhase('start');
+}
+
+function submitFeedback(event) {
+  event.preventDefault();
+  const rating = document.querySelector('input[name="rating"]:checked');
+  const feeling = document.querySelector('input[name="feeling"]:checked');
+  if ((!rating && !feeling) || !conn || !state.endedSession) return;
+  const frame = { type: 'feedback', session: state.endedSession, ref: newRef('f') };
+  if (rating) frame.rating = Number(rating.value);
+  if (feeling) frame.feeling = feeling.value;
+  state.feedbackRef = frame.ref;
+  conn.queue(frame);
+  // Thank at once; the answer only confirms it.
+  show($('#feedback-form'), false);
+  show($('#feedback-thanks'), true);
+}
+
+function newChat() {
+  forgetSession();
+  save();
+  $('#feedback-form').reset();
+  show($('#feedback-form'), true);
+  show($('#feedback-thanks'), false);
+  show($('#resources'), false);
+  setPhase('start');
+  $('#topic').focus();
+}
+
+/** Leave at once and leave nothing behind in this tab. */
+function quickExit() {
+  try {
+    if (conn && state.session && state.phase !== 'ended') conn.send({ type: 'leave', session: state.session });
+  } catch {
+    /* leaving matters more than telling */
+  }
+  if (conn) conn.stop();
+  conn = null;
+  try { sessionStorage.clear(); } catch { /* ignore */ }
+  try { localStorage.clear(); } catch { /* ignore */ }
+  fill(document.body);
+  document.title = '';
+  location.replace(EXIT_URL[lang()] || EXIT_URL.en);
+}
+
+function toggleCrisis(force) {
+  const panel = $('#crisis-panel');
+  const open = typeof force === 'boolean' ? force : panel.hidden;
+  show(panel, open);
+  $('#crisis-toggle').setAttribute('aria-expanded', String(open));
+  if (open) panel.focus();
+}
+
+async function loadCrisis() {
+  const items = await fetchItems('/api/resources');
+  state.crisisItems = items;
+  renderResources($('#crisis-list'), items, t('crisis.fallback'));
+}
+
+function renderLang() {
+  $('#lang-switch').textContent = t('lang.other');
+  $('#lang-switch').setAttribute('lang', lang() === 'zh' ? 'en' : 'zh');
+  document.title = t('app.name');
+  renderQueue();
+  renderChatWith();
+  if (list) list.relabel();
+  renderResources($('#crisis-list'), state.crisisItems, t('crisis.fallback'));
+  if (state.resources) renderResources($('#resources-list'), state.resources, t('crisis.fallback'));
+}
+
+function buildRatings() {
+  const box = $('#rating-choices');
+  fill(box, [1, 2, 3, 4, 5].map((n) => h('label', { class: 'choice choice--num' },
+    h('input', { type: 'radio', name: 'rating', value: String(n), testid: `rating-${n}` }),
+    h('span', { 'aria-hidden': 'true' }, String(n)),
+    h('span', { class: 'visually-hidden', dataset: { ratingLabel: String(n) } }, t('feedback.rating.n', { n })))));
+}
+
+function init() {
+  let stored = null;
+  try { stored = sessionStorage.getItem(LANG_KEY); } catch { /* ignore */ }
+  buildRatings();
+  onLangChange(() => {
+    renderLang();
+    for (const node of document.querySelectorAll('[data-rating-label]')) {
+      node.textContent = t('feedback.rating.n', { n: node.dataset.ratingLabel });
+    }
+  });
+  setLang(detectLang(stored));
+
+  $('#lang-switch').addEventListener('click', () => {
+    const next = lang() === 'zh' ? 'en' : 'zh';
+    try { sessionStorage.setItem(LANG_KEY, next); } catch { /* ignore */ }
+    setLang(next);
+  });
+  $('#quick-exit').addEventListener('click', quickExit);
+  $('#crisis-toggle').addEventListener('click', () => toggleCrisis());
+  $('#crisis-close').addEventListener('click', () => {
+    toggleCrisis(false);
+    $('#crisis-toggle').focus();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !$('#crisis-panel').hidden) {
+      toggleCrisis(false);
+      $('#crisis-toggle').focus();
+    }
+  });
+  $('#conn-retry').addEventListener('click', () => {
+    if (conn && conn.stopped) {
+      conn = null;
+      connect();
+    } else if (conn) {
+      conn.reconnectNow();
+    }
+  });
+  $('#request-form').addEventListener('submit', requestHelp);
+  $('#composer-form').addEventListener('submit', sendMessage);
+  const sendTyping = typingThrottle(() => {
+    if (conn && state.session && state.phase === 'active') conn.send({ type: 'typing', session: state.session });
+  });
+  $('#composer').addEventListener('input', sendTyping);
+  $('#composer').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      $('#composer-form').requestSubmit();
+    }
+  });
+  $('#leave').addEventListener('click', leave);
+  $('#cancel-wait').addEventListener('click', cancelWait);
+  $('#feedback-form').addEventListener('submit', submitFeedback);
+  $('#new-chat').addEventListener('click', newChat);
+
+  loadCrisis();
+  newList();
+  if (state.resume && (state.session || restoredOutbox.length)) {
+    // A reload (or a new page load in the same tab): carry on where we were.
+    setPhase('connecting');
+    connect();
+  } else {
+    setPhase('start');
+  }
+}
+
+init();

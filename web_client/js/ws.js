@@ -1,0 +1,278 @@
+// The WebSocket client shared by the three pages: hello/welcome, reconnect with capped
+// exponential backoff and jitter, an application keepalive (ping/pong), and an outbox for
+// frames that must arrive exactly once (chat messages).
+//
+// Exactly once, not at least once: a `say` stays in the outbox until the server answers its
+// `ref` (ack or error). After a reconnect the outbox is flushed only once the replay of missed
+// messages is over (we send a `ping` after `welcome` and wait for its `pong`, which the server
+// sends after the replay). Before the flush the page gets `reconcile`, where it drops every
+// pending `say` the replay showed was already stored (ack lost with the old socket). The
+// refs stay the same on re-send, so a server that remembers refs can also drop duplicates.
+
+const MIN_DELAY_MS = 500;
+const MAX_DELAY_MS = 15000;
+const PING_EVERY_MS = 20000;
+const PONG_TIMEOUT_MS = 10000;
+const SYNC_TIMEOUT_MS = 3000;
+
+let refCounter = 0;
+
+/** A ref unique across reloads of the page (the outbox may outlive one page load). */
+export function newRef(prefix = 'c') {
+  refCounter += 1;
+  const rnd = Math.random().toString(36).slice(2, 7);
+  return `${prefix}${Date.now().toString(36)}${rnd}${refCounter}`;
+}
+
+export function wsUrl(path = '/ws') {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}${path}`;
+}
+
+export class Connection {
+  /**
+   * @param {object} opts
+   * @param {() => object} opts.hello      builds the hello frame (called on every connect)
+   * @param {(frame: object) => void} opts.onFrame  every server frame except pong
+   * @param {(state: string, detail?: object) => void} [opts.onState]
+   *        'connecting' | 'online' | 'offline' (will retry) | 'unauthorized' | 'replaced' | 'stopped'
+   * @param {(outbox: Map) => void} [opts.reconcile]  called before the outbox is re-sent
+   * @param {(outbox: Map) => void} [opts.onOutbox]   called whenever the outbox changes
+   */
+  constructor(opts) {
+    this.opts = opts;
+    this.ws = null;
+    this.welcomed = false;
+    this.stopped = true;
+    this.attempt = 0;
+    this.outbox = new Map(); // ref -> frame, in insertion order
+    this.later = []; // frames to send once, when next online
+    this.waiters = new Map(); // ref -> {resolve, timer}
+    this.retryTimer = null;
+    this.pingTimer = null;
+    this.pongDeadline = null;
+    this.syncRef = null;
+    this.syncTimer = null;
+    this.gotUnauthorized = false;
+    this._wake = () => this.reconnectNow();
+  }
+
+  get online() {
+    return !!this.ws && this.ws.readyState === WebSocket.OPEN && this.welcomed;
+  }
+
+  start() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    window.addEventListener('online', this._wake);
+    this._open();
+  }
+
+  /** Close for good (logout, quick exit). */
+  stop() {
+    this.stopped = true;
+    window.removeEventListener('online', this._wake);
+    clearTimeout(this.retryTimer);
+    this._stopTimers();
+    if (this.ws) {
+      const ws = this.ws;
+      this.ws = null;
+      try { ws.close(1000); } catch { /* already closed */ }
+    }
+    this.welcomed = false;
+    this._state('stopped');
+  }
+
+  /** Skip the rest of the backoff (the browser says the network is back, or the user asked). */
+  reconnectNow() {
+    if (this.stopped || (this.ws && this.ws.readyState <= WebSocket.OPEN)) return;
+    clearTimeout(this.retryTimer);
+    this._open();
+  }
+
+  /** Best effort: sent now if online, dropped otherwise (typing, ping). */
+  send(frame) {
+    if (!this.online) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** At most once: sent now if online, else once after the next welcome. */
+  queue(frame) {
+    if (this.online) this.ws.send(JSON.stringify(frame));
+    else this.later.push(frame);
+  }
+
+  /** Exactly once (with the server's help): kept until a reply carries its ref. */
+  sendReliable(frame) {
+    if (!frame.ref) frame.ref = newRef();
+    this.outbox.set(frame.ref, frame);
+    this._outboxChanged();
+    if (this.online && !this.syncRef) this.ws.send(JSON.stringify(frame));
+    return frame.ref;
+  }
+
+  /** Forget a pending frame (the page learnt it was stored after all). */
+  settle(ref) {
+    if (this.outbox.delete(ref)) this._outboxChanged();
+  }
+
+  /** Send with a ref and resolve with the first reply carrying it (or null after timeout). */
+  request(frame, timeoutMs = 10000) {
+    if (!frame.ref) frame.ref = newRef('r');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(frame.ref);
+        resolve(null);
+      }, timeoutMs);
+      this.waiters.set(frame.ref, { resolve, timer });
+      this.queue(frame);
+    });
+  }
+
+  _outboxChanged() {
+    if (this.opts.onOutbox) this.opts.onOutbox(this.outbox);
+  }
+
+  _state(state, detail) {
+    if (this.opts.onState) this.opts.onState(state, detail);
+  }
+
+  _open() {
+    if (this.stopped) return;
+    let ws;
+    try {
+      ws = new WebSocket(wsUrl(), ['peerline.v1.json']);
+    } catch {
+      this._scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    this.welcomed = false;
+    this.gotUnauthorized = false;
+    this._state('connecting');
+    ws.onopen = () => {
+      if (this.ws === ws) ws.send(JSON.stringify(this.opts.hello()));
+    };
+    ws.onmessage = (event) => {
+      if (this.ws !== ws || typeof event.data !== 'string') return;
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (frame && typeof frame.type === 'string') this._handle(frame);
+    };
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      const wasWelcomed = this.welcomed;
+      this.welcomed = false;
+      this._stopTimers();
+      if (this.stopped) return;
+      if (event.code === 4000) {
+        // Replaced by a newer connection of the same person (another tab): do not fight it.
+        this.stopped = true;
+        this._state('replaced');
+        return;
+      }
+      if (event.code === 1008 && (this.gotUnauthorized || !wasWelcomed)) {
+        this.stopped = true;
+        this._state('unauthorized', { code: event.code, welcomed: wasWelcomed });
+        return;
+      }
+      this._state('offline', { code: event.code });
+      this._scheduleRetry();
+    };
+    ws.onerror = () => { /* onclose follows */ };
+  }
+
+  _scheduleRetry() {
+    clearTimeout(this.retryTimer);
+    const base = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** this.attempt);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => this._open(), delay);
+  }
+
+  _handle(frame) {
+    if (frame.type === 'welcome') {
+      this.welcomed = true;
+      this.attempt = 0;
+      this._startPing();
+      this._state('online');
+      this.opts.onFrame(frame);
+      this._beginSync();
+      return;
+    }
+    if (frame.type === 'pong') {
+      this.pongDeadline = null;
+      if (frame.ref && frame.ref === this.syncRef) this._endSync();
+      return;
+    }
+    if (frame.type === 'error' && frame.code === 'unauthorized') this.gotUnauthorized = true;
+    if (frame.ref) {
+      const pending = this.outbox.get(frame.ref);
+      if (pending) {
+        if (frame.type === 'error' && frame.code === 'rate_limited') {
+          setTimeout(() => {
+            if (this.online && this.outbox.has(frame.ref)) this.ws.send(JSON.stringify(pending));
+          }, 1000);
+          return;
+        }
+        this.outbox.delete(frame.ref);
+        this._outboxChanged();
+      }
+      const waiter = this.waiters.get(frame.ref);
+      if (waiter) {
+        clearTimeout(waiter.timer);
+        this.waiters.delete(frame.ref);
+        waiter.resolve(frame);
+      }
+    }
+    this.opts.onFrame(frame);
+  }
+
+  // After welcome the server replays what we missed; the pong to this ping comes after it.
+  _beginSync() {
+    this.syncRef = newRef('sync');
+    this.ws.send(JSON.stringify({ type: 'ping', ref: this.syncRef }));
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => this._endSync(), SYNC_TIMEOUT_MS);
+  }
+
+  _endSync() {
+    if (!this.syncRef) return;
+    this.syncRef = null;
+    clearTimeout(this.syncTimer);
+    if (!this.online) return;
+    if (this.opts.reconcile) this.opts.reconcile(this.outbox);
+    for (const frame of this.outbox.values()) this.ws.send(JSON.stringify(frame));
+    const later = this.later;
+    this.later = [];
+    for (const frame of later) this.ws.send(JSON.stringify(frame));
+  }
+
+  _startPing() {
+    this._stopTimers();
+    this.pingTimer = setInterval(() => {
+      if (!this.online) return;
+      if (this.pongDeadline && Date.now() > this.pongDeadline) {
+        // The socket looks open but nothing comes back: drop it and reconnect.
+        try { this.ws.close(4001); } catch { /* ignore */ }
+        return;
+      }
+      if (!this.pongDeadline) this.pongDeadline = Date.now() + PONG_TIMEOUT_MS;
+      this.ws.send(JSON.stringify({ type: 'ping', ref: newRef('k') }));
+    }, PING_EVERY_MS);
+  }
+
+  _stopTimers() {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.syncTimer);
+    this.pingTimer = null;
+    this.pongDeadline = null;
+    this.syncRef = null;
+  }
+}
