@@ -1,0 +1,253 @@
+"""``python -m loadtests run …`` and ``python -m loadtests peers …``.
+
+Examples (the server's own Redis URL is needed to create staff accounts through the operator CLI)::
+
+    python -m loadtests run --url ws://127.0.0.1:8000/ws --redis-url redis://127.0.0.1:6390/0 \\
+        --scenario relay --pairs 500 --capacity 3 --duration 20 --report out/relay.json
+    python -m loadtests peers --pairs 500 --duration 20 --report out/peers.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from .params import Params
+
+
+def add_load_args(ap: argparse.ArgumentParser) -> None:
+    d = Params()
+    ap.add_argument(
+        "--pairs",
+        type=int,
+        default=d.pairs,
+        help="relay/multi: matched pairs (default %(default)s)",
+    )
+    ap.add_argument(
+        "--seekers",
+        type=int,
+        default=d.seekers,
+        help="rush: seekers arriving (default %(default)s)",
+    )
+    ap.add_argument(
+        "--helpers", type=int, default=d.helpers, help="rush: helpers (default %(default)s)"
+    )
+    ap.add_argument(
+        "--capacity",
+        type=int,
+        default=d.capacity,
+        help="sessions per helper, 1-10 (default %(default)s)",
+    )
+    ap.add_argument(
+        "--connections",
+        type=int,
+        default=d.connections,
+        help="steady/alert: total connections (default %(default)s)",
+    )
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="steady/alert: total messages/s (default: each side every 5 s)",
+    )
+    ap.add_argument(
+        "--duration", type=float, default=d.duration, help="measured seconds (default %(default)s)"
+    )
+    ap.add_argument(
+        "--warmup",
+        type=float,
+        default=d.warmup,
+        help="seconds before measuring (default %(default)s)",
+    )
+    ap.add_argument(
+        "--arrival", type=float, default=None, help="rush: arrival window in s (default --duration)"
+    )
+    ap.add_argument(
+        "--hold", type=float, default=d.hold, help="rush: seconds a seeker stays after matched"
+    )
+    ap.add_argument(
+        "--alerts",
+        type=int,
+        default=d.alerts,
+        help="alert: crisis conversations (default %(default)s)",
+    )
+    ap.add_argument(
+        "--counselors", type=int, default=d.counselors, help="alert: counselors on call"
+    )
+    ap.add_argument("--resolve", action="store_true", help="alert: claim and resolve every alert")
+    ap.add_argument(
+        "--conn-rate",
+        type=float,
+        default=d.conn_rate,
+        help="client-side pacing per connection, frames/s; 0 = off (default %(default)s, "
+        "under the server's 20/s)",
+    )
+    ap.add_argument(
+        "--conn-burst", type=int, default=d.conn_burst, help="pacing burst (default %(default)s)"
+    )
+    ap.add_argument(
+        "--fair-slack-ms",
+        type=float,
+        default=d.fair_slack_ms,
+        help="rush: delivery jitter allowed before calling an overtake (default %(default)s)",
+    )
+    ap.add_argument("--match-timeout", type=float, default=d.match_timeout)
+    ap.add_argument(
+        "--report", type=Path, required=True, help="JSON report path (.md and .png beside it)"
+    )
+    ap.add_argument(
+        "--plot",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="force the latency plot on or off (default: on for runs of 20 s or more)",
+    )
+
+
+def params_of(args: argparse.Namespace) -> Params:
+    p = Params()
+    for k in vars(p):
+        if hasattr(args, k):
+            setattr(p, k, getattr(args, k))
+    if not 1 <= p.capacity <= 10:
+        raise SystemExit("--capacity must be 1 to 10 (the protocol's limit)")
+    for name in ("pairs", "seekers", "helpers", "connections", "alerts", "counselors"):
+        if getattr(p, name) < 0:
+            raise SystemExit(f"--{name} must not be negative")
+    if p.duration <= 0 or p.duration > 1800:
+        raise SystemExit("--duration must be in (0, 1800] seconds")
+    return p
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="python -m loadtests",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="run one scenario against a running Peerline")
+    run.add_argument(
+        "--url",
+        action="append",
+        required=True,
+        help="ws://127.0.0.1:PORT/ws of a server process; repeat for multi",
+    )
+    from .scenarios import SCENARIOS
+
+    run.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    run.add_argument(
+        "--redis-url", help="the server's Redis, to create staff accounts with the operator CLI"
+    )
+    run.add_argument(
+        "--data-dir", help="the server's data dir (embedded Redis), instead of --redis-url"
+    )
+    run.add_argument(
+        "--server-pid", default="", help="PID[,PID…] of the server processes, for RSS and CPU"
+    )
+    add_load_args(run)
+    peers = sub.add_parser(
+        "peers", help="the relay workload against the peer stacks (and Peerline)"
+    )
+    peers.add_argument(
+        "--only",
+        default="websockets,socketio,channels,peerline",
+        help="comma list of: websockets, socketio, channels, peerline (default all)",
+    )
+    peers.add_argument(
+        "--redis-url", help="Redis for Channels and Peerline (default: start a redis-server)"
+    )
+    peers.add_argument("--peerline-workers", type=int, default=1)
+    peers.add_argument(
+        "--peerline-rate-limit",
+        type=float,
+        default=None,
+        help="PEERLINE_RATE_PER_S for the Peerline server started here",
+    )
+    add_load_args(peers)
+    return ap
+
+
+async def run_command(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    from . import report
+    from .run import Run, ServerProbe, bounded
+    from .scenarios import SCENARIOS
+    from .target import Target, cli_provisioner
+
+    p = params_of(args)
+    prov = (
+        cli_provisioner(args.redis_url, args.data_dir)
+        if (args.redis_url or args.data_dir)
+        else None
+    )
+    target = Target.from_urls(args.url, provision=prov)
+    pids = [int(x) for x in args.server_pid.split(",") if x.strip()]
+    probe = ServerProbe(pids) if pids else None
+    run = Run(args.scenario, p.as_dict(), p.duration, probe=probe)
+    code = 0
+    try:
+        await bounded(
+            run, SCENARIOS[args.scenario](run, target, p), setup_allowance=180.0 + p.warmup
+        )
+    except Exception as exc:  # the report still says what happened
+        traceback.print_exc(file=sys.stderr)
+        run.notes.append(f"scenario failed: {type(exc).__name__}: {exc}")
+        code = 1
+    rep = report.build(
+        args.scenario,
+        p.as_dict(),
+        run.results,
+        run.stats.error_total(),
+        errors_by_kind(run),
+        run.notes,
+        run.latency.series(),
+        [e.ws_url for e in target.endpoints],
+    )
+    for path in report.write(rep, args.report, args.plot):
+        print(path, file=sys.stderr)
+    return rep, code
+
+
+def errors_by_kind(run: Any) -> dict[str, Any]:
+    s = run.stats
+    out: dict[str, Any] = {f"error:{k}": v for k, v in s.errors.items()}
+    out.update({f"close:{k}": v for k, v in s.closes.items()})
+    if s.connect_failures:
+        out["connect_failures"] = s.connect_failures
+    if s.paced:
+        out["paced_sends (not errors)"] = s.paced
+    for k, v in s.other.items():
+        out[k] = v
+    return out
+
+
+def raise_fd_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    raise_fd_limit()
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:  # pragma: no cover
+        runner = asyncio.run
+    if args.cmd == "run":
+        _, code = runner(run_command(args))
+        return code
+    from .peers.bench import peers_command
+
+    params = params_of(args)
+    return runner(peers_command(args, params))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""The two traffic shapes every relay-like scenario uses, over any server.
+
+A *room* is one conversation with exactly two members, ``a`` (the seeker side) and ``b`` (the
+helper side); ``frames_a[room]`` is the pre-encoded chat frame ``a`` sends into it. Latency is taken
+on the generator's own monotonic clock: from the moment a frame is written (after pacing) to the
+moment the other member's socket delivered it.
+
+- :class:`ClosedLoop`: one message in flight per room; each delivery is answered at once by the
+  receiver (ping-pong). Throughput is whatever the server sustains.
+- :class:`OpenLoop`: a fixed total rate spread evenly over every (room, side); a slow server does
+  not slow the senders down, so latency shows queueing honestly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .client import Client
+from .run import Run
+
+
+@dataclass
+class Room:
+    room: str
+    a: Client
+    b: Client
+    frame_a: bytes
+    frame_b: bytes
+
+
+class _Engine:
+    def __init__(self, run: Run, rooms: Sequence[Room]) -> None:
+        self.run = run
+        self.rooms = {r.room: r for r in rooms}
+        self.measuring = False
+        self.stopping = False
+        self.window: dict[str, Any] = {}
+        for r in rooms:
+            r.a.on_relay = self.on_relay
+            r.b.on_relay = self.on_relay
+
+    def on_relay(self, client: Client, room: str, now: float) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    async def measure(self, warmup: float, duration: float) -> dict[str, Any]:
+        """Let traffic settle for ``warmup`` s, then count and time for ``duration`` s."""
+        run = self.run
+        run.phase = "warmup"
+        await asyncio.sleep(warmup)
+        run.phase = "measure"
+        if run.probe:
+            run.probe.start_cpu()
+        d0, t0 = run.stats.delivered, time.monotonic()
+        i0 = len(run.latency)
+        run.window_start = run.elapsed()
+        self.measuring = True
+        # Sample the server's RSS while the load runs; the peak is what matters for sizing.
+        end = t0 + duration
+        while (left := end - time.monotonic()) > 0:
+            await asyncio.sleep(min(1.0, left))
+            if run.probe:
+                run.probe.rss()
+        self.measuring = False
+        t1, d1 = time.monotonic(), run.stats.delivered
+        run.window_end = run.elapsed()
+        cpu = run.probe.cpu_percent() if run.probe else None
+        run.phase = "drain"
+        self.stopping = True
+        await self.drain()
+        return {
+            "delivered": d1 - d0,
+            "window_s": round(t1 - t0, 3),
+            "delivered_per_s": round((d1 - d0) / (t1 - t0), 1),
+            "latency_ms": run.latency.summary(i0),
+            "server_cpu_pct": cpu,
+        }
+
+    async def drain(self) -> None:
+        await asyncio.sleep(0.5)
+
+
+class ClosedLoop(_Engine):
+    """Ping-pong: each room has one message in flight."""
+
+    def __init__(self, run: Run, rooms: Sequence[Room]) -> None:
+        super().__init__(run, rooms)
+        self.inflight: dict[str, float] = {}
+
+    def start(self) -> None:
+        for r in self.rooms.values():
+            self.inflight[r.room] = r.a.send_raw(r.frame_a)
+
+    def on_relay(self, client: Client, room: str, now: float) -> None:
+        t = self.inflight.get(room)
+        if t is None:
+            return
+        run = self.run
+        run.stats.delivered += 1
+        if self.measuring:
+            run.latency.add(now, now - t)
+        if self.stopping:
+            del self.inflight[room]
+            return
+        r = self.rooms[room]
+        self.inflight[room] = client.send_raw(r.frame_a if client is r.a else r.frame_b)
+
+    async def drain(self) -> None:
+        end = time.monotonic() + 3.0
+        while self.inflight and time.monotonic() < end:
+            await asyncio.sleep(0.05)
+        if self.inflight:
+            self.run.results["undelivered_at_end"] = len(self.inflight)
+
+
+class OpenLoop(_Engine):
+    """``rate`` messages per second in total, each (room, side) sending at ``rate / (2 rooms)``."""
+
+    def __init__(self, run: Run, rooms: Sequence[Room], rate: float, tick: float = 0.02) -> None:
+        super().__init__(run, rooms)
+        self.rate = rate
+        self.tick = tick
+        self.to_a: dict[str, deque[float]] = {r: deque() for r in self.rooms}
+        self.to_b: dict[str, deque[float]] = {r: deque() for r in self.rooms}
+        slots = [(r, True) for r in self.rooms.values()] + [(r, False) for r in self.rooms.values()]
+        random.Random(11).shuffle(slots)
+        self.slots = slots
+        self.task: asyncio.Task[None] | None = None
+        self.lost = 0
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._ticker())
+
+    async def _ticker(self) -> None:
+        owed = 0.0
+        i = 0
+        n = len(self.slots)
+        last = time.monotonic()
+        while not self.stopping and n:
+            await asyncio.sleep(self.tick)
+            now = time.monotonic()
+            owed += (now - last) * self.rate
+            last = now
+            k = int(owed)
+            owed -= k
+            for _ in range(min(k, n)):
+                r, from_a = self.slots[i]
+                i = (i + 1) % n
+                if from_a:
+                    self.to_b[r.room].append(r.a.send_raw(r.frame_a))
+                else:
+                    self.to_a[r.room].append(r.b.send_raw(r.frame_b))
+
+    def on_relay(self, client: Client, room: str, now: float) -> None:
+        r = self.rooms.get(room)
+        if r is None:
+            return
+        q = self.to_a[room] if client is r.a else self.to_b[room]
+        if not q:
+            return
+        t = q.popleft()
+        run = self.run
+        run.stats.delivered += 1
+        if self.measuring:
+            run.latency.add(now, now - t)
+
+    async def drain(self) -> None:
+        if self.task:
+            self.task.cancel()
+        end = time.monotonic() + 3.0
+        while time.monotonic() < end and (any(self.to_a.values()) or any(self.to_b.values())):
+            await asyncio.sleep(0.05)
+        self.lost = sum(len(q) for q in self.to_a.values()) + sum(
+            len(q) for q in self.to_b.values()
+        )
+        if self.lost:
+            self.run.results["undelivered_at_end"] = self.lost
