@@ -1,0 +1,233 @@
+"""MatchQueue: the Redis side of matching. Policy lives in ``lua/match.lua`` and ``estimate.py``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from .estimate import estimate_wait_s, queue_score
+
+_LUA = Path(__file__).with_name("lua")
+
+
+class Priority(IntEnum):
+    NORMAL = 0
+    RAISED = 1  # first words flagged (severity 2)
+    REQUEUED = 2  # the helper dropped: back to the front
+    CRISIS = 3  # first words severity 3
+
+
+@dataclass(frozen=True)
+class Pair:
+    session: str
+    helper: str
+    wait_ms: int
+
+
+@dataclass(frozen=True)
+class HelperPresence:
+    available: bool
+    capacity: int
+    active: int
+    topics: list[str]
+    langs: list[str]
+    cooldown_until: int  # ms; 0 = none
+
+
+class MatchKeys:
+    """Matching keys share the hash tag ``{m}`` so the pairing script touches one cluster slot."""
+
+    def __init__(self, prefix: str) -> None:
+        m = f"{prefix}:{{m}}"
+        self.queue = f"{m}:queue"
+        self.available = f"{m}:available"
+        self.entry_prefix = f"{m}:entry:"
+        self.helper_prefix = f"{m}:helper:"
+        self.helper_sessions_prefix = f"{m}:hs:"
+        self.recent_waits = f"{m}:waits"
+        self.recent_matches = f"{m}:matches"
+
+    def entry(self, sid: str) -> str:
+        return self.entry_prefix + sid
+
+    def helper(self, uid: str) -> str:
+        return self.helper_prefix + uid
+
+    def helper_sessions(self, uid: str) -> str:
+        return self.helper_sessions_prefix + uid
+
+
+def _csv(items: list[str]) -> str:
+    return "," + ",".join(items) + "," if items else ""
+
+
+class MatchQueue:
+    # How many queued seekers one pairing call looks at: enough to get past seekers whose
+    # language no free helper speaks, bounded so that one call stays well under a millisecond.
+    SCAN_LIMIT = 200
+
+    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+        self.redis = redis
+        self.keys = MatchKeys(prefix)
+        self._match = redis.register_script((_LUA / "match.lua").read_text())
+        self._release = redis.register_script((_LUA / "release.lua").read_text())
+
+    # -- seekers -----------------------------------------------------------------------------
+
+    async def enqueue(
+        self, sid: str, lang: str | None, topic: str, priority: Priority = Priority.NORMAL
+    ) -> None:
+        now = _now_ms()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self.keys.entry(sid),
+                mapping={"lang": lang or "", "topic": topic, "enqueued": now,
+                         "priority": int(priority)},
+            )
+            pipe.zadd(self.keys.queue, {sid: queue_score(priority, now)})
+            await pipe.execute()
+
+    async def raise_priority(self, sid: str, priority: Priority) -> bool:
+        """Move a queued seeker up (never down), keeping their time. False if no longer queued."""
+        raw = await self.redis.hmget(self.keys.entry(sid), "enqueued", "priority")
+        if raw[0] is None or int(raw[1] or 0) >= priority:
+            return False
+        added = await self.redis.zadd(
+            self.keys.queue, {sid: queue_score(priority, int(raw[0]))}, xx=True, ch=True
+        )
+        if added:
+            await self.redis.hset(self.keys.entry(sid), "priority", int(priority))
+        return bool(added)
+
+    async def requeue_front(self, sid: str, helper: str, lang: str | None, topic: str) -> bool:
+        """Give a dropped helper's session back to the queue, ahead of normal seekers."""
+        now = _now_ms()
+        done = await self._release(
+            keys=[self.keys.queue, self.keys.helper_sessions(helper), self.keys.entry(sid)],
+            args=[sid, queue_score(Priority.REQUEUED, now), lang or "", topic, now,
+                  int(Priority.REQUEUED)],
+        )
+        return bool(done)
+
+    async def remove(self, sid: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.keys.queue, sid)
+            pipe.delete(self.keys.entry(sid))
+            await pipe.execute()
+
+    async def positions(self, sids: list[str]) -> list[int | None]:
+        """1-based queue positions (None = not queued), in one round trip."""
+        if not sids:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sid in sids:
+                pipe.zrank(self.keys.queue, sid)
+            ranks = await pipe.execute()
+        return [None if r is None else int(r) + 1 for r in ranks]
+
+    async def length(self) -> int:
+        return int(await self.redis.zcard(self.keys.queue))
+
+    async def outlook(self) -> tuple[int, int, list[int]]:
+        """(helpers online and available, free places, recent match times) for estimates."""
+        helpers = [h.decode() for h in await self.redis.smembers(self.keys.available)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for uid in helpers:
+                pipe.hmget(self.keys.helper(uid), "capacity", "cooldown_until")
+                pipe.scard(self.keys.helper_sessions(uid))
+            pipe.lrange(self.keys.recent_matches, 0, 99)
+            raw = await pipe.execute()
+        now = _now_ms()
+        free = 0
+        for i in range(len(helpers)):
+            (cap, cooldown), active = raw[2 * i], raw[2 * i + 1]
+            if int(cooldown or 0) <= now:
+                free += max(0, int(cap or 0) - int(active))
+        recent = [int(t) for t in raw[-1]]
+        return len(helpers), free, recent
+
+    async def estimate(self, position: int) -> tuple[int | None, int]:
+        helpers_online, free, recent = await self.outlook()
+        return estimate_wait_s(position, helpers_online, free, recent, _now_ms()), helpers_online
+
+    async def recent_waits_ms(self) -> list[int]:
+        return [int(w) for w in await self.redis.lrange(self.keys.recent_waits, 0, 99)]
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def set_helper(
+        self,
+        uid: str,
+        *,
+        available: bool,
+        capacity: int,
+        topics: list[str],
+        langs: list[str],
+        online: bool = True,
+    ) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self.keys.helper(uid),
+                mapping={"available": int(available), "capacity": capacity,
+                         "topics": _csv(topics), "langs": _csv(langs)},
+            )
+            if available and online:
+                pipe.sadd(self.keys.available, uid)
+            else:
+                pipe.srem(self.keys.available, uid)
+            await pipe.execute()
+
+    async def set_online(self, uid: str, online: bool) -> None:
+        """A helper's console connected or dropped: only an online helper is offered seekers."""
+        if online:
+            if await self.redis.hget(self.keys.helper(uid), "available") == b"1":
+                await self.redis.sadd(self.keys.available, uid)
+        else:
+            await self.redis.srem(self.keys.available, uid)
+
+    async def set_cooldown(self, uid: str, until_ms: int) -> None:
+        await self.redis.hset(self.keys.helper(uid), "cooldown_until", until_ms)
+
+    async def helper(self, uid: str) -> HelperPresence:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(self.keys.helper(uid), "available", "capacity", "topics", "langs",
+                       "cooldown_until")
+            pipe.scard(self.keys.helper_sessions(uid))
+            (avail, cap, topics, langs, cooldown), active = await pipe.execute()
+        return HelperPresence(
+            available=avail == b"1",
+            capacity=int(cap or 0),
+            active=int(active),
+            topics=[t for t in (topics or b"").decode().split(",") if t],
+            langs=[t for t in (langs or b"").decode().split(",") if t],
+            cooldown_until=int(cooldown or 0),
+        )
+
+    async def helper_sessions(self, uid: str) -> list[str]:
+        return [s.decode() for s in await self.redis.smembers(self.keys.helper_sessions(uid))]
+
+    async def helpers_online(self) -> int:
+        return int(await self.redis.scard(self.keys.available))
+
+    # -- pairing -----------------------------------------------------------------------------
+
+    async def match(self, max_pairs: int = 100) -> list[Pair]:
+        """Pair as many waiting seekers as free helpers allow, in one atomic script."""
+        flat = await self._match(
+            keys=[self.keys.queue, self.keys.available, self.keys.recent_waits,
+                  self.keys.recent_matches],
+            args=[_now_ms(), max_pairs, self.SCAN_LIMIT, self.keys.entry_prefix,
+                  self.keys.helper_prefix, self.keys.helper_sessions_prefix],
+        )
+        return [
+            Pair(flat[i].decode(), flat[i + 1].decode(), int(flat[i + 2]))
+            for i in range(0, len(flat), 3)
+        ]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

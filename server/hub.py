@@ -1,0 +1,236 @@
+"""The hub: this process's open connections, and delivery to them from anywhere.
+
+The hub never decides policy; it only knows who is connected here and gets frames to them.
+Frames for people on other processes travel over Redis pub/sub: every process subscribes to its
+own node channel (session traffic, addressed by ``say.lua``/``relay.lua`` to the processes that
+hold a session's participants) and to one broadcast channel (rare events: queue changes, alerts).
+
+The listener owns its reconnect loop (capped exponential backoff, resubscribe): broadcaster's
+listener dies with its Redis connection, which is what taught us to own it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+import redis.asyncio as aioredis
+
+from .redis_setup import Keys
+from .sessions import SessionStore
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+log = logging.getLogger("peerline.hub")
+
+
+class Hub:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, node: str, sessions: SessionStore):
+        self.redis = redis
+        self.keys = keys
+        self.node = node
+        self.sessions = sessions
+        self.users: dict[str, Connection] = {}
+        self.by_session: dict[str, set[Connection]] = {}
+        self.oncall: set[Connection] = set()
+        self.queue_changed = asyncio.Event()
+        self.listening = False
+        self.on_broadcast: dict[str, Callable[[dict[str, Any]], None]] = {}
+        self.on_queued: Callable[[str, Connection], None] | None = None
+
+    # -- registry ----------------------------------------------------------------------------
+
+    def add_user(self, conn: Connection) -> Connection | None:
+        """Register a connection; return the older connection of the same person, if any."""
+        assert conn.uid is not None
+        old = self.users.get(conn.uid)
+        self.users[conn.uid] = conn
+        if old is not None and old is not conn:
+            for sid in list(old.sessions):
+                self.part(old, sid)
+            self.oncall.discard(old)
+            return old
+        return None
+
+    def remove_user(self, conn: Connection) -> bool:
+        """Forget a closed connection; False if a newer one of the same person replaced it."""
+        for sid in list(conn.sessions):
+            self.part(conn, sid, keep_role=True)
+        self.oncall.discard(conn)
+        if conn.uid is not None and self.users.get(conn.uid) is conn:
+            del self.users[conn.uid]
+            return True
+        return False
+
+    def join(self, conn: Connection, sid: str, role: str) -> None:
+        conn.sessions[sid] = role
+        self.by_session.setdefault(sid, set()).add(conn)
+
+    def part(self, conn: Connection, sid: str, keep_role: bool = False) -> None:
+        if not keep_role:
+            conn.sessions.pop(sid, None)
+        members = self.by_session.get(sid)
+        if members is not None:
+            members.discard(conn)
+            if not members:
+                del self.by_session[sid]
+
+    def local_count(self) -> int:
+        return len(self.users)
+
+    # -- local delivery ----------------------------------------------------------------------
+
+    def deliver_session(
+        self,
+        sid: str,
+        frame: dict[str, Any],
+        roles: Iterable[str] | None = None,
+        exclude: str | None = None,
+    ) -> None:
+        for conn in tuple(self.by_session.get(sid, ())):
+            if conn.uid == exclude:
+                continue
+            if roles is not None and conn.sessions.get(sid) not in roles:
+                continue
+            conn.send(frame)
+            if frame["type"] == "ended":
+                self.part(conn, sid)
+
+    def deliver_user(
+        self,
+        uid: str,
+        frames: list[dict[str, Any]],
+        attach: tuple[str, str] | None = None,
+        detach: str | None = None,
+    ) -> bool:
+        conn = self.users.get(uid)
+        if conn is None:
+            return False
+        if attach is not None:
+            self.join(conn, attach[0], attach[1])
+        if detach is not None:
+            self.part(conn, detach)
+        for frame in frames:
+            conn.send(frame)
+            if frame["type"] == "queued" and self.on_queued is not None:
+                self.on_queued(frame["session"], conn)
+        return True
+
+    def deliver_oncall(
+        self, frame: dict[str, Any], tiers: Iterable[int] | None = None, exclude: str | None = None
+    ) -> int:
+        wanted = set(tiers) if tiers is not None else None
+        count = 0
+        for conn in tuple(self.oncall):
+            if conn.uid != exclude and (wanted is None or conn.tier in wanted):
+                conn.send(frame)
+                count += 1
+        return count
+
+    # -- delivery anywhere -------------------------------------------------------------------
+
+    async def to_session(
+        self,
+        sid: str,
+        frame: dict[str, Any],
+        *,
+        roles: Iterable[str] | None = None,
+        exclude: str | None = None,
+        also: str = "",
+    ) -> None:
+        """Deliver to the session's participants here and on every process holding one."""
+        roles_list = list(roles) if roles is not None else None
+        self.deliver_session(sid, frame, roles_list, exclude)
+        if also:
+            self.deliver_user(also, [frame])
+        payload = msgpack.packb(
+            {"k": "sess", "session": sid, "frame": frame, "roles": roles_list,
+             "exclude": exclude, "also": also},
+            use_bin_type=True,
+        )
+        await self.sessions.relay(sid, payload, extra_uid=also)
+
+    async def to_user(
+        self,
+        uid: str,
+        frames: list[dict[str, Any]],
+        attach: tuple[str, str] | None = None,
+        detach: str | None = None,
+    ) -> None:
+        """Deliver to one person wherever they are connected (nowhere, if they are not)."""
+        if self.deliver_user(uid, frames, attach, detach):
+            return
+        node = await self.sessions.location(uid)
+        if node is None or node == self.node:
+            return
+        payload = msgpack.packb(
+            {"k": "user", "uid": uid, "frames": frames, "attach": attach, "detach": detach},
+            use_bin_type=True,
+        )
+        await self.redis.publish(self.keys.node_channel(node), payload)
+
+    async def broadcast(self, event: dict[str, Any]) -> None:
+        """Send an event to every process, this one included (it comes back through Redis)."""
+        await self.redis.publish(self.keys.bcast, msgpack.packb(event, use_bin_type=True))
+
+    # -- the listener ------------------------------------------------------------------------
+
+    async def listen(self) -> None:
+        backoff = 0.1
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.keys.node_channel(self.node), self.keys.bcast)
+                self.listening = True
+                backoff = 0.1
+                log.info("listening on node channel %s", self.node)
+                while True:
+                    message = await pubsub.get_message(timeout=None)
+                    if message is not None:
+                        self._on_event(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.listening = False
+                log.warning("pub/sub listener lost Redis (%s); retrying in %.1fs",
+                            type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                self.listening = False
+                try:
+                    await pubsub.aclose()
+                except Exception:
+                    pass
+
+    def _on_event(self, data: bytes) -> None:
+        try:
+            event = msgpack.unpackb(data, raw=False)
+            kind = event["k"]
+            if kind == "msg":
+                sid = event["session"]
+                frame = {"type": "message", "session": sid, "id": event["id"],
+                         "from": event["from"], "alias": event["alias"], "text": event["text"],
+                         "ts": event["ts"], "seq": event["seq"]}
+                self.deliver_session(sid, frame)
+            elif kind == "sess":
+                self.deliver_session(event["session"], event["frame"], event["roles"],
+                                     event["exclude"])
+                if event.get("also"):
+                    self.deliver_user(event["also"], [event["frame"]])
+            elif kind == "user":
+                attach = tuple(event["attach"]) if event.get("attach") else None
+                self.deliver_user(event["uid"], event["frames"], attach,  # type: ignore[arg-type]
+                                  event.get("detach"))
+            elif kind == "queue":
+                self.queue_changed.set()
+            elif kind == "oncall":
+                self.deliver_oncall(event["frame"], event.get("tiers"), event.get("exclude"))
+            elif kind in self.on_broadcast:
+                self.on_broadcast[kind](event)
+        except Exception:
+            log.exception("bad event on the pub/sub channel")

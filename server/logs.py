@@ -1,0 +1,33 @@
+"""Logging without personal data.
+
+uvicorn logs each WebSocket handshake with the client's address at INFO, and its access log
+records addresses too. Peerline promises to keep no IP address of a seeker, so those records are
+dropped here, and the access log is turned off where the server is started.
+"""
+
+from __future__ import annotations
+
+import logging
+
+
+class DropClientAddresses(logging.Filter):
+    """Drop uvicorn's per-connection records, which carry the peer's IP address."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.msg if isinstance(record.msg, str) else ""
+        return not (msg.startswith('%s - "WebSocket') or msg.startswith('%s - "'))
+
+
+def configure(level: str = "info") -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    install_filters()
+
+
+def install_filters() -> None:
+    for name in ("uvicorn.error", "uvicorn.access", "uvicorn"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DropClientAddresses) for f in logger.filters):
+            logger.addFilter(DropClientAddresses())

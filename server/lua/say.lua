@@ -1,0 +1,44 @@
+-- Store one chat message, give it its place in the session, and publish it to the server
+-- processes that hold the other participants: one atomic round trip per message.
+--
+-- KEYS[1] session hash, KEYS[2] session stream
+-- ARGV[1] sender uid     ARGV[2] sender role    ARGV[3] sender alias   ARGV[4] text (as delivered)
+-- ARGV[5] origin node    ARGV[6] loc key prefix ARGV[7] node channel prefix
+-- ARGV[8] live ttl (ms)  ARGV[9] severity       ARGV[10] risk context ('' = unchanged)
+-- ARGV[11] session id
+-- Returns {'ok', id, seq, ts} or {'err', code}.
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'err', 'not_in_session'} end
+if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return {'err', 'not_in_session'} end
+if state == 'ended' then return {'err', 'session_ended'} end
+
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', ARGV[2], 'alias', ARGV[3],
+                      'text', ARGV[4], 'sev', ARGV[9])
+local ts = tonumber(string.match(id, '^(%d+)'))
+if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'risk', ARGV[10]) end
+local sev = tonumber(ARGV[9])
+if sev > tonumber(redis.call('HGET', KEYS[1], 'max_sev') or '0') then
+  redis.call('HSET', KEYS[1], 'max_sev', sev)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[8])
+redis.call('PEXPIRE', KEYS[2], ARGV[8])
+
+local members = redis.call('HMGET', KEYS[1], 'seeker', 'helper', 'counselor')
+local sent = {[ARGV[5]] = true}
+local payload = nil
+for i = 1, 3 do
+  local uid = members[i]
+  if uid and uid ~= '' and uid ~= ARGV[1] then
+    local node = redis.call('GET', ARGV[6] .. uid)
+    if node and not sent[node] then
+      sent[node] = true
+      if not payload then
+        payload = cmsgpack.pack({k = 'msg', session = ARGV[11], id = id, seq = seq,
+                                 from = ARGV[2], alias = ARGV[3], text = ARGV[4], ts = ts})
+      end
+      redis.call('PUBLISH', ARGV[7] .. node, payload)
+    end
+  end
+end
+return {'ok', id, seq, ts}

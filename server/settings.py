@@ -1,0 +1,62 @@
+"""Settings from ``PEERLINE_*`` environment variables (and CLI flags, which override them).
+
+A bad value stops start-up with a message naming the variable (pydantic-settings does the naming).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PEERLINE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    data_dir: Path = Path("./peerline-data")
+    redis_url: str | None = None
+    """Use this Redis; without it an embedded redis-server is started under ``data_dir``."""
+    key_prefix: str = "pl"
+    workers: int = Field(1, ge=1, le=64)
+    log_level: str = "info"
+
+    # Limits of one connection.
+    max_frame_bytes: int = 64 * 1024
+    hello_timeout_s: float = 10.0
+    rate_burst: int = 50
+    rate_per_s: float = 20.0
+    rate_abuse_refusals: int = 100
+    """This many refused frames within ``rate_abuse_window_s`` close the connection with 1008."""
+    rate_abuse_window_s: float = 10.0
+    outbound_queue: int = 2000
+    max_text_chars: int = 2000
+    max_note_chars: int = 500
+
+    # Time and retention.
+    token_ttl_s: int = Field(12 * 3600, ge=60)
+    retention_s: int = Field(7 * 24 * 3600, ge=60)
+    """How long an ended session's transcript is kept."""
+    escalated_retention_s: int = Field(90 * 24 * 3600, ge=60)
+    seeker_ttl_s: int = Field(7 * 24 * 3600, ge=60)
+    """How long a resume token stays valid after the seeker's last activity."""
+    helper_grace_s: float = 30.0
+    seeker_grace_s: float = 120.0
+    queued_seeker_grace_s: float = 300.0
+    counselor_grace_s: float = 60.0
+    sweep_interval_s: float = 0.5
+    queue_refresh_s: float = 0.5
+
+    # Escalation.
+    tier_timeout_s: float = 60.0
+    resources_fallback_s: float = 120.0
+    cooldown_s: float = 600.0
+
+    # Moderation.
+    moderation: bool = True
+    student_id_pattern: str | None = None
+
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
