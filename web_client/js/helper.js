@@ -185,6 +185,7 @@ startConsole({
   },
   onReady: (app) => {
     title.setBase(t('helper.title'));
+    if (window.matchMedia('(min-width: 48rem)').matches) $('#prefs').open = true;
     $('#available').addEventListener('change', () => {
       unlockAudio();
       askNotificationPermission(); // once, from this click; the browser remembers the answer

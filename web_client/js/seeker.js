@@ -33,7 +33,9 @@ const state = {
   phase: 'start', // start | connecting | queued | active | ended
   peer: null,
   lastQueued: null,
-  resources: null,
+  // Crisis resources sent for the session on screen: kept so a reload still shows them.
+  resources: saved.session && Array.isArray(saved.resources) ? saved.resources : null,
+  counselorPresent: !!saved.counselorPresent,
 };
 // Messages that were waiting to be sent when the page was reloaded.
 let restoredOutbox = Array.isArray(saved.outbox) ? saved.outbox : [];
@@ -44,7 +46,14 @@ const typing = new TypingIndicator($('#typing'));
 
 function save() {
   const outbox = conn ? [...conn.outbox.values(), ...restoredOutbox] : restoredOutbox;
-  const data = { resume: state.resume, session: state.session, lastSeen: state.lastSeen, outbox };
+  const data = {
+    resume: state.resume,
+    session: state.session,
+    lastSeen: state.lastSeen,
+    outbox,
+    resources: state.session ? state.resources : null,
+    counselorPresent: state.counselorPresent,
+  };
   try {
     sessionStorage.setItem(STORE_KEY, JSON.stringify(data));
   } catch {
@@ -119,11 +128,12 @@ async function loadSelfHelp() {
   }
 }
 
-function showResources(items) {
+function showResources(items, scroll = true) {
   state.resources = items;
+  save();
   renderResources($('#resources-list'), items, t('crisis.fallback'));
   show($('#resources'), true);
-  $('#resources').scrollIntoView({ block: 'start' });
+  if (scroll) $('#resources').scrollIntoView({ block: 'start' });
 }
 
 function endedText(f) {
@@ -223,6 +233,7 @@ function forgetSession() {
   state.session = null;
   state.peer = null;
   state.lastQueued = null;
+  state.counselorPresent = false;
 }
 
 function adoptSession(summary) {
@@ -230,8 +241,10 @@ function adoptSession(summary) {
     state.session = summary.session;
     newList();
   }
-  const helper = (summary.peers || []).find((p) => p.role === 'helper') || (summary.peers || [])[0];
+  const peers = summary.peers || [];
+  const helper = peers.find((p) => p.role === 'helper') || peers[0];
   state.peer = helper ? helper.alias : state.peer;
+  if (peers.some((p) => p.role === 'counselor')) state.counselorPresent = true;
   save();
 }
 
@@ -315,6 +328,7 @@ function onFrame(f) {
         }
       }
       if (f.role === 'counselor') state.counselorPresent = !!f.joined;
+      save();
       break;
     case 'resources':
       if (!f.session || f.session === state.session) showResources(Array.isArray(f.items) ? f.items : []);
@@ -360,6 +374,7 @@ function requestHelp(event) {
   state.lastQueued = null;
   state.peer = null;
   state.counselorPresent = false;
+  state.resources = null;
   state.session = null;
   state.awaitingRequest = true;
   newList();
@@ -537,6 +552,7 @@ function init() {
 
   loadCrisis();
   newList();
+  if (state.resources) showResources(state.resources, false);
   if (state.resume && (state.session || restoredOutbox.length)) {
     // A reload (or a new page load in the same tab): carry on where we were.
     setPhase('connecting');

@@ -349,7 +349,7 @@ export class Sessions {
       s.topic ? h('p', { testid: 'pane-topic' }, t('staff.topic', { topic: t(`topic.${s.topic}`) })) : null,
       s.lang ? h('p', {}, t('staff.lang', { lang: s.lang })) : null,
       s.note ? h('p', { class: 'pane__note', testid: 'pane-note' }, t('staff.firstwords', { note: s.note })) : null,
-      s.ended ? h('p', { class: 'error', testid: 'pane-ended' }, s.endedText || t('staff.over')) : null);
+      s.ended ? h('p', { class: 'pane__ended', testid: 'pane-ended' }, s.endedText || t('staff.over')) : null);
     fill($('#pane-actions'), this.cfg.paneActions ? this.cfg.paneActions(s, this.app) : []);
     $('#composer').disabled = s.ended;
     $('#send').disabled = s.ended;
