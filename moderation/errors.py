@@ -1,0 +1,27 @@
+"""Exceptions raised by the moderation package.
+
+Tree::
+
+    ModerationError          base for everything this package raises on purpose
+    └── LexiconError         a lexicon or rule file is missing or has a bad line (names file:line)
+"""
+
+from __future__ import annotations
+
+
+class ModerationError(Exception):
+    """Base class: catch this to handle any moderation failure at start-up."""
+
+
+class LexiconError(ModerationError):
+    """A lexicon or rule file could not be read; the message names ``file:line``.
+
+    Raised at load time only, so a counselor's typo stops start-up loudly instead of silently
+    dropping a pattern that should page someone.
+    """
+
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason

@@ -1,0 +1,164 @@
+"""Finding and masking personal data, so an anonymous chat stays anonymous.
+
+Each detector is tight on purpose: a masked order number or price confuses a conversation, and a
+masking step must never change anything but the personal data itself. Cue-led kinds (QQ, WeChat,
+student number) mask only the value after the cue, so "加我QQ 12345678" becomes "加我QQ [qq]".
+Detectors run on the original text; cheap pre-checks skip the regexes for most chat lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["PiiSpan", "PiiMasker", "valid_cn_id"]
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+# 18-character resident ID: region, birth date (19xx/20xx), sequence, check digit.
+_ID = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"\d{3}[\dXx](?![0-9A-Za-z])"
+)
+# Mobile: 1[3-9]x xxxx xxxx, optional +86/0086, single spaces or dashes between groups.
+_MOBILE = re.compile(
+    r"(?<![\d+])(?:(?:\+|00)86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?![\d])"
+)
+# Landline: area code 0xx/0xxx, then 7-8 digits; needs a separator or brackets, because a bare
+# run of 11-12 digits is far more often an order or tracking number.
+_LANDLINE = re.compile(
+    r"(?<![\d-])(?:\(0\d{2,3}\)\s?|（0\d{2,3}）\s?|0\d{2,3}[-\s])[2-9]\d{2,3}[-\s]?\d{4}(?![\d-])"
+)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Cue-led kinds: the value regex is matched right after each cue occurrence (found with
+# str.find), never searched through the whole message.
+_QQ_VALUE = re.compile(r"(?:号码|号)?\s*(?:[:：是为]|is)?\s*([1-9]\d{4,10})(?!\d)", re.I)
+_WECHAT_VALUE = re.compile(
+    r"(?:号|id)?\s*(?:[:：是为]|is)?\s*([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])", re.I
+)
+_STUDENT_VALUE = re.compile(
+    r"(?:\s*(?:id|number|no\.?|#))?\s*(?:号)?\s*(?:[:：是为]|is)?\s*([a-z]{0,3}\d{6,12})(?!\d)",
+    re.I,
+)
+_PROFILE_URL = re.compile(
+    r"(?i)(?:https?://)?(?:www\.|m\.)?(?:"
+    r"weibo\.(?:com|cn)/(?:u/)?[\w.-]+|space\.bilibili\.com/\d+|b23\.tv/\w+"
+    r"|zhihu\.com/people/[\w-]+|douban\.com/people/[\w-]+|xiaohongshu\.com/user/profile/\w+"
+    r"|douyin\.com/user/[\w-]+|tiktok\.com/@[\w.-]+|instagram\.com/[\w.]+"
+    r"|(?:twitter|x)\.com/(?!i/|search|home)\w+|facebook\.com/[\w.]+|fb\.com/[\w.]+"
+    r"|linkedin\.com/in/[\w-]+|github\.com/[\w-]+|reddit\.com/(?:u|user)/[\w-]+"
+    r"|t\.me/\w+|snapchat\.com/add/[\w.-]+|discord(?:app)?\.com/users/\d+"
+    r")/?"
+)
+# Cheap gates: each detector's regex runs only when its cue or shape can be present. Regexes
+# that start with a look-behind cannot use the engine's fast first-character skip, so the
+# digit detectors run on short candidate clusters instead of on the whole message.
+_NUM_CLUSTER = re.compile(r"[+(（\d][\d \-()（）]{5,24}[\dXx]")
+_QQ_CUES = ("qq", "扣扣", "企鹅")
+_STUDENT_CUES = ("学号", "學號", "学生证", "student")
+_URL_HINTS = (
+    "weibo.", "bilibili.", "b23.tv", "zhihu.", "douban.", "xiaohongshu.", "douyin.", "tiktok.",
+    "instagram.", "twitter.", "x.com/", "facebook.", "fb.com", "linkedin.", "github.",
+    "reddit.", "t.me/", "snapchat.", "discord",
+)
+_WECHAT_CUES = ("微信", "威信", "薇信", "v信", "vx", "wx", "weixin", "wechat", "wei xin")
+
+
+def valid_cn_id(number: str) -> bool:
+    """True when an 18-character PRC resident ID has a correct ISO 7064 MOD 11-2 check digit.
+
+    The check digit is what separates a real ID from an 18-digit order number.
+    """
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+@dataclass(frozen=True, slots=True)
+class PiiSpan:
+    """A piece of personal data in the original text."""
+
+    kind: str  # phone, email, id, qq, wechat, student_id, url
+    start: int
+    end: int
+
+
+class PiiMasker:
+    """Finds personal data; ``student_id_pattern`` adds a school-specific number format."""
+
+    def __init__(self, student_id_pattern: str | None = None) -> None:
+        self._student = (
+            re.compile(rf"(?<![0-9A-Za-z])(?:{student_id_pattern})(?![0-9A-Za-z])")
+            if student_id_pattern
+            else None
+        )
+
+    def find(self, text: str) -> list[PiiSpan]:
+        """All non-overlapping personal-data spans, earliest first; the first detector wins."""
+        found: list[PiiSpan] = []
+        low = text.lower()
+        if len(low) != len(text):  # a few characters (İ) lengthen when lowered; keep spans true
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        for cl in _NUM_CLUSTER.finditer(text):
+            base = cl.start()
+            chunk = text[max(0, base - 1) : cl.end() + 1]  # one char of context each side
+            off = max(0, base - 1)
+            for m in _ID.finditer(chunk):
+                if valid_cn_id(m.group()):
+                    found.append(PiiSpan("id", off + m.start(), off + m.end()))
+            self._add(found, _MOBILE, chunk, "phone", 0, off)
+            self._add(found, _LANDLINE, chunk, "phone", 0, off)
+            if self._student is not None:
+                self._add(found, self._student, chunk, "student_id", 0, off)
+        self._after_cues(found, low, _QQ_CUES, _QQ_VALUE, "qq")
+        self._after_cues(found, low, _STUDENT_CUES, _STUDENT_VALUE, "student_id")
+        if "@" in text:
+            self._add(found, _EMAIL, text, "email", 0)
+        if any(h in low for h in _URL_HINTS):
+            self._add(found, _PROFILE_URL, text, "url", 0)
+        self._after_cues(found, low, _WECHAT_CUES, _WECHAT_VALUE, "wechat")
+        found.sort(key=lambda s: s.start)
+        return found
+
+    @staticmethod
+    def _after_cues(
+        found: list[PiiSpan], low: str, cues: tuple[str, ...], rx: re.Pattern[str], kind: str
+    ) -> None:
+        # ``low`` has the same length as the text for these ASCII/CJK cues, so spans carry over.
+        for cue in cues:
+            pos = low.find(cue)
+            while pos >= 0:
+                m = rx.match(low, pos + len(cue))
+                if m:
+                    s, e = m.span(1)
+                    if all(e <= f.start or s >= f.end for f in found):
+                        found.append(PiiSpan(kind, s, e))
+                pos = low.find(cue, pos + len(cue))
+
+    @staticmethod
+    def _add(
+        found: list[PiiSpan], rx: re.Pattern[str], text: str, kind: str, group: int, off: int = 0
+    ) -> None:
+        for m in rx.finditer(text):
+            s, e = m.span(group)
+            s += off
+            e += off
+            if all(e <= f.start or s >= f.end for f in found):
+                found.append(PiiSpan(kind, s, e))
+
+    def mask(self, text: str, spans: list[PiiSpan] | None = None) -> str:
+        """``text`` with each personal-data span replaced by ``[kind]``; nothing else changes."""
+        if spans is None:
+            spans = self.find(text)
+        if not spans:
+            return text
+        out: list[str] = []
+        pos = 0
+        for span in spans:
+            out.append(text[pos : span.start])
+            out.append(f"[{span.kind}]")
+            pos = span.end
+        out.append(text[pos:])
+        return "".join(out)

@@ -1,0 +1,89 @@
+"""The public API the hub relies on: shape of a verdict, context round trip, masking."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from moderation import LexiconError, Match, ModerationError, Moderator, RiskContext, Verdict
+
+
+@pytest.fixture(scope="module")
+def mod() -> Moderator:
+    return Moderator()
+
+
+def test_verdict_shape(mod: Moderator) -> None:
+    v = mod.scan("I want to die")
+    assert isinstance(v, Verdict)
+    assert v.severity == 2
+    assert "self_harm_intent" in v.categories
+    assert v.lang == "en"
+    assert v.masked == "I want to die"
+    assert all(isinstance(m, Match) for m in v.matches)
+    m = v.matches[0]
+    assert "I want to die"[m.start : m.end] == m.term == "want to die"
+    assert isinstance(v.context, RiskContext)
+
+
+def test_plain_message_is_none(mod: Moderator) -> None:
+    v = mod.scan("see you at the library at 3pm, bring the notes")
+    assert v.severity == 0
+    assert v.categories == []
+    assert v.matches == []
+
+
+def test_lang_detection_and_override(mod: Moderator) -> None:
+    assert mod.scan("今天天气不错").lang == "zh"
+    assert mod.scan("nice weather today").lang == "en"
+    assert mod.scan("今天天气不错", lang="en").lang == "en"
+
+
+def test_mask_only_changes_pii(mod: Moderator) -> None:
+    text = "call me on 138 1234 5678 tomorrow"
+    assert mod.mask(text) == "call me on [phone] tomorrow"
+    v = mod.scan(text)
+    assert v.masked == "call me on [phone] tomorrow"
+    assert "pii" in v.categories
+
+
+def test_context_dict_is_small_and_serialisable(mod: Moderator) -> None:
+    ctx = None
+    for text in ["hi", "I want to die", "nothing matters", "ok"]:
+        ctx = mod.scan(text, context=ctx).context
+    assert ctx is not None
+    d = ctx.to_dict()
+    assert json.loads(json.dumps(d)) == d
+    assert RiskContext.from_dict(d) == ctx
+    assert len(json.dumps(d)) < 100
+
+
+@pytest.mark.parametrize("bad", [{}, None, {"r": "x"}, {"r": [[9, 1], ["a", 2], [1]]}, {"zz": 1}])
+def test_context_from_dict_tolerant(bad: object) -> None:
+    assert RiskContext.from_dict(bad).recent == []
+
+
+def test_exception_tree() -> None:
+    assert issubclass(LexiconError, ModerationError)
+
+
+def test_bad_lexicon_line_names_file_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "en.tsv").write_text("want to die\tself_harm_intent\t2\tok\nbad line\n",
+                                     encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"en\.tsv:2"):
+        Moderator(lexicon_dir=tmp_path)
+
+
+def test_bad_severity_rejected(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "en.tsv").write_text("die\tself_harm_intent\t7\tx\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="severity"):
+        Moderator(lexicon_dir=tmp_path)
+
+
+def test_custom_lexicon_dir(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "en.tsv").write_text("purple monkey\tself_harm_intent\t3\ttest\n",
+                                     encoding="utf-8")
+    m = Moderator(lexicon_dir=tmp_path)
+    assert m.scan("a Purple  Monkey appears").severity == 3
+    assert m.scan("I want to die").severity == 0
