@@ -101,8 +101,7 @@ class Client:
         self.closing = False
         self.endpoint = 0
         self.user: Any = None
-        conn.on_text = self._on_text
-        conn.on_close = self._on_close
+        conn.attach(self._on_text, self._on_close)
 
     # -- receiving ----------------------------------------------------------------------------
     def decode(self, data: str | bytes) -> dict[str, Any] | None:

@@ -131,8 +131,11 @@ async def bounded(run: Run, coro: Any, setup_allowance: float) -> Any:
     limit = min(run.duration, MAX_DURATION_S) + setup_allowance
     prog = asyncio.create_task(run.progress())
     try:
-        return await asyncio.wait_for(coro, timeout=limit)
+        async with asyncio.timeout(limit) as cm:
+            return await coro
     except TimeoutError:
+        if not cm.expired():
+            raise
         run.notes.append(f"hard deadline of {limit:.0f}s reached: the run was cut short")
         run.stats.other["deadline"] += 1
         return None

@@ -70,13 +70,17 @@ class WSConn(asyncio.Protocol):
         "_hs_done",
         "_frag",
         "_frag_op",
+        "_pending",
         "subprotocol",
         "user",
     )
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
-        self.on_text: Callable[[WSConn, str | bytes], None] = lambda c, m: None
+        # Frames that arrive before anyone listens (a server may speak first, in the very packet
+        # that completes the handshake) wait in ``_pending`` until :meth:`attach`.
+        self._pending: list[str | bytes] | None = []
+        self.on_text: Callable[[WSConn, str | bytes], None] = self._hold
         self.on_close: Callable[[WSConn, int], None] = lambda c, code: None
         self.closed = False
         self.close_code = 0
@@ -87,6 +91,24 @@ class WSConn(asyncio.Protocol):
         self._frag_op = 0
         self.subprotocol: str | None = None
         self.user: Any = None  # free slot for the scenario's own per-connection state
+
+    def _hold(self, conn: WSConn, msg: str | bytes) -> None:
+        if self._pending is not None:
+            self._pending.append(msg)
+
+    def attach(
+        self,
+        on_text: Callable[[WSConn, str | bytes], None],
+        on_close: Callable[[WSConn, int], None] | None = None,
+    ) -> None:
+        """Start delivering to ``on_text`` (first whatever arrived before), and closes to
+        ``on_close``."""
+        self.on_text = on_text
+        if on_close is not None:
+            self.on_close = on_close
+        pending, self._pending = self._pending or [], None
+        for msg in pending:
+            on_text(self, msg)
 
     # -- asyncio.Protocol -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -227,8 +249,6 @@ async def connect(
     """Open a WebSocket to ``ws://host:port/path`` and return it once the server said 101."""
     loop = asyncio.get_running_loop()
     _, conn = await asyncio.wait_for(loop.create_connection(WSConn, host, port), timeout)
-    if on_text is not None:
-        conn.on_text = on_text
     if on_close is not None:
         conn.on_close = on_close
     key = base64.b64encode(_randbytes(16)).decode()
@@ -251,4 +271,6 @@ async def connect(
     except BaseException:
         conn._abort(1006)
         raise
+    if on_text is not None:
+        conn.attach(on_text)
     return conn

@@ -1,0 +1,73 @@
+"""The peers' relays run the same closed loop as Peerline, end to end through the CLI."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.multiprocess
+def test_peers_command_measures_every_peer(tmp_path: Path) -> None:
+    out = tmp_path / "peers.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loadtests",
+            "peers",
+            "--only",
+            "websockets,socketio,channels",
+            "--pairs",
+            "6",
+            "--capacity",
+            "3",
+            "--warmup",
+            "0.5",
+            "--duration",
+            "1",
+            "--report",
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rep = json.loads(out.read_text())
+    assert set(rep["results"]) == {"websockets", "socketio", "channels"}
+    for name, r in rep["results"].items():
+        assert r["errors"] == 0, (name, r)
+        assert r["connections"] == 8  # 6 seekers + 2 helpers of capacity 3
+        assert r["delivered_per_s"] > 50, (name, r)
+        assert 0 < r["latency_ms"]["p50"] <= r["latency_ms"]["p99"] <= r["latency_ms"]["max"]
+    md = out.with_suffix(".md").read_text()
+    assert "| websockets |" in md and "| channels |" in md
+
+
+def test_refuses_a_non_loopback_url(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loadtests",
+            "run",
+            "--url",
+            "ws://10.1.2.3:8000/ws",
+            "--scenario",
+            "relay",
+            "--report",
+            str(tmp_path / "x.json"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "non-loopback" in proc.stderr
+    assert not (tmp_path / "x.json").exists()
