@@ -45,7 +45,9 @@ function renderAlert(a) {
   fill(a.el,
     h('div', { class: 'alert__head' },
       h('span', { class: 'alert__sev', testid: 'alert-severity' }, `${t(`flag.sev.${Math.min(3, Math.max(1, sev))}`)} · ${t('counselor.severity', { n: sev })}`),
-      h('span', { class: 'alert__waiting', testid: 'alert-waiting' }, t('counselor.waiting', { t: clock(waited) }))),
+      a.state === 'open' || a.state === 'claiming'
+        ? h('span', { class: 'alert__waiting', testid: 'alert-waiting' }, t('counselor.waiting', { t: clock(waited) }))
+        : null),
     f.excerpt ? h('p', { class: 'alert__excerpt', testid: 'alert-excerpt' }, `“${f.excerpt}”`) : null,
     f.reason ? h('p', { class: 'alert__meta' }, t('counselor.reason', { reason: f.reason })) : null,
     h('p', { class: 'alert__meta' }, `${fmtClock(f.raised_at)}${f.tier ? ` · tier ${f.tier}` : ''}`),
@@ -166,7 +168,8 @@ function onJoined(f, app) {
   const s = app.sessions.ensure(f.session, { peers: f.peers, alias: seekerMsg && seekerMsg.alias, topic: f.topic, lang: f.lang, note: f.note });
   for (const m of transcript) s.list.addMessage({ ...m, session: f.session });
   s.data.alert = f.alert || alertForSession(f.session) || s.data.alert;
-  s.data.helperPresent = transcript.some((m) => m.from === 'helper') || s.data.helperPresent !== false;
+  if (Array.isArray(f.peers)) s.data.helperPresent = f.peers.some((p) => p.role === 'helper');
+  else s.data.helperPresent = s.data.helperPresent !== false;
   if (s.data.alert) setAlertState(s.data.alert, 'mine');
   const w = watch.get(f.session);
   if (w) {
@@ -321,7 +324,9 @@ function onFrame(f, app) {
     case 'ended': {
       const s = sessions.map.get(f.session);
       if (s) {
-        const text = f.by === 'seeker' ? t('staff.seekerleft') : t('staff.sessionended', { reason: f.reason || f.by || '—' });
+        let text = t('staff.sessionended', { reason: f.reason || f.by || '—' });
+        if (f.by === 'seeker') text = t('staff.seekerleft');
+        else if (f.by === 'counselor' && f.reason === 'left') text = t('staff.youleft');
         sessions.markEnded(s, text);
       }
       break;

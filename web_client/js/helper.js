@@ -39,10 +39,11 @@ function applyPresence(p) {
   presence = { ...(presence || {}), ...p };
   if (typeof p.available === 'boolean') $('#available').checked = p.available;
   if (typeof p.capacity === 'number') $('#capacity').value = String(p.capacity);
-  if (Array.isArray(p.topics)) {
+  // An empty list means "never set" (a first sign-in): keep the form's defaults then.
+  if (Array.isArray(p.topics) && p.topics.length) {
     for (const box of document.querySelectorAll('input[name="topic"]')) box.checked = p.topics.includes(box.value);
   }
-  if (Array.isArray(p.langs)) {
+  if (Array.isArray(p.langs) && p.langs.length) {
     for (const box of document.querySelectorAll('input[name="lang"]')) box.checked = p.langs.includes(box.value);
   }
   renderPresence();

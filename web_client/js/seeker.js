@@ -321,7 +321,7 @@ function onFrame(f) {
       if (f.role === 'counselor') {
         list.addSystem(t(f.joined ? 'chat.counselorjoined' : 'chat.counselorleft', { alias: f.alias || t('chat.counselor') }));
       } else if (f.role === 'helper' && !f.joined) {
-        if (state.counselorPresent) {
+        if (state.counselorPresent || f.reason === 'taken_over') {
           list.addSystem(t('chat.helperhandover'));
         } else {
           list.addSystem(t('chat.helperleft', { alias: f.alias || t('chat.helper') }));
