@@ -125,6 +125,7 @@ def _serve(args: argparse.Namespace) -> int:
             host=settings.host, port=settings.port, ws="websockets-sansio", loop="uvloop",
             http="httptools", ws_max_size=settings.max_frame_bytes, access_log=False,
             log_level=settings.log_level, lifespan="on", log_config=None,
+            timeout_graceful_shutdown=10,
         )
         if settings.workers > 1:
             # Workers are separate processes; they find Redis through PEERLINE_REDIS_URL.

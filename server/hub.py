@@ -12,6 +12,7 @@ listener dies with its Redis connection, which is what taught us to own it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -202,10 +203,9 @@ class Hub:
                 backoff = min(backoff * 2, 5.0)
             finally:
                 self.listening = False
-                try:
-                    await pubsub.aclose()
-                except Exception:
-                    pass
+                # Closing can wait on a dead socket; it must never hold up shutdown.
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await asyncio.wait_for(pubsub.aclose(), 2)
 
     def _on_event(self, data: bytes) -> None:
         try:

@@ -1,0 +1,221 @@
+"""Fixtures: the embedded Redis (one per test run), and a real Peerline server per test.
+
+The server runs in the test's own event loop on a free loopback port (as uvicorn's own tests
+do), on the embedded Redis, under a fresh key prefix so tests never see each other's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from server.app import create_app
+from server.redis_setup import EmbeddedRedis, connect, start_embedded
+from server.services import Services
+from server.settings import Settings
+from tests.client import TIME_SCALE, Client
+
+# Grace periods and escalation timers short enough for tests (scaled by PEERLINE_TEST_TIME_SCALE).
+FAST = {
+    "helper_grace_s": 1.0 * TIME_SCALE,
+    "seeker_grace_s": 1.0 * TIME_SCALE,
+    "queued_seeker_grace_s": 1.0 * TIME_SCALE,
+    "counselor_grace_s": 1.0 * TIME_SCALE,
+    "tier_timeout_s": 1.0 * TIME_SCALE,
+    "resources_fallback_s": 1.5 * TIME_SCALE,
+    "cooldown_s": 2.0 * TIME_SCALE,
+    "sweep_interval_s": 0.1,
+    "queue_refresh_s": 0.1,
+}
+
+
+@pytest.fixture(scope="session")
+def embedded_redis() -> Iterator[EmbeddedRedis]:
+    with tempfile.TemporaryDirectory(prefix="peerline-test-") as tmp:
+        redis = start_embedded(Path(tmp))
+        try:
+            yield redis
+        finally:
+            redis.stop()
+
+
+@dataclass
+class LiveServer:
+    http_url: str
+    ws_url: str
+    redis_url: str
+    settings: Settings
+    app: Any
+    extra_processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    clients: list[Client] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        return self.app.state.services  # type: ignore[no-any-return]
+
+    async def add_staff(self, username: str, role: str, password: str, tier: int = 1,
+                        alias: str | None = None) -> None:
+        await self.services.staff.add(username, role, password, tier=tier, alias=alias)
+
+    async def login(self, username: str, password: str) -> tuple[int, dict[str, Any]]:
+        return await asyncio.to_thread(http_json, self.http_url + "/api/login",
+                                       {"username": username, "password": password})
+
+    async def staff_token(self, username: str, role: str, tier: int = 1,
+                          alias: str | None = None) -> str:
+        password = "pw-" + secrets.token_hex(6)
+        await self.add_staff(username, role, password, tier=tier, alias=alias)
+        status, body = await self.login(username, password)
+        assert status == 200, body
+        return str(body["token"])
+
+    async def client(self, url: str | None = None, **kwargs: Any) -> Client:
+        c = await Client.connect(url or self.ws_url, **kwargs)
+        self.clients.append(c)
+        return c
+
+    async def helper(self, name: str = "maple", *, capacity: int = 2, langs: tuple[str, ...] = (
+            "en", "zh"), topics: tuple[str, ...] = (), url: str | None = None,
+            alias: str | None = None) -> Client:
+        """A connected helper, available."""
+        token = await self.staff_token(name, "helper", alias=alias or name.title())
+        c = await self.client(url)
+        await c.hello_staff("helper", token)
+        await c.send({"type": "status", "available": True, "capacity": capacity,
+                      "langs": list(langs), "topics": list(topics), "ref": "st"})
+        await c.expect("presence")
+        return c
+
+    async def counselor(self, name: str = "cedar", *, tier: int = 1, on_call: bool = True,
+                        url: str | None = None) -> Client:
+        token = await self.staff_token(name, "counselor", tier=tier, alias=name.title())
+        c = await self.client(url)
+        await c.hello_staff("counselor", token)
+        if on_call:
+            await c.send({"type": "status", "on_call": True, "ref": "oc"})
+            await c.expect("presence")
+        return c
+
+    async def seeker(self, lang: str = "en", url: str | None = None) -> tuple[Client, dict[str, Any]]:
+        c = await self.client(url)
+        welcome = await c.hello_seeker(lang)
+        return c, welcome
+
+    def spawn_process(self) -> str:
+        """Start another server process on the same Redis and key prefix; return its ws URL."""
+        port = free_port()
+        env = dict(os.environ, PEERLINE_KEY_PREFIX=self.settings.key_prefix,
+                   **{f"PEERLINE_{k.upper()}": str(v) for k, v in FAST.items()})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--port", str(port), "--redis-url",
+             self.redis_url, "--log-level", "warning"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        self.extra_processes.append(proc)
+        deadline = time.monotonic() + 30 * TIME_SCALE
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        return f"ws://127.0.0.1:{port}/ws"
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.1)
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "died")
+        raise RuntimeError("second server process did not become ready")
+
+
+def http_json(url: str, body: dict[str, Any] | None = None,
+              raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def run_server(redis_url: str, **overrides: Any) -> AsyncIterator[LiveServer]:
+    prefix = "t" + secrets.token_hex(4)
+    settings = Settings(redis_url=redis_url, key_prefix=prefix, **{**FAST, **overrides})
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws="websockets-sansio",
+                            ws_max_size=settings.max_frame_bytes, lifespan="on",
+                            log_level="warning", access_log=False, log_config=None,
+                            timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("server stopped during start-up")
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    live = LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", redis_url,
+                      settings, app)
+    try:
+        yield live
+    finally:
+        await asyncio.gather(*(c.close() for c in live.clients), return_exceptions=True)
+        for proc in live.extra_processes:
+            proc.terminate()
+        server.should_exit = True
+        await asyncio.wait_for(task, 15)
+        for proc in live.extra_processes:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        redis = connect(redis_url, pool_size=2)
+        try:
+            keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=1000)]
+            for i in range(0, len(keys), 500):
+                await redis.delete(*keys[i:i + 500])
+        finally:
+            await redis.aclose()
+
+
+@pytest.fixture
+async def live_server(embedded_redis: EmbeddedRedis) -> AsyncIterator[LiveServer]:
+    async with run_server(embedded_redis.url) as live:
+        yield live
+
+
+@pytest.fixture
+def server_factory(
+    embedded_redis: EmbeddedRedis,
+) -> Callable[..., contextlib.AbstractAsyncContextManager[LiveServer]]:
+    """For tests that need their own settings: ``async with server_factory(rate_burst=5) as s``."""
+    def make(**overrides: Any) -> contextlib.AbstractAsyncContextManager[LiveServer]:
+        return run_server(embedded_redis.url, **overrides)
+
+    return make
+
+
+Factory = Callable[..., Awaitable[LiveServer]]

@@ -1,0 +1,191 @@
+"""Pairing and talking, end to end: real server, real Redis, real WebSocket clients."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.client import Client
+from tests.conftest import LiveServer
+
+
+async def matched_pair(live: LiveServer, note: str | None = None) -> tuple[Client, Client, str]:
+    helper = await live.helper()
+    seeker, _ = await live.seeker()
+    request = {"type": "request", "topic": "academic", "lang": "en", "ref": "q"}
+    if note is not None:
+        request["note"] = note
+    await seeker.send(request)
+    queued = await seeker.expect("queued", skip=())
+    assert queued["ref"] == "q" and queued["position"] == 1
+    matched = await seeker.expect("matched")
+    assert matched["peers"] == [{"role": "helper", "alias": "Maple"}]
+    helper_matched = await helper.expect("matched")
+    assert helper_matched["session"] == matched["session"] == queued["session"]
+    assert helper_matched["peers"][0]["role"] == "seeker"
+    assert helper_matched["topic"] == "academic"
+    return seeker, helper, matched["session"]
+
+
+async def test_seeker_and_helper_are_matched_and_talk(live_server: LiveServer) -> None:
+    seeker, helper, sid = await matched_pair(live_server)
+    assert len(sid) >= 22
+
+    ack = await seeker.say(sid, "  I failed my exam today  ", ref="c1")
+    assert ack["ref"] == "c1" and ack["seq"] == 1 and ack["text"] == "I failed my exam today"
+    message = await helper.expect("message")
+    assert message == {"type": "message", "session": sid, "id": ack["id"], "from": "seeker",
+                       "alias": seeker.seen[0]["alias"], "text": "I failed my exam today",
+                       "ts": ack["ts"], "seq": 1}
+
+    ack2 = await helper.say(sid, "I'm sorry, that sounds hard.", ref="h1")
+    assert ack2["seq"] == 2
+    reply = await seeker.expect("message")
+    assert reply["from"] == "helper" and reply["alias"] == "Maple" and reply["seq"] == 2
+
+    await seeker.send({"type": "typing", "session": sid})
+    typing = await helper.expect("typing", skip=())
+    assert typing == {"type": "typing", "session": sid, "from": "seeker"}
+
+    await helper.send({"type": "leave", "session": sid})
+    for side in (seeker, helper):
+        ended = await side.expect("ended")
+        assert ended["session"] == sid and ended["by"] == "helper"
+    await seeker.send({"type": "say", "session": sid, "text": "hello?", "ref": "late"})
+    error = await seeker.expect("error")
+    assert error["code"] in ("session_ended", "not_in_session") and error["ref"] == "late"
+
+
+async def test_messages_keep_the_order_they_were_accepted_in(live_server: LiveServer) -> None:
+    seeker, helper, sid = await matched_pair(live_server)
+    for i in range(40):
+        await seeker.send({"type": "say", "session": sid, "text": f"line {i}", "ref": f"c{i}"})
+    acks = [await seeker.expect("ack") for _ in range(40)]
+    assert [a["ref"] for a in acks] == [f"c{i}" for i in range(40)]
+    assert [a["seq"] for a in acks] == list(range(1, 41))
+    got = [await helper.expect("message") for _ in range(40)]
+    assert [m["text"] for m in got] == [f"line {i}" for i in range(40)]
+    assert [m["seq"] for m in got] == list(range(1, 41))
+
+
+async def test_personal_data_is_masked_before_anyone_sees_it(live_server: LiveServer) -> None:
+    seeker, helper, sid = await matched_pair(live_server)
+    ack = await seeker.say(sid, "call me on 138 1234 5678 or mail a.b@example.com")
+    assert "1234" not in ack["text"] and "example.com" not in ack["text"]
+    assert "[phone]" in ack["text"] and "[email]" in ack["text"]
+    message = await helper.expect("message", skip=("queued", "typing", "flag"))
+    assert message["text"] == ack["text"]
+
+
+async def test_msgpack_subprotocol_works_both_ways(live_server: LiveServer) -> None:
+    helper = await live_server.helper()
+    seeker = await live_server.client(msgpack_codec=True)
+    assert seeker.ws.subprotocol == "peerline.v1.msgpack"
+    await seeker.hello_seeker()
+    await seeker.send({"type": "request", "topic": "mood", "lang": "en"})
+    sid = (await seeker.expect("matched"))["session"]
+    await helper.expect("matched")
+    ack = await seeker.say(sid, "hello in msgpack")
+    assert ack["seq"] == 1
+    assert (await helper.expect("message"))["text"] == "hello in msgpack"
+
+
+async def test_client_without_subprotocol_gets_json(live_server: LiveServer) -> None:
+    c = await live_server.client(subprotocol=False)
+    assert c.ws.subprotocol is None
+    welcome = await c.hello_seeker()
+    assert welcome["role"] == "seeker" and welcome["resume"]
+
+
+async def test_queue_positions_are_honest_and_fifo(live_server: LiveServer) -> None:
+    seekers = []
+    for _ in range(3):
+        s, _ = await live_server.seeker()
+        await s.send({"type": "request", "topic": "other", "lang": "en"})
+        seekers.append(s)
+    positions = [(await s.expect("queued", skip=()))["position"] for s in seekers]
+    assert positions == [1, 2, 3]
+    assert seekers[2].seen[-1]["helpers_online"] == 0
+    assert seekers[2].seen[-1]["estimated_wait_s"] is None
+
+    helper = await live_server.helper(capacity=1)
+    sid0 = (await seekers[0].expect("matched"))["session"]
+    assert (await helper.expect("matched"))["session"] == sid0
+    # The others move up and are told so.
+    update = await seekers[1].expect("queued", skip=())
+    while update["position"] != 1:
+        update = await seekers[1].expect("queued", skip=())
+    assert update["helpers_online"] == 1
+    update = await seekers[2].expect("queued", skip=())
+    while update["position"] != 2:
+        update = await seekers[2].expect("queued", skip=())
+    # Capacity 1: nobody else is matched while the first session lasts.
+    await seekers[1].no_frame(0.5, of="matched")
+    await helper.send({"type": "leave", "session": sid0})
+    await helper.expect("ended")
+    sid1 = (await seekers[1].expect("matched"))["session"]
+    assert (await helper.expect("matched", skip=("queued", "typing", "ended")))["session"] == sid1
+
+
+async def test_helper_is_never_given_more_than_capacity(live_server: LiveServer) -> None:
+    helper = await live_server.helper(capacity=2)
+    seekers = []
+    for _ in range(5):
+        s, _ = await live_server.seeker()
+        await s.send({"type": "request", "topic": "other", "lang": "en"})
+        seekers.append(s)
+    matched = {(await helper.expect("matched"))["session"] for _ in range(2)}
+    await helper.no_frame(0.6, of="matched")
+    assert len(matched) == 2
+    await helper.send({"type": "status", "ref": "p2"})
+    presence = await helper.expect("presence", skip=("queued", "typing", "matched"))
+    assert presence["active"] == 2 and presence["capacity"] == 2
+
+
+async def test_language_decides_the_helper(live_server: LiveServer) -> None:
+    en = await live_server.helper("oak", langs=("en",))
+    zh = await live_server.helper("pine", langs=("zh",))
+    seeker, _ = await live_server.seeker(lang="zh")
+    await seeker.send({"type": "request", "topic": "family", "lang": "zh"})
+    sid = (await seeker.expect("matched"))["session"]
+    assert (await zh.expect("matched"))["session"] == sid
+    await en.no_frame(0.4, of="matched")
+
+
+async def test_many_seekers_few_helpers_fair_and_no_double_match(
+    live_server: LiveServer,
+) -> None:
+    seekers = []
+    for _ in range(12):
+        s, _ = await live_server.seeker()
+        await s.send({"type": "request", "topic": "other", "lang": "en"})
+        await s.expect("queued", skip=())
+        seekers.append(s)
+    helpers = await asyncio.gather(*(live_server.helper(f"h{i}", capacity=2) for i in range(3)))
+    got: dict[str, str] = {}
+    for i, h in enumerate(helpers):
+        for _ in range(2):
+            got[(await h.expect("matched"))["session"]] = f"h{i}"
+    assert len(got) == 6  # six different sessions, each with exactly one helper
+    matched_seekers = []
+    for index, s in enumerate(seekers):
+        try:
+            m = await s.expect("matched", timeout=0.5)
+            matched_seekers.append(index)
+            assert m["session"] in got
+        except TimeoutError:
+            pass
+    # First come, first served: the six who asked first are the six matched.
+    assert matched_seekers == list(range(6))
+
+
+async def test_a_seeker_cannot_touch_someone_elses_session(live_server: LiveServer) -> None:
+    seeker, helper, sid = await matched_pair(live_server)
+    intruder, _ = await live_server.seeker()
+    for frame in ({"type": "say", "session": sid, "text": "hi", "ref": "x"},
+                  {"type": "typing", "session": sid, "ref": "x"},
+                  {"type": "leave", "session": sid, "ref": "x"}):
+        await intruder.send(frame)
+        error = await intruder.expect("error")
+        assert error["code"] == "not_in_session" and error["ref"] == "x"
+    await helper.no_frame(0.3)
+    await seeker.no_frame(0.1)
