@@ -10,13 +10,16 @@ Files in the lexicon directory (UTF-8, tab-separated, ``#`` starts a comment lin
   (negation, hyperbole, third person, quoting). ``scope`` is ``before:N``, ``after:N`` or
   ``message`` (N normalised characters between the cue and the match).
 * ``rules_combine.tsv``: ``category_a, category_b, severity, scope, note``: two categories in one
-  message (or, with scope ``conversation``, across recent messages) raise the severity.
-* ``rules_conversation.tsv``: ``setting, value, note`` (window size, concern run length).
+  message (scope ``message``), close together (``near:N``: within N normalised characters), or
+  across recent messages (``conversation``) raise the severity.
+* ``rules_conversation.tsv``: ``setting, value, note`` (window size, concern run length, how
+  many distinct note-level signals in one message make a concern).
 
 Pattern syntax: text is normalised exactly like messages (so 自殺 = 自杀, Kill = kill). Latin
-patterns must start and end on word boundaries; a trailing ``*`` allows any word ending
-(``suicid*``). ``a ... b`` means ``b`` follows ``a`` within a short gap (default 24 normalised
-characters for Latin text, 8 for Chinese; ``a ..12.. b`` sets the gap).
+patterns must start and end on word boundaries; a trailing ``*`` on a part allows any word
+ending (``suicid*``, ``slit* ... wrist*``). ``a ... b`` means ``b`` follows ``a`` within a
+short gap (default 24 normalised characters for Latin text, 8 for Chinese; ``a ..12.. b`` sets
+the gap).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from .normalize import normalize, squeeze
 __all__ = ["Entry", "Cue", "CombineRule", "Lexicon", "load_lexicon", "default_lexicon_dir"]
 
 SEVERITIES = (0, 1, 2, 3)
-CUE_KINDS = ("negation", "hyperbole", "third_person", "quote", "enclosed")
+CUE_KINDS = ("negation", "hyperbole", "third_person", "past", "quote", "enclosed")
 _LATIN = re.compile(r"[a-z]")
 _GAP = re.compile(r"\s+\.\.(\d*)\.\.?\s+")
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -54,8 +57,9 @@ class Entry:
     parts: tuple[str, ...]
     gaps: tuple[int, ...]
     latin: tuple[bool, ...]
-    prefix: bool
+    prefix: tuple[bool, ...]  # part may continue into a longer word ("suicid*")
     origin: str
+    benign: bool = False  # from rules_benign.tsv: silences risk words it covers
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,7 @@ class CombineRule:
     second: str
     severity: int
     conversation: bool
+    near: int  # -1: anywhere in the message; else max characters between the two matches
     note: str
 
 
@@ -134,24 +139,27 @@ def _category(path: Path, lineno: int, value: str) -> str:
     return value
 
 
-def _parse_pattern(path: Path, lineno: int, pattern: str) -> tuple[list[str], list[int], bool]:
-    prefix = pattern.endswith("*")
-    if prefix:
-        pattern = pattern[:-1].rstrip()
+def _parse_pattern(
+    path: Path, lineno: int, pattern: str
+) -> tuple[list[str], list[int], list[bool]]:
     pieces = _GAP.split(pattern)
     # _GAP.split alternates: text, gap digits, text, ...
     parts: list[str] = []
     gaps: list[int] = []
+    prefix: list[bool] = []
     for i, piece in enumerate(pieces):
         if i % 2 == 0:
-            norm = normalize(piece.strip()).text.strip()
+            piece = piece.strip()
+            open_end = piece.endswith("*")
+            norm = normalize(piece.rstrip("*").strip()).text.strip()
             if not norm:
                 raise LexiconError(str(path), lineno, f"empty pattern part in {pattern!r}")
+            if "*" in norm:
+                raise LexiconError(str(path), lineno, "'*' is only allowed at the end of a word")
             parts.append(norm)
+            prefix.append(open_end)
         else:
             gaps.append(int(piece) if piece else -1)
-    if "*" in "".join(parts):
-        raise LexiconError(str(path), lineno, "'*' is only allowed at the end of a pattern")
     return parts, gaps, prefix
 
 
@@ -168,8 +176,8 @@ def _load_entries(lex: Lexicon, path: Path, benign: bool) -> None:
             for i, g in enumerate(gaps)
         ]
         lex.entries.append(
-            Entry(pattern, cat, severity, note, tuple(parts), tuple(gaps), latin, prefix,
-                  f"{path.name}:{lineno}")
+            Entry(pattern, cat, severity, note, tuple(parts), tuple(gaps), latin, tuple(prefix),
+                  f"{path.name}:{lineno}", benign)
         )
 
 
@@ -207,11 +215,16 @@ def _load_cues(lex: Lexicon, path: Path) -> None:
 
 def _load_combine(lex: Lexicon, path: Path) -> None:
     for lineno, (a, b, sev, scope, note) in _rows(path, 5, 4):
-        if scope not in ("message", "conversation"):
-            raise LexiconError(str(path), lineno, "scope must be message or conversation")
+        near = -1
+        if scope.startswith("near:") and scope[5:].isdigit():
+            near = int(scope[5:])
+        elif scope not in ("message", "conversation"):
+            raise LexiconError(
+                str(path), lineno, "scope must be message, near:N or conversation"
+            )
         lex.combine.append(
             CombineRule(_category(path, lineno, a), _category(path, lineno, b),
-                        _severity(path, lineno, sev), scope == "conversation", note)
+                        _severity(path, lineno, sev), scope == "conversation", near, note)
         )
 
 

@@ -31,6 +31,10 @@ _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _CLAUSE_END = re.compile(r"[.!?;。！？；\n]")
 _LATIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz")
+# Categories whose note-level matches add up to a concern (see note_pile).
+_PILE_CATEGORIES = frozenset(
+    {"distress", "hopelessness", "burden", "self_harm", "self_harm_intent", "farewell"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,10 @@ class Moderator:
         self._cues = self.lexicon.cues
         self._window = self.lexicon.settings.get("window", 5)
         self._concern_run = self.lexicon.settings.get("concern_run", 3)
+        self._note_pile = self.lexicon.settings.get("note_pile", 99)
+        # Benign phrases only silence what they cover; severity-0 lexicon markers ("tonight")
+        # take part in combination rules.
+        self._benign = frozenset(i for i, e in enumerate(self._entries) if e.benign)
         self._msg_rules = [r for r in self.lexicon.combine if not r.conversation]
         self._conv_rules = [r for r in self.lexicon.combine if r.conversation]
 
@@ -105,8 +113,9 @@ class Moderator:
         found, cue_hits = self._find(nt)
         matches: list[Match] = []
         severity = NONE
-        live: set[str] = set()  # categories of matches no cue demoted
-        seen: set[tuple[int, int, str]] = set()  # one match per span and category
+        live: list[tuple[int, int, str]] = []  # matches no cue demoted, markers included
+        seen: set[tuple[int, int, str]] = set()  # one reported match per span and category
+        notes: set[int] = set()  # distinct entries that count toward the note pile
         for start, end, idx in found:
             entry = self._entries[idx]
             sev = entry.severity
@@ -117,23 +126,32 @@ class Moderator:
                     sev = cap
                     note = f"{note} [{why}]" if note else f"[{why}]"
                 else:
-                    live.add(entry.category)
-            elif entry.category != "benign":
-                live.add(entry.category)  # markers such as a time ("tonight") feed combinations
+                    live.append((start, end, entry.category))
+                    if entry.category in _PILE_CATEGORIES:
+                        notes.add(idx)
+            elif idx not in self._benign:
+                live.append((start, end, entry.category))  # markers feed combinations
             if sev > NONE and (start, end, entry.category) not in seen:
                 seen.add((start, end, entry.category))
                 s, e = norm.span(start, end)
                 matches.append(Match(text[s:e], entry.category, sev, s, e, note))
                 severity = max(severity, sev)
         categories = sorted({m.category for m in matches})
+        live_cats = {c for _s, _e, c in live}
         for rule in self._msg_rules:
-            if rule.first in live and rule.second in live and rule.severity > severity:
-                severity = rule.severity
+            if rule.severity > severity and rule.first in live_cats and rule.second in live_cats:
+                if rule.near < 0 or _near(live, rule.first, rule.second, rule.near):
+                    severity = rule.severity
+        if severity < CONCERN and len(notes) >= self._note_pile:
+            # Several distinct distress signals in one message are a concern even when each
+            # alone is only a note (rules_conversation.tsv: note_pile).
+            severity = CONCERN
+            categories.append("distress_cluster")
         own = severity
         flags = 0
-        for cat in live:
+        for cat in live_cats:
             flags |= FLAG_BITS.get(cat, 0)
-        severity, extra = self._conversation(own, live, ctx)
+        severity, extra = self._conversation(own, live_cats, ctx)
         categories.extend(c for c in extra if c not in categories)
         spans = self._masker.find(text)
         masked = text
@@ -169,8 +187,7 @@ class Moderator:
                         cues.append((start, end, idx))
                     continue
                 entry = entries[idx]
-                last = part_no == len(entry.parts) - 1
-                if right_open and not (last and entry.prefix):
+                if right_open and not entry.prefix[part_no]:
                     continue
                 if len(entry.parts) == 1:
                     single.append((start, end, idx))
@@ -230,6 +247,17 @@ class Moderator:
                         severity = rule.severity
                         extra.append("conversation_risk")
         return severity, extra
+
+
+def _near(live: list[tuple[int, int, str]], first: str, second: str, limit: int) -> bool:
+    """Whether a ``first`` match and a ``second`` match lie within ``limit`` characters."""
+    for s1, e1, c1 in live:
+        if c1 != first:
+            continue
+        for s2, e2, c2 in live:
+            if c2 == second and max(s1, s2) - min(e1, e2) <= limit:
+                return True
+    return False
 
 
 def _chain(slots: list[list[tuple[int, int]]], gaps: tuple[int, ...]) -> tuple[int, int] | None:
