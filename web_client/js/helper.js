@@ -21,17 +21,21 @@ function sendStatus(app, extra = {}) {
   app.conn.queue({ type: 'status', ...settings(), ...extra, ref: `st${Date.now().toString(36)}` });
 }
 
+let sessionsRef = null;
+
 function renderPresence() {
   const node = $('#presence');
   if (!presence) {
     node.textContent = '';
     return;
   }
+  // The server sends presence only in answer to status; between, count our open chats.
+  const active = sessionsRef ? [...sessionsRef.map.values()].filter((s) => !s.ended).length : presence.active ?? 0;
   const on = !!presence.available;
   node.dataset.on = String(on);
   node.textContent = on
-    ? t('helper.presence.on', { active: presence.active ?? 0, capacity: presence.capacity ?? $('#capacity').value })
-    : t('helper.presence.off', { active: presence.active ?? 0 });
+    ? t('helper.presence.on', { active, capacity: presence.capacity ?? $('#capacity').value })
+    : t('helper.presence.off', { active });
 }
 
 function applyPresence(p) {
@@ -130,6 +134,7 @@ function paneActions(s, app) {
 
 function onFrame(f, app) {
   const sessions = app.sessions;
+  sessionsRef = sessions;
   switch (f.type) {
     case 'welcome':
       if (f.presence) applyPresence(f.presence);
@@ -146,6 +151,7 @@ function onFrame(f, app) {
         sessions.renderTab(s);
         sessions.updateTitle();
       }
+      renderPresence();
       beep();
       notify(t('helper.newmatch', { alias: s.alias || '' }), f.note || (f.topic ? t(`topic.${f.topic}`) : ''), { tag: f.session });
       break;
@@ -162,6 +168,7 @@ function onFrame(f, app) {
     case 'ended': {
       const s = sessions.map.get(f.session);
       if (s) sessions.markEnded(s, endedText(f));
+      renderPresence();
       break;
     }
     case 'cooldown':
