@@ -93,7 +93,8 @@ class CombineRule:
 class Lexicon:
     """Everything loaded from a lexicon directory, plus the automaton built over it.
 
-    Automaton values are tuples of ``(kind, index, part)``: kind 0 = entry part, 1 = cue.
+    Automaton values are ``(key length, ((kind, index, part), ...))``: kind 0 = entry part,
+    1 = cue, 2 = an entry's space-less form ("killmyself").
     """
 
     entries: list[Entry] = field(default_factory=list)
@@ -151,11 +152,12 @@ def _parse_pattern(
         if i % 2 == 0:
             piece = piece.strip()
             open_end = piece.endswith("*")
-            norm = normalize(piece.rstrip("*").strip()).text.strip()
+            piece = piece[:-1] if open_end else piece
+            if "*" in piece:
+                raise LexiconError(str(path), lineno, "'*' is only allowed at the end of a word")
+            norm = normalize(piece.strip()).text.strip()
             if not norm:
                 raise LexiconError(str(path), lineno, f"empty pattern part in {pattern!r}")
-            if "*" in norm:
-                raise LexiconError(str(path), lineno, "'*' is only allowed at the end of a word")
             parts.append(norm)
             prefix.append(open_end)
         else:
@@ -242,7 +244,7 @@ def _build_automaton(lex: Lexicon) -> object:
             keys.setdefault(part, []).append((0, idx, part_no))
         if len(entry.parts) == 1 and entry.latin[0] and " " in entry.parts[0]:
             # "kill myself" also as "killmyself": hashtags and s p a c e d evasion lose spaces.
-            keys.setdefault(entry.parts[0].replace(" ", ""), []).append((0, idx, 0))
+            keys.setdefault(entry.parts[0].replace(" ", ""), []).append((2, idx, 0))
     for idx, cue in enumerate(lex.cues):
         keys.setdefault(cue.cue, []).append((1, idx, 0))
     for key in list(keys):

@@ -35,7 +35,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)
 # str.find), never searched through the whole message.
 _QQ_VALUE = re.compile(r"(?:号码|号)?\s*(?:[:：是为]|is)?\s*([1-9]\d{4,10})(?!\d)", re.I)
 _WECHAT_VALUE = re.compile(
-    r"(?:号|id)?\s*(?:[:：是为]|is)?\s*([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])", re.I
+    r"\s*(?:号|id)?\s*(?:[:：是为]|is)?\s*([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])", re.I
 )
 _STUDENT_VALUE = re.compile(
     r"(?:\s*(?:id|number|no\.?|#))?\s*(?:号)?\s*(?:[:：是为]|is)?\s*([a-z]{0,3}\d{6,12})(?!\d)",

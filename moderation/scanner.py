@@ -31,6 +31,8 @@ _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _CLAUSE_END = re.compile(r"[.!?;。！？；\n]")
 _LATIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz")
+# Space-less forms of multi-word patterns at least this long match without word boundaries.
+_COMPACT_FREE = 8
 # Categories whose note-level matches add up to a concern (see note_pile).
 _PILE_CATEGORIES = frozenset(
     {"distress", "hopelessness", "burden", "self_harm", "self_harm_intent", "farewell"}
@@ -133,7 +135,7 @@ class Moderator:
                 live.append((start, end, entry.category))  # markers feed combinations
             if sev > NONE and (start, end, entry.category) not in seen:
                 seen.add((start, end, entry.category))
-                s, e = norm.span(start, end)
+                s, e = _widen(text, *norm.span(start, end))
                 matches.append(Match(text[s:e], entry.category, sev, s, e, note))
                 severity = max(severity, sev)
         categories = sorted({m.category for m in matches})
@@ -178,16 +180,17 @@ class Moderator:
             start = end_idx - klen + 1
             end = end_idx + 1
             # Latin keys must sit on word boundaries (so "die" is not found in "diet").
-            if start > 0 and nt[start] in latin and nt[start - 1] in latin:
-                continue
+            left_open = start > 0 and nt[start] in latin and nt[start - 1] in latin
             right_open = nt[end_idx] in latin and end < n and nt[end] in latin
             for kind, idx, part_no in values:
                 if kind == 1:
-                    if not right_open:
+                    if not (left_open or right_open):
                         cues.append((start, end, idx))
                     continue
                 entry = entries[idx]
-                if right_open and not entry.prefix[part_no]:
+                if kind == 2 and klen >= _COMPACT_FREE:
+                    pass  # "iwanttodie": spaced-out text has no word boundaries left
+                elif left_open or (right_open and not entry.prefix[part_no]):
                     continue
                 if len(entry.parts) == 1:
                     single.append((start, end, idx))
@@ -247,6 +250,14 @@ class Moderator:
                         severity = rule.severity
                         extra.append("conversation_risk")
         return severity, extra
+
+
+def _widen(text: str, s: int, e: int) -> tuple[int, int]:
+    """Extend a span over letters squeezed away at its end ("DIEEEE", not "DIE")."""
+    n = len(text)
+    while e < n and text[e].isalpha() and text[e].lower() == text[e - 1].lower():
+        e += 1
+    return s, e
 
 
 def _near(live: list[tuple[int, int, str]], first: str, second: str, limit: int) -> bool:

@@ -1,0 +1,112 @@
+"""Severity grading and the rule files: negation, hyperbole, other people, titles, combinations."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation import Moderator
+
+
+@pytest.fixture(scope="module")
+def mod() -> Moderator:
+    return Moderator()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have the pills ready and I'm going to take them all tonight",
+        "遗书已经写好了，今晚就走",
+        "我准备今晚烧炭",
+        "我想跳楼",
+        "i'm going to hang myself",
+        "I already took all my pills",
+        "药已经吃了，现在意识模糊",
+        "我打算明天跳楼",
+        "this is goodbye. i love you all",
+        "I'm going to end my life",
+    ],
+)
+def test_crisis_pages(mod: Moderator, text: str) -> None:
+    assert mod.scan(text).severity == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我想死", "不想活了", "活着没意思", "I want to die", "I'm so tired of living", "i'm suicidal",
+     "I hate myself and everything feels hopeless"],
+)
+def test_soft_wishes_are_concern_not_crisis(mod: Moderator, text: str) -> None:
+    assert mod.scan(text).severity == 2
+
+
+@pytest.mark.parametrize(
+    "text", ["今天考试好难，压力好大", "I'm so stressed about finals", "有点难过"]
+)
+def test_ordinary_sadness_is_at_most_a_note(mod: Moderator, text: str) -> None:
+    assert mod.scan(text).severity <= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I would never kill myself", "我不会自杀的", "I'm not going to kill myself, don't worry",
+     "我从来没想过自杀"],
+)
+def test_negation_is_a_note_not_a_crisis(mod: Moderator, text: str) -> None:
+    v = mod.scan(text)
+    assert v.severity == 1
+    assert any("negation" in m.note for m in v.matches)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["笑死我了", "累死了", "今天冻死了", "饿死了快点吃饭", "this is killing me", "想死你了！",
+     "跳楼价清仓", "you killed it at the show"],
+)
+def test_hyperbole_is_none(mod: Moderator, text: str) -> None:
+    assert mod.scan(text).severity == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["考试挂了不想活了", "lol i want to die this homework", "作业太多了想死哈哈哈"]
+)
+def test_hyperbole_cues_cap_at_note(mod: Moderator, text: str) -> None:
+    assert mod.scan(text).severity <= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["watching suicide squad tonight", "13 reasons why was sad", "我在看《自杀小队》",
+     "political suicide for that senator"],
+)
+def test_titles_and_idioms_do_not_page(mod: Moderator, text: str) -> None:
+    assert mod.scan(text).severity <= 1
+
+
+@pytest.mark.parametrize(
+    "text", ["新闻里有个女孩跳楼了", "他想自杀", "讨厌自杀的人", "my friend wants to kill herself"]
+)
+def test_talk_about_other_people_does_not_page(mod: Moderator, text: str) -> None:
+    assert mod.scan(text).severity <= 1
+
+
+def test_past_attempt_is_concern_not_crisis(mod: Moderator) -> None:
+    assert mod.scan("我以前割腕过，现在好多了").severity == 2
+
+
+def test_capped_match_stays_visible(mod: Moderator) -> None:
+    v = mod.scan("I would never kill myself")
+    assert [m.term for m in v.matches] == ["kill myself"]
+
+
+def test_intent_plus_method_in_one_message(mod: Moderator) -> None:
+    # each alone is below crisis; together (C-SSRS: ideation with method) they page
+    assert mod.scan("安眠药").severity == 2
+    assert mod.scan("我想吃安眠药").severity == 3
+    assert mod.scan("I want to die, I have a bottle of pills").severity == 3
+
+
+def test_traditional_chinese(mod: Moderator) -> None:
+    assert mod.scan("我真的不想活了").severity == 2
+    assert mod.scan("遺書寫好了").severity == 3
+    assert mod.scan("我準備燒炭").severity == 3
