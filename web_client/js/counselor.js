@@ -49,6 +49,9 @@ function renderAlert(a) {
         ? h('span', { class: 'alert__waiting', testid: 'alert-waiting' }, t('counselor.waiting', { t: clock(waited) }))
         : null),
     f.excerpt ? h('p', { class: 'alert__excerpt', testid: 'alert-excerpt' }, `“${f.excerpt}”`) : null,
+    Array.isArray(f.categories) && f.categories.length
+      ? h('p', { class: 'alert__meta', testid: 'alert-categories' }, f.categories.map(category).join(', '))
+      : null,
     f.reason ? h('p', { class: 'alert__meta' }, t('counselor.reason', { reason: f.reason })) : null,
     h('p', { class: 'alert__meta' }, `${fmtClock(f.raised_at)}${f.tier ? ` · tier ${f.tier}` : ''}`),
     a.note ? h('p', { class: 'error' }, a.note) : null,
@@ -168,6 +171,7 @@ function onJoined(f, app) {
   const s = app.sessions.ensure(f.session, { peers: f.peers, alias: seekerMsg && seekerMsg.alias, topic: f.topic, lang: f.lang, note: f.note });
   for (const m of transcript) s.list.addMessage({ ...m, session: f.session });
   s.data.alert = f.alert || alertForSession(f.session) || s.data.alert;
+  markAlertMessage(s, transcript);
   if (Array.isArray(f.peers)) s.data.helperPresent = f.peers.some((p) => p.role === 'helper');
   else s.data.helperPresent = s.data.helperPresent !== false;
   if (s.data.alert) setAlertState(s.data.alert, 'mine');
@@ -179,6 +183,21 @@ function onJoined(f, app) {
   }
   app.sessions.select(f.session);
   $('#composer').focus();
+}
+
+// The transcript carries no flags, and the alert no message id: show the alert's severity on
+// the seeker's message that its excerpt quotes, so the counselor sees at once what raised it.
+function markAlertMessage(s, transcript) {
+  const a = alerts.get(s.data.alert);
+  if (!a || !a.frame.excerpt) return;
+  const excerpt = String(a.frame.excerpt).replace(/(…|\.\.\.)$/, '').trim();
+  if (!excerpt) return;
+  const hit = [...transcript].reverse().find((m) => m.from === 'seeker'
+    && (String(m.text).includes(excerpt) || excerpt.includes(String(m.text).trim())));
+  if (hit) {
+    s.list.applyFlag({ message: hit.id, severity: a.frame.severity, categories: a.frame.categories || [] });
+    if (appRef) appRef.sessions.renderTab(s);
+  }
 }
 
 function resolveForm(s, app) {
