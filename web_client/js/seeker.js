@@ -178,6 +178,7 @@ function onState(s) {
   const retry = $('#conn-retry');
   if (list) list.markOnline(s === 'online');
   if (s === 'online' || s === 'stopped') {
+    state.lost = false;
     show(box, false);
     return;
   }
@@ -196,9 +197,13 @@ function onState(s) {
     show(box, false);
     return;
   }
-  box.dataset.state = s;
-  $('#conn-text').textContent = t(s === 'replaced' ? 'conn.replaced' : s === 'offline' ? 'conn.offline' : 'conn.connecting');
-  show(retry, s === 'offline' || s === 'replaced');
+  if (s === 'connecting' && !state.lost) return; // first connection: the page says enough
+  if (s === 'offline') state.lost = true;
+  // While retrying after a loss, keep saying that the connection was lost.
+  const shown = s === 'connecting' ? 'offline' : s;
+  box.dataset.state = shown;
+  $('#conn-text').textContent = t(shown === 'replaced' ? 'conn.replaced' : 'conn.offline');
+  show(retry, true);
   show(box, true);
 }
 

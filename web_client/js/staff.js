@@ -123,12 +123,17 @@ export function startConsole(cfg) {
     }
     app.sessions.markOnline(s === 'online');
     if (s === 'online' || s === 'stopped') {
+      app.lost = false;
       show(box, false);
       return;
     }
-    $('#conn-text').textContent = t(s === 'replaced' ? 'conn.replaced' : s === 'offline' ? 'conn.offline' : 'conn.connecting');
-    show($('#conn-retry'), s === 'offline' || s === 'replaced');
-    show(box, s !== 'connecting' || !!app.alias);
+    if (s === 'connecting' && !app.lost) return;
+    if (s === 'offline') app.lost = true;
+    const shown = s === 'connecting' ? 'offline' : s;
+    box.dataset.state = shown;
+    $('#conn-text').textContent = t(shown === 'replaced' ? 'conn.replaced' : 'conn.offline');
+    show($('#conn-retry'), true);
+    show(box, true);
   }
 
   function onFrame(f) {

@@ -55,6 +55,14 @@ export class Connection {
     this.syncTimer = null;
     this.gotUnauthorized = false;
     this._wake = () => this.reconnectNow();
+    // The browser knows the network is gone before TCP does: drop the socket at once, so
+    // messages written now are queued (and shown so) instead of vanishing into a dead socket.
+    this._lost = () => {
+      if (this.ws && this.ws.readyState <= WebSocket.OPEN) {
+        try { this.ws.close(4002); } catch { /* ignore */ }
+        this._closed(this.ws, { code: 4002 });
+      }
+    };
   }
 
   get online() {
@@ -65,6 +73,7 @@ export class Connection {
     if (!this.stopped) return;
     this.stopped = false;
     window.addEventListener('online', this._wake);
+    window.addEventListener('offline', this._lost);
     this._open();
   }
 
@@ -72,6 +81,7 @@ export class Connection {
   stop() {
     this.stopped = true;
     window.removeEventListener('online', this._wake);
+    window.removeEventListener('offline', this._lost);
     clearTimeout(this.retryTimer);
     this._stopTimers();
     if (this.ws) {
@@ -164,28 +174,30 @@ export class Connection {
       }
       if (frame && typeof frame.type === 'string') this._handle(frame);
     };
-    ws.onclose = (event) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      const wasWelcomed = this.welcomed;
-      this.welcomed = false;
-      this._stopTimers();
-      if (this.stopped) return;
-      if (event.code === 4000) {
-        // Replaced by a newer connection of the same person (another tab): do not fight it.
-        this.stopped = true;
-        this._state('replaced');
-        return;
-      }
-      if (event.code === 1008 && (this.gotUnauthorized || !wasWelcomed)) {
-        this.stopped = true;
-        this._state('unauthorized', { code: event.code, welcomed: wasWelcomed });
-        return;
-      }
-      this._state('offline', { code: event.code });
-      this._scheduleRetry();
-    };
+    ws.onclose = (event) => this._closed(ws, event);
     ws.onerror = () => { /* onclose follows */ };
+  }
+
+  _closed(ws, event) {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    const wasWelcomed = this.welcomed;
+    this.welcomed = false;
+    this._stopTimers();
+    if (this.stopped) return;
+    if (event.code === 4000) {
+      // Replaced by a newer connection of the same person (another tab): do not fight it.
+      this.stopped = true;
+      this._state('replaced');
+      return;
+    }
+    if (event.code === 1008 && (this.gotUnauthorized || !wasWelcomed)) {
+      this.stopped = true;
+      this._state('unauthorized', { code: event.code, welcomed: wasWelcomed });
+      return;
+    }
+    this._state('offline', { code: event.code });
+    this._scheduleRetry();
   }
 
   _scheduleRetry() {

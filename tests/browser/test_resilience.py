@@ -1,0 +1,98 @@
+"""The seeker's page survives reloads and lost connections, and leaves no trace on quick exit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from .conftest import People
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
+
+
+async def test_reload_resumes_the_chat(people: People) -> None:
+    helper = await people.helper()
+    seeker = await people.seeker()
+    await people.ask(seeker, note="can't sleep")
+    await expect(seeker.get_by_test_id("chat-with")).to_contain_text("Maple")
+    await people.say(seeker, "first from seeker")
+    await people.say(helper, "first from helper")
+    await expect(seeker.get_by_test_id("messages")).to_contain_text("first from helper")
+    token = await seeker.evaluate("JSON.parse(sessionStorage.getItem('peerline.seeker')).resume")
+    assert token
+
+    await seeker.reload()
+    # The same conversation, the whole transcript once, in order, and it goes on.
+    await expect(seeker.get_by_test_id("chat-with")).to_contain_text("Maple")
+    texts = seeker.get_by_test_id("messages").locator(".msg__text")
+    await expect(texts).to_have_text(["first from seeker", "first from helper"])
+    await expect(seeker.locator(".msg--own")).to_have_attribute("data-state", "delivered")
+    await people.say(helper, "still here")
+    await expect(texts).to_have_text(["first from seeker", "first from helper", "still here"])
+    await people.say(seeker, "after reload")
+    await expect(helper.get_by_test_id("messages")).to_contain_text("after reload")
+    assert await seeker.evaluate(
+        "JSON.parse(sessionStorage.getItem('peerline.seeker')).resume") == token
+
+
+async def test_messages_written_offline_are_sent_once_when_back(people: People) -> None:
+    helper = await people.helper()
+    seeker = await people.seeker()
+    await people.ask(seeker)
+    await expect(seeker.get_by_test_id("chat-with")).to_be_visible()
+    await people.say(seeker, "before")
+    await expect(helper.get_by_test_id("messages")).to_contain_text("before")
+
+    # Cut the seeker's network right after a send: its ack may or may not have come back.
+    context = seeker.context
+    await seeker.get_by_test_id("composer").fill("racing the cut")
+    await seeker.get_by_test_id("send").click()
+    await context.set_offline(True)
+    await expect(seeker.get_by_test_id("conn-status")).to_contain_text("Reconnecting")
+    await people.say(seeker, "written offline 1")
+    await people.say(seeker, "written offline 2")
+    pending = seeker.locator(".msg--own[data-state='queued']")
+    await expect(pending.filter(has_text="written offline 1")).to_have_count(1)
+    await people.say(helper, "while you were away")
+
+    await context.set_offline(False)
+    await expect(seeker.get_by_test_id("conn-status")).to_be_hidden(timeout=20_000)
+    await expect(seeker.locator(".msg--own[data-state='delivered']")).to_have_count(4)
+    await expect(seeker.get_by_test_id("messages")).to_contain_text("while you were away")
+
+    # The helper got every message exactly once, in the order written.
+    seeker_lines = helper.locator(".msg--seeker .msg__text")
+    await expect(seeker_lines).to_have_text(
+        ["before", "racing the cut", "written offline 1", "written offline 2"])
+    # And the seeker's page shows each once too.
+    await expect(seeker.locator(".msg__text", has_text=re.compile("^while you were away$"))
+                 ).to_have_count(1)
+    await expect(seeker.locator(".msg--own .msg__text")).to_have_text(
+        ["before", "racing the cut", "written offline 1", "written offline 2"])
+
+
+async def test_quick_exit_leaves_and_clears_everything(people: People) -> None:
+    helper = await people.helper()
+    seeker = await people.seeker()
+    await seeker.evaluate("localStorage.setItem('something', 'personal')")
+    await people.ask(seeker, note="please don't let anyone see this")
+    await expect(seeker.get_by_test_id("chat-with")).to_be_visible()
+    await people.say(seeker, "secret")
+    await expect(helper.get_by_test_id("messages")).to_contain_text("secret")
+    assert await seeker.evaluate("sessionStorage.length") > 0
+
+    await seeker.get_by_test_id("quick-exit").click()
+    await seeker.wait_for_url(re.compile(r"^https://www\.google\.com/search"))
+    await expect(seeker.locator("body")).to_contain_text("Sunny")
+    # The chat was left at once…
+    await expect(helper.get_by_test_id("pane-ended")).to_contain_text("The student ended the chat")
+    # …and Back does not return to Peerline: the page replaced itself in the history.
+    assert await seeker.evaluate("history.length") == 2  # about:blank, then the neutral page
+    # Nothing is left in this tab's storage for Peerline's origin: a fresh start page.
+    await seeker.goto(people.server.http_url + "/")
+    assert await seeker.evaluate("sessionStorage.length") == 0
+    assert await seeker.evaluate("localStorage.length") == 0
+    await expect(seeker.get_by_test_id("request-help")).to_be_visible()
+    await expect(seeker.get_by_test_id("messages")).not_to_contain_text("secret")
