@@ -173,13 +173,17 @@ export class MessageList {
     li.classList.add(`msg--flag${sev}`);
     li.dataset.severity = String(sev);
     const cats = Array.isArray(flag.categories) ? flag.categories.map(category) : [];
-    const words = flag.matches || flag.terms || flag.matched || flag.words;
+    // The hub sends matches as [{term, category, severity}]; plain strings are accepted too.
+    const raw = flag.matches || flag.terms || flag.matched || flag.words;
+    const words = Array.isArray(raw)
+      ? [...new Set(raw.map((m) => (m && typeof m === 'object' ? m.term : m)).filter((w) => typeof w === 'string' && w))]
+      : null;
     const old = li.querySelector('.msg__flag');
     if (old) old.remove();
     li.appendChild(h('p', { class: `msg__flag sev${sev}`, testid: 'flag' },
       h('strong', {}, t(`flag.sev.${sev}`)),
       cats.length ? ` · ${cats.join(', ')}` : '',
-      Array.isArray(words) && words.length ? ` · ${t('flag.matched', { words: words.join(', ') })}` : ''));
+      words && words.length ? ` · ${t('flag.matched', { words: words.map((w) => `“${w}”`).join(', ') })}` : ''));
   }
 
   /** Re-label state lines after a language switch. */

@@ -328,12 +328,19 @@ const CATEGORY = {
     self_harm_intent: 'self-harm intent', self_harm: 'self-harm', suicide: 'suicide',
     suicidal_ideation: 'suicidal thoughts', violence: 'violence', harm_to_others: 'harm to others',
     abuse: 'abuse', danger: 'danger', harassment: 'harassment', substance: 'substances',
-    eating_disorder: 'eating disorder', pii: 'personal data',
+    eating_disorder: 'eating disorder', pii: 'personal data', self_harm_plan: 'self-harm plan',
+    self_harm_means: 'means of self-harm', hopelessness: 'hopelessness', farewell: 'farewell',
+    burden: 'feeling a burden', suicide_attempt_in_progress: 'attempt in progress',
+    suicide_attempt_history: 'past attempt', abuse_disclosure: 'abuse disclosed',
+    sexual_content: 'sexual content', self_harm_time: 'a time set',
   },
   zh: {
     self_harm_intent: '自伤意图', self_harm: '自伤', suicide: '自杀', suicidal_ideation: '自杀念头',
     violence: '暴力', harm_to_others: '伤害他人', abuse: '虐待', danger: '危险', harassment: '骚扰',
-    substance: '物质滥用', eating_disorder: '进食障碍', pii: '个人信息',
+    substance: '物质滥用', eating_disorder: '进食障碍', pii: '个人信息', self_harm_plan: '自伤计划',
+    self_harm_means: '自伤手段', hopelessness: '绝望', farewell: '告别', burden: '觉得自己是负担',
+    suicide_attempt_in_progress: '正在尝试', suicide_attempt_history: '既往尝试',
+    abuse_disclosure: '披露受虐', sexual_content: '性内容', self_harm_time: '有具体时间',
   },
 };
 
