@@ -122,7 +122,9 @@ class Client:
             self.stats.acks += 1
             return
         elif t == "error":
-            self.stats.errors[str(obj.get("code"))] += 1
+            ref = obj.get("ref")
+            key = str(obj.get("code"))
+            self.stats.errors[f"{key}@{ref}" if ref else key] += 1
         h = self.handlers.get(t)  # type: ignore[arg-type]
         if h is not None:
             h(obj)

@@ -151,7 +151,7 @@ async def match_seekers(
             ep_i = (i + offset) % len(eps)
             c = await open_seeker(run, eps[ep_i], f"s{i}", rate, burst)
             c.endpoint = ep_i
-            t = c.send({"type": "request", "topic": rnd.choice(TOPICS), "lang": "en"})
+            t = c.send({"type": "request", "topic": rnd.choice(TOPICS), "lang": "en", "ref": "rq"})
             m = await c.expect("matched", timeout=timeout)
             waits.append((time.monotonic() - t) * 1000.0)
             seekers[m["session"]] = c
@@ -184,7 +184,9 @@ async def close_all(clients: Sequence[Client], pairs: Sequence[Pair] = ()) -> No
     for p in pairs:
         if not p.seeker.conn.closed:
             p.seeker.closing = True
-            p.seeker.send_raw(b'{"type":"leave","session":"' + p.session.encode() + b'"}')
+            p.seeker.send_raw(
+                b'{"type":"leave","ref":"bye","session":"' + p.session.encode() + b'"}'
+            )
     if pairs:
         await asyncio.sleep(0.3)
     for c in clients:

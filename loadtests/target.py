@@ -121,12 +121,14 @@ class StaffSpec:
 Provisioner = Callable[[Sequence[StaffSpec]], Awaitable[None]]
 
 
-def make_staff(run_id: str, role: str, count: int, tier: int = 1) -> list[StaffSpec]:
+def make_staff(
+    run_id: str, role: str, count: int, tier: int = 1, start: int = 0
+) -> list[StaffSpec]:
     """``count`` accounts named ``<run id><h|c><n>``: unique per run, so reruns against the same
     Redis never collide. Passwords are random per run and never written anywhere but the import
     file, which is deleted at once."""
     pw = secrets.token_urlsafe(12)
-    return [StaffSpec(f"{run_id}{role[0]}{i}", role, pw, tier) for i in range(count)]
+    return [StaffSpec(f"{run_id}{role[0]}{i}", role, pw, tier) for i in range(start, start + count)]
 
 
 def peerline_cli() -> list[str]:
@@ -207,6 +209,7 @@ class Target:
     provision: Provisioner | None = None
     server_pids: list[int] = field(default_factory=list)
     run_id: str = field(default_factory=lambda: "lt" + secrets.token_hex(3))
+    made: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_urls(cls, urls: Sequence[str], **kw: object) -> Target:
@@ -222,7 +225,8 @@ class Target:
             raise TargetError(
                 "this scenario needs staff accounts: give --redis-url of the server's Redis"
             )
-        specs = make_staff(self.run_id, role, count, tier)
+        specs = make_staff(self.run_id, role, count, tier, start=self.made.get(role, 0))
+        self.made[role] = self.made.get(role, 0) + count
         await self.provision(specs)
         tokens = await login_all(self.endpoints, specs)
         return list(zip(specs, tokens, strict=True))

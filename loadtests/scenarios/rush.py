@@ -74,7 +74,12 @@ async def rush(run: Run, target: Target, p: Params) -> None:
         free_at_request.append(state["active"] + state["waiting"] < slots)
         state["waiting"] += 1
         tr.request_sent = c.send(
-            {"type": "request", "topic": rnd.choice(TOPICS), "lang": rnd.choice(["en", "zh"])}
+            {
+                "type": "request",
+                "topic": rnd.choice(TOPICS),
+                "lang": rnd.choice(["en", "zh"]),
+                "ref": "rq",
+            }
         )
         traces.append(tr)
         try:
@@ -87,7 +92,7 @@ async def rush(run: Run, target: Target, p: Params) -> None:
         session = tr.sessions[0]
         c.send({"type": "say", "session": session, "text": TEXTS[i % len(TEXTS)], "ref": "r"})
         await asyncio.sleep(p.hold * rnd.uniform(0.5, 1.5))
-        c.send({"type": "leave", "session": session})
+        c.send({"type": "leave", "session": session, "ref": "leave"})
         try:
             await c.expect("ended", timeout=10.0)
         except (TimeoutError, ConnectionError):
