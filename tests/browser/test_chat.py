@@ -11,7 +11,8 @@ from .conftest import People
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
-HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold?</b> & "quotes"'
+HOSTILE = ('<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+           '<b>bold?</b> & "quotes"')
 
 
 async def test_seeker_and_helper_are_matched_and_talk(people: People) -> None:
@@ -58,7 +59,8 @@ async def test_seeker_and_helper_are_matched_and_talk(people: People) -> None:
     for page, text in ((helper, HOSTILE), (seeker, "<a href='javascript:alert(1)'>click</a>")):
         shown = page.get_by_test_id("message").filter(has_text=text).locator(".msg__text")
         await expect(shown).to_have_text(text)
-        assert await page.locator(".messages img, .messages script, .messages b, .messages a").count() == 0
+        markup = page.locator(".messages img, .messages script, .messages b, .messages a")
+        assert await markup.count() == 0
         assert await page.evaluate("window.__pwned") is None
 
     # The seeker ends the chat; the helper is told; the seeker may leave feedback.
@@ -70,7 +72,8 @@ async def test_seeker_and_helper_are_matched_and_talk(people: People) -> None:
     await seeker.get_by_test_id("feeling-better").check()
     await seeker.get_by_test_id("feedback-submit").click()
     await expect(seeker.get_by_test_id("feedback-thanks")).to_be_visible()
-    feedback = await people.server.services.redis.lrange(people.server.services.keys.feedback, 0, -1)
+    services = people.server.services
+    feedback = await services.redis.lrange(services.keys.feedback, 0, -1)
     assert [row.decode().split("|")[1:3] for row in feedback] == [["4", "better"]]
 
 

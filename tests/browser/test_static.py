@@ -72,7 +72,8 @@ def test_every_form_field_has_a_label() -> None:
         for field in re.finditer(r"<(input|select|textarea)\b[^>]*>", html):
             tag = field.group(0)
             m = re.search(r'id="([^"]+)"', tag)
-            inside_label = html.rfind("<label", 0, field.start()) > html.rfind("</label>", 0, field.start())
+            before = html[:field.start()]
+            inside_label = before.rfind("<label") > before.rfind("</label>")
             assert inside_label or (m and f'for="{m.group(1)}"' in html), (page, tag)
 
 
@@ -100,8 +101,9 @@ def css_vars() -> dict[str, str]:
 PAIRS = [
     ("text", "bg", 4.5), ("text", "surface", 4.5), ("muted", "bg", 4.5),
     ("muted", "surface", 4.5), ("#ffffff", "primary", 4.5), ("#ffffff", "primary-dark", 4.5),
-    ("#ffffff", "crisis", 4.5), ("#ffffff", "crisis-dark", 4.5), ("crisis-dark", "crisis-soft", 4.5),
-    ("crisis-dark", "surface", 4.5), ("warn-text", "warn-soft", 4.5), ("note-text", "note-soft", 4.5),
+    ("#ffffff", "crisis", 4.5), ("#ffffff", "crisis-dark", 4.5),
+    ("crisis-dark", "crisis-soft", 4.5), ("crisis-dark", "surface", 4.5),
+    ("warn-text", "warn-soft", 4.5), ("note-text", "note-soft", 4.5),
     ("ok", "surface", 4.5), ("ok", "bg", 4.5), ("ok", "own", 4.5), ("primary-dark", "surface", 4.5),
     ("text", "own", 4.5), ("text", "counselor", 4.5), ("muted", "own", 4.5),
     ("muted", "counselor", 4.5), ("text", "primary-soft", 4.5), ("muted", "primary-soft", 4.5),

@@ -304,10 +304,21 @@ function renderPresence() {
 function onFrame(f, app) {
   const sessions = app.sessions;
   switch (f.type) {
-    case 'welcome':
+    case 'welcome': {
+      const wanted = $('#on-call').checked; // what this page had before a reconnect
       if (f.presence) applyPresence(f.presence);
-      else if ($('#on-call').checked) app.conn.queue({ type: 'status', on_call: true });
+      // welcome.presence is taken before the server restores a counselor's on-call state, so
+      // ask again (a status with no fields only reads); after a drop, restore what was chosen.
+      app.conn.queue(wanted ? { type: 'status', on_call: true } : { type: 'status' });
+      for (const summary of Array.isArray(f.sessions) ? f.sessions : []) {
+        const s = sessions.map.get(summary.session);
+        if (!s) continue;
+        if (summary.alert) s.data.alert = summary.alert;
+        if (Array.isArray(summary.peers)) s.data.helperPresent = summary.peers.some((p) => p.role === 'helper');
+        if (s.id === sessions.currentId) sessions.renderHead();
+      }
       break;
+    }
     case 'presence':
       applyPresence(f);
       break;
