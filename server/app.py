@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, Response
@@ -29,6 +31,9 @@ from .services import Services
 from .sessions import SessionStore
 from .settings import Settings
 from .staff import StaffStore
+
+if TYPE_CHECKING:
+    from moderation import Moderator
 
 log = logging.getLogger("peerline")
 WEB_CLIENT = Path(__file__).resolve().parent.parent / "web_client"
@@ -56,9 +61,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            services.stopping.set()
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.wait(tasks, timeout=5)
             await services.redis.aclose()
             if embedded is not None:
                 await asyncio.to_thread(embedded.stop)
@@ -93,8 +99,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 
 async def build_services(settings: Settings, redis_url: str) -> Services:
-    from moderation import Moderator
-
     redis = connect(redis_url)
     keys = Keys(settings.key_prefix)
     node = secrets.token_hex(6)
@@ -105,10 +109,7 @@ async def build_services(settings: Settings, redis_url: str) -> Services:
         retention_s=settings.retention_s,
         escalated_retention_s=settings.escalated_retention_s,
     )
-    moderator = await asyncio.to_thread(
-        lambda: Moderator(student_id_pattern=settings.student_id_pattern)
-        if settings.student_id_pattern else Moderator()
-    )
+    moderator = _moderator(settings.student_id_pattern)
     services = Services(
         settings=settings,
         redis=redis,
@@ -125,6 +126,20 @@ async def build_services(settings: Settings, redis_url: str) -> Services:
     )
     await runner.load_all()
     return services
+
+
+@functools.cache
+def _moderator(student_id_pattern: str | None) -> Moderator:
+    """One filter per process: its automaton is read-only once built, so apps can share it.
+
+    Built on the calling thread on purpose: building it in a worker thread while the main
+    thread imports hit a CPython 3.11 parser race ("AST constructor recursion depth mismatch").
+    """
+    from moderation import Moderator
+
+    if student_id_pattern:
+        return Moderator(student_id_pattern=student_id_pattern)
+    return Moderator()
 
 
 def app_factory() -> Starlette:

@@ -40,6 +40,7 @@ class Hub:
         self.oncall: set[Connection] = set()
         self.queue_changed = asyncio.Event()
         self.listening = False
+        self.stopping = asyncio.Event()
         self.on_broadcast: dict[str, Callable[[dict[str, Any]], None]] = {}
         self.on_queued: Callable[[str, Connection], None] | None = None
 
@@ -182,15 +183,15 @@ class Hub:
 
     async def listen(self) -> None:
         backoff = 0.1
-        while True:
+        while not self.stopping.is_set():
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.keys.node_channel(self.node), self.keys.bcast)
                 self.listening = True
                 backoff = 0.1
                 log.info("listening on node channel %s", self.node)
-                while True:
-                    message = await pubsub.get_message(timeout=None)
+                while not self.stopping.is_set():
+                    message = await pubsub.get_message(timeout=1.0)
                     if message is not None:
                         self._on_event(message["data"])
             except asyncio.CancelledError:

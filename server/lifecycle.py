@@ -132,7 +132,9 @@ class Lifecycle:
     # -- the sweeper -------------------------------------------------------------------------
 
     async def run(self) -> None:
-        while True:
+        # Loop on the stop flag, not only on cancellation: a CancelledError swallowed deep in a
+        # Redis call would otherwise leave this loop running through shutdown.
+        while not self.svc.stopping.is_set():
             try:
                 await asyncio.sleep(self.svc.settings.sweep_interval_s)
                 for kind, arg in await self.deadlines.due():

@@ -201,7 +201,7 @@ class Matchmaker:
     async def run(self) -> None:
         """Background duty: a slow pairing tick (cooldowns end, missed triggers) and positions."""
         last_tick = 0.0
-        while True:
+        while not self.svc.stopping.is_set():
             try:
                 await asyncio.sleep(self.svc.settings.queue_refresh_s)
                 now = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,10 @@ class Services:
     talk: Talk = field(init=False)
     escalation: Escalation = field(init=False)
     lifecycle: Lifecycle = field(init=False)
+
+    @property
+    def stopping(self) -> asyncio.Event:
+        return self.hub.stopping
 
     def __post_init__(self) -> None:
         from .escalation import Escalation

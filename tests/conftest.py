@@ -186,7 +186,14 @@ async def run_server(redis_url: str, **overrides: Any) -> AsyncIterator[LiveServ
         for proc in live.extra_processes:
             proc.terminate()
         server.should_exit = True
-        await asyncio.wait_for(task, 15)
+        done, _ = await asyncio.wait({task}, timeout=15)
+        if not done:
+            import io
+
+            out = io.StringIO()
+            for t in asyncio.all_tasks():
+                t.print_stack(file=out)
+            raise RuntimeError("server did not stop; tasks:\n" + out.getvalue())
         for proc in live.extra_processes:
             try:
                 proc.wait(10)
