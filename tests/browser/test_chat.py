@@ -119,3 +119,23 @@ async def test_helper_with_several_chats_sees_unread_counts(people: People) -> N
     await expect(tabs.nth(1).get_by_test_id("unread")).to_have_count(0)
     await expect(helper.get_by_test_id("messages")).to_contain_text("hello?")
     await expect(helper.get_by_test_id("pane-note")).to_contain_text("second")
+
+
+async def test_every_page_fits_a_phone(people: People) -> None:
+    """360 px wide: nothing scrolls sideways, on any page, signed in or not."""
+    from .conftest import PHONE
+
+    pages = [
+        await people.seeker(viewport=PHONE),
+        await people.seeker(viewport=PHONE, locale="zh-CN"),
+        await people.page("/helper", viewport=PHONE),
+        await people.helper(viewport=PHONE),
+        await people.counselor(viewport=PHONE),
+    ]
+    await people.ask(pages[0], note="a long first message " * 20)
+    await expect(pages[0].get_by_test_id("chat-with")).to_be_visible()
+    await people.say(pages[0], "averyveryverylongwordwithoutanyspaces" * 5)
+    await expect(pages[3].get_by_test_id("messages")).to_contain_text("averyvery")
+    for page in pages:
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (page.url, width)

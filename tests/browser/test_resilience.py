@@ -96,3 +96,39 @@ async def test_quick_exit_leaves_and_clears_everything(people: People) -> None:
     assert await seeker.evaluate("localStorage.length") == 0
     await expect(seeker.get_by_test_id("request-help")).to_be_visible()
     await expect(seeker.get_by_test_id("messages")).not_to_contain_text("secret")
+
+
+async def test_counselor_console_carries_on_after_a_reload(people: People) -> None:
+    """Seeker and helper are plain protocol clients here; the counselor is the browser."""
+    counselor = await people.counselor()
+    server = people.server
+    helper = await server.helper("maple")
+    seeker, _ = await server.seeker()
+    await seeker.send({"type": "request", "topic": "mood", "lang": "en"})
+    sid = (await seeker.expect("matched"))["session"]
+    await helper.expect("matched")
+    await seeker.send({"type": "say", "session": sid, "ref": "c1",
+                       "text": "I want to kill myself tonight, I have the pills ready"})
+    await seeker.expect("ack", skip=("queued", "typing", "resources"))
+
+    await counselor.get_by_test_id("claim").click()
+    await expect(counselor.get_by_test_id("messages")).to_contain_text("pills ready")
+    await people.say(counselor, "I'm here. Are you somewhere safe?")
+    assert (await seeker.expect("message", skip=("participant", "resources", "typing"))
+            )["text"] == "I'm here. Are you somewhere safe?"
+
+    await counselor.reload()
+    # Still on call, still in the session, with its transcript and its alert to resolve.
+    await expect(counselor.get_by_test_id("on-call")).to_be_checked()
+    await expect(counselor.get_by_test_id("presence")).to_have_text("On call")
+    await expect(counselor.get_by_test_id("session")).to_have_count(1)
+    texts = counselor.get_by_test_id("messages").locator(".msg__text")
+    await expect(texts).to_have_text(["I want to kill myself tonight, I have the pills ready",
+                                      "I'm here. Are you somewhere safe?"])
+    await expect(counselor.locator(".msg--own .msg__who")).to_have_text("You")
+    await counselor.get_by_test_id("resolve").click()
+    await counselor.get_by_test_id("resolve-outcome").select_option("safe")
+    await counselor.get_by_test_id("resolve-submit").click()
+    await expect(counselor.get_by_test_id("messages")).to_contain_text("Alert resolved: Safe")
+    await seeker.close()
+    await helper.close()

@@ -6,6 +6,7 @@ import { $, h, fill, show, fmtClock } from './dom.js';
 import { t, clock, category } from './i18n.js';
 import { beep, notify, askNotificationPermission, unlockAudio } from './alerting.js';
 import { startConsole, title } from './staff.js';
+import { newRef } from './ws.js';
 
 const OUTCOMES = ['safe', 'referred', 'emergency_services', 'no_contact', 'other'];
 const alerts = new Map(); // alert id -> {frame, el, state}
@@ -287,6 +288,13 @@ function resolveButton(s, app) {
 
 // ---------- presence ----------
 
+let lastStatusRef = null;
+
+function sendStatus(app, fields) {
+  lastStatusRef = newRef('st');
+  app.conn.queue({ type: 'status', ...fields, ref: lastStatusRef });
+}
+
 function applyPresence(p) {
   if (!p) return;
   presence = { ...(presence || {}), ...p };
@@ -309,7 +317,7 @@ function onFrame(f, app) {
       if (f.presence) applyPresence(f.presence);
       // welcome.presence is taken before the server restores a counselor's on-call state, so
       // ask again (a status with no fields only reads); after a drop, restore what was chosen.
-      app.conn.queue(wanted ? { type: 'status', on_call: true } : { type: 'status' });
+      sendStatus(app, wanted ? { on_call: true } : {});
       for (const summary of Array.isArray(f.sessions) ? f.sessions : []) {
         const s = sessions.map.get(summary.session);
         if (!s) continue;
@@ -320,7 +328,8 @@ function onFrame(f, app) {
       break;
     }
     case 'presence':
-      applyPresence(f);
+      // Only the answer to the latest status counts: an older one would undo a newer click.
+      if (!f.ref || f.ref === lastStatusRef) applyPresence(f);
       break;
     case 'alert':
       addAlert(f);
@@ -387,7 +396,7 @@ startConsole({
     $('#on-call').addEventListener('change', () => {
       unlockAudio();
       askNotificationPermission(); // once, from this click
-      app.conn.queue({ type: 'status', on_call: $('#on-call').checked, ref: `st${Date.now().toString(36)}` });
+      sendStatus(app, { on_call: $('#on-call').checked });
     });
     window.addEventListener('focus', () => {
       if (!openAlerts().length) title.stop();

@@ -5,6 +5,7 @@ import { $, h, fill, show } from './dom.js';
 import { t, duration } from './i18n.js';
 import { beep, notify, askNotificationPermission, unlockAudio } from './alerting.js';
 import { startConsole, title } from './staff.js';
+import { newRef } from './ws.js';
 
 let presence = null;
 let cooldownTimer = null;
@@ -16,9 +17,12 @@ function settings() {
   return { available: $('#available').checked, capacity, topics, langs };
 }
 
+let lastStatusRef = null;
+
 function sendStatus(app, extra = {}) {
   if (!app.conn) return;
-  app.conn.queue({ type: 'status', ...settings(), ...extra, ref: `st${Date.now().toString(36)}` });
+  lastStatusRef = newRef('st');
+  app.conn.queue({ type: 'status', ...settings(), ...extra, ref: lastStatusRef });
 }
 
 let sessionsRef = null;
@@ -141,7 +145,8 @@ function onFrame(f, app) {
       else if ($('#available').checked) sendStatus(app); // carry on after a reconnect
       break;
     case 'presence':
-      applyPresence(f);
+      // Only the answer to the latest status counts: an older one would undo a newer click.
+      if (!f.ref || f.ref === lastStatusRef) applyPresence(f);
       break;
     case 'matched': {
       const s = sessions.ensure(f.session, { peers: f.peers, topic: f.topic, lang: f.lang, note: f.note });
