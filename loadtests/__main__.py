@@ -169,6 +169,10 @@ def parser() -> argparse.ArgumentParser:
         help="PEERLINE_RATE_PER_S for the Peerline server started here",
     )
     add_load_args(peers)
+    suite = sub.add_parser("suite", help="start servers and run every measurement of the docs")
+    from .suite import add_args
+
+    add_args(suite)
     return ap
 
 
@@ -243,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "run":
         _, code = runner(run_command(args))
         return code
+    if args.cmd == "suite":
+        from .suite import suite_command
+
+        return runner(suite_command(args))
     from .peers.bench import peers_command
 
     params = params_of(args)

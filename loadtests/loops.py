@@ -56,6 +56,9 @@ class _Engine:
         run.phase = "measure"
         if run.probe:
             run.probe.start_cpu()
+        gen_cpu0 = time.process_time()
+        if run.on_measure is not None:
+            run.on_measure(duration)
         d0, t0 = run.stats.delivered, time.monotonic()
         i0 = len(run.latency)
         run.window_start = run.elapsed()
@@ -70,6 +73,7 @@ class _Engine:
         t1, d1 = time.monotonic(), run.stats.delivered
         run.window_end = run.elapsed()
         cpu = run.probe.cpu_percent() if run.probe else None
+        gen_cpu = round(100.0 * (time.process_time() - gen_cpu0) / (t1 - t0), 1)
         run.phase = "drain"
         self.stopping = True
         await self.drain()
@@ -79,6 +83,8 @@ class _Engine:
             "delivered_per_s": round((d1 - d0) / (t1 - t0), 1),
             "latency_ms": run.latency.summary(i0),
             "server_cpu_pct": cpu,
+            "generator_cpu_pct": gen_cpu,
+            "server_rss_mb": round(run.probe.peak_rss / 2**20, 1) if run.probe else None,
         }
 
     async def drain(self) -> None:

@@ -110,6 +110,7 @@ def markdown(rep: dict[str, Any]) -> str:
         "server_rss_mb_idle",
         "rss_per_conn_kib",
         "server_cpu_pct",
+        "generator_cpu_pct",
         "errors",
     ):
         if rep.get(name) is not None:

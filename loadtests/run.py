@@ -88,6 +88,8 @@ class Run:
     results: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     progress_extra: Callable[[], str] | None = None
+    on_measure: Callable[[float], None] | None = None
+    """Called when the measured window opens, with its length (the suite starts py-spy here)."""
 
     def __post_init__(self) -> None:
         self.latency = Recorder(self.t0)

@@ -172,6 +172,11 @@ async def match_seekers(
     pairs = [Pair(s, c, owner[s]) for s, c in seekers.items() if s in owner]
     if len(pairs) < len(seekers):
         run.notes.append(f"{len(seekers) - len(pairs)} sessions never reached a helper")
+    foreign = sum(1 for s in owner if s not in seekers)
+    if foreign:
+        # Seekers of an earlier run still queued (the server keeps a queued seeker's place for
+        # its grace period): they take helper capacity. Measure on a fresh Redis.
+        run.notes.append(f"helpers were matched to {foreign} sessions of seekers not in this run")
     return pairs, waits
 
 

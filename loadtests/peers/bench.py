@@ -99,6 +99,7 @@ def summary(run: Run) -> dict[str, Any]:
         "latency_ms": r.get("latency_ms"),
         "connections": r.get("connections"),
         "server_cpu_pct": r.get("server_cpu_pct"),
+        "generator_cpu_pct": r.get("generator_cpu_pct"),
         "server_rss_mb": r.get("server_rss_mb"),
         "server_rss_mb_idle": r.get("server_rss_mb_idle"),
         "errors": run.stats.error_total(),
@@ -132,8 +133,8 @@ def markdown(rep: dict[str, Any]) -> str:
         f"generator and servers on the same {rep['machine']['cpus']} CPUs.",
         "",
         "| stack | conns | msgs/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % "
-        "| server RSS MB | errors |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| generator CPU % | server RSS MB | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name in ORDER:
         r = rep["results"].get(name)
@@ -149,6 +150,7 @@ def markdown(rep: dict[str, Any]) -> str:
             lat.get("p99"),
             lat.get("max"),
             r.get("server_cpu_pct"),
+            r.get("generator_cpu_pct"),
             r.get("server_rss_mb"),
             r.get("errors"),
         ]
