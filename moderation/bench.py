@@ -18,36 +18,51 @@ from .scanner import Moderator
 
 __all__ = ["make_messages", "bench", "main"]
 
-_EN_WORDS = (
-    "i have been feeling really tired this week and the exams are close my parents keep "
-    "calling about grades and honestly nobody listens when i try to talk about it today "
-    "was long but the coffee helped a bit and we watched a film after class"
-).split()
-_EN_EXTRA = ["want to die", "s u i c i d e", "call me 138-1234-5678", "k1ll myself",
-             "this is killing me lol", "mail me at a.b@example.com"]
-_ZH_CHARS = (
-    "我最近真的好累每天都睡不着考试压力很大"
-    "爸妈还一直骂我觉得没人理解今天和朋友去吃饭了心情好一点"
-)
-_ZH_EXTRA = ["想死", "自.杀", "微信 abc_12345", "活着没意思", "笑死我了", "手机13812345678"]
+# Ordinary chat sentences, written for this benchmark, plus a few risk, PII and evasion lines.
+_EN_LINES = [
+    "hey, are you still there?", "I have been feeling really tired this week.",
+    "The exams are next Monday and I have not started revising.",
+    "My parents keep calling about my grades and it stresses me out.",
+    "Honestly nobody listens when I try to talk about it.", "Today was long but okay.",
+    "We watched a film after class and the coffee helped a bit.",
+    "I don't know what to do about my roommate, she never cleans up.",
+    "Sometimes I feel like I am falling behind everyone else.", "thanks for listening, really.",
+    "Do you think it gets easier in second year?", "I skipped lunch again, no time.",
+    "My friend said I should talk to the counselling office but I'm not sure.",
+]
+_EN_EXTRA = ["I want to die.", "s u i c i d e is on my mind", "call me 138-1234-5678",
+             "i want to k1ll myself", "this is killing me lol", "mail me at a.b@example.com",
+             "I have the pills ready tonight."]
+_ZH_LINES = [
+    "你还在吗？", "我最近真的好累，每天都睡不着。", "考试压力很大，还有三门没复习。",
+    "爸妈一直打电话问成绩，我觉得好烦。", "感觉没人理解我，说了也没用。",
+    "今天和朋友去吃饭了，心情好一点。", "室友每天晚上打游戏到很晚，吵得我睡不好。",
+    "有时候觉得自己什么都做不好，比别人差很多。", "谢谢你愿意听我说这些。",
+    "你觉得大二会不会轻松一点？", "今天又没吃午饭，实在没时间。",
+    "辅导员说可以去心理咨询中心，但我有点犹豫。", "明天还要早起上课，先不说了。",
+]
+_ZH_EXTRA = ["我真的好想死。", "自.杀", "加我微信 abc_12345", "活着没意思", "笑死我了",
+             "手机13812345678", "安眠药已经准备好了，今晚就走。"]
 
 
 def make_messages(n: int, chars: int, seed: int = 7) -> list[str]:
-    """``n`` synthetic messages of exactly ``chars`` characters, alternating en and zh."""
+    """``n`` synthetic messages of exactly ``chars`` characters, alternating en and zh.
+
+    Each is built from ordinary chat sentences with, one time in four, a risk, PII or evasion
+    line mixed in, so every code path runs but the text still reads like a chat message.
+    """
     rnd = random.Random(seed)
     out: list[str] = []
     for i in range(n):
+        lines, extra, sep = (_EN_LINES, _EN_EXTRA, " ") if i % 2 == 0 else (
+            _ZH_LINES, _ZH_EXTRA, "")
         parts: list[str] = []
         size = 0
         while size < chars:
-            if i % 2 == 0:
-                piece = rnd.choice(_EN_EXTRA) if rnd.random() < 0.02 else rnd.choice(_EN_WORDS)
-                piece += " "
-            else:
-                piece = rnd.choice(_ZH_EXTRA) if rnd.random() < 0.006 else rnd.choice(_ZH_CHARS)
+            piece = rnd.choice(extra) if rnd.random() < 0.25 / 4 else rnd.choice(lines)
             parts.append(piece)
-            size += len(piece)
-        out.append("".join(parts)[:chars])
+            size += len(piece) + len(sep)
+        out.append(sep.join(parts)[:chars])
     return out
 
 

@@ -19,10 +19,13 @@ Pure CPU, no I/O, no shared mutable state after construction: safe to call from 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import ahocorasick  # type: ignore[import-untyped]
 
 from .context import FLAG_BITS, RiskContext
 from .lexicon import Cue, Entry, Lexicon, as_bytes, load_lexicon
@@ -101,8 +104,15 @@ class Moderator:
             self._cue_index.setdefault(cue.cue, []).append(cue)
         near = [c for c in self.lexicon.cues if not c.whole_message]
         whole = [c for c in self.lexicon.cues if c.whole_message]
-        self._cue_rx = _alternation(c.cue for c in near)
-        self._msg_cue_rx = _alternation(c.cue for c in whole)
+        self._cue_ac = _cue_automaton(c.cue for c in near)
+        self._msg_cue_ac = _cue_automaton(c.cue for c in whole)
+        # Furthest each cue word can act, before and after a match: a cheap first test per hit.
+        self._cue_reach: dict[str, tuple[int, int]] = {}
+        for c in self.lexicon.cues:
+            b0, a0 = self._cue_reach.get(c.cue, (-1, -1))
+            big = 1 << 30 if c.whole_message else -1
+            self._cue_reach[c.cue] = (max(b0, c.before, big), max(a0, c.after, big))
+        self._whole_cues_from = 3  # concern matches from which one whole-message cue pass pays
         self._cue_before = max((c.before for c in near), default=0) + 32
         self._cue_after = max((c.after for c in near), default=0) + 32
         self._window = self.lexicon.settings.get("window", 5)
@@ -137,31 +147,46 @@ class Moderator:
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
         seen: set[tuple[int, int, str]] = set()  # one reported match per span and category
         notes: set[int] = set()  # distinct entries that count toward the note pile
+        msg_hits: list[tuple[int, int, str]] | None = None  # message-wide cues, found once
+        all_hits: list[tuple[int, int, str]] | None = None
+        concerns = sum(1 for _s, _e, i in found if self._entries[i].severity > NOTE)
+        if self._cue_ac is None:
+            concerns = 0
         for start, end, idx in found:
             entry = self._entries[idx]
             sev = entry.severity
+            if sev == NONE:
+                if idx not in self._benign:  # markers such as "tonight" feed combinations
+                    live.setdefault(entry.category, []).append((start, end))
+                continue
             note = entry.note
-            if sev > NONE:
+            demoted = False
+            if sev > NOTE:  # no cue caps below a note, so notes skip the cue search
+                if msg_hits is None and self._msg_cue_ac is not None:
+                    msg_hits = _cue_hits(self._msg_cue_ac, nt, 0, len(nt))
+                if all_hits is None and concerns >= self._whole_cues_from:
+                    # Several concerns: one pass over the message beats a window per match.
+                    all_hits = _cue_hits(self._cue_ac, nt, 0, len(nt))
+                    all_hits.sort()
                 cap, why, raise_to = self._cues_near(
-                    nt, start, end, entry.category if sev >= CONCERN else ""
+                    nt, start, end, entry.category, msg_hits, all_hits
                 )
                 if cap < sev:
-                    sev = cap
+                    sev, demoted = cap, True
+                elif raise_to > sev:
+                    sev = raise_to
+                if why:
                     note = f"{note} [{why}]" if note else f"[{why}]"
-                else:
-                    if raise_to > sev:
-                        sev = raise_to
-                        note = f"{note} [{why}]" if note else f"[{why}]"
-                    live.setdefault(entry.category, []).append((start, end))
-                    if entry.category in _PILE_CATEGORIES:
-                        notes.add(idx)
-            elif idx not in self._benign:
-                live.setdefault(entry.category, []).append((start, end))  # markers combine
-            if sev > NONE and (start, end, entry.category) not in seen:
+            if not demoted:
+                live.setdefault(entry.category, []).append((start, end))
+                if entry.category in _PILE_CATEGORIES:
+                    notes.add(idx)
+            if (start, end, entry.category) not in seen:
                 seen.add((start, end, entry.category))
                 s, e = _widen(text, *norm.span(start, end))
                 matches.append(Match(text[s:e], entry.category, sev, s, e, note))
-                severity = max(severity, sev)
+                if sev > severity:
+                    severity = sev
         categories = sorted({m.category for m in matches})
         for rule in self._msg_rules:
             if rule.severity > severity and rule.first in live and rule.second in live:
@@ -232,18 +257,37 @@ class Moderator:
             single = _longest(single, entries)
         return single
 
-    def _cues_near(self, nt: str, start: int, end: int, category: str) -> tuple[int, int, str]:
+    def _cues_near(
+        self,
+        nt: str,
+        start: int,
+        end: int,
+        category: str,
+        msg_hits: list[tuple[int, int, str]] | None,
+        all_hits: list[tuple[int, int, str]] | None = None,
+    ) -> tuple[int, str, int]:
         """For the match ``[start, end)``: the lowest cap a nearby cue imposes, its reason, and
         the severity an intent cue raises a method to (0 if none)."""
         cap, why, raise_to = CRISIS, "", NONE
         n = len(nt)
         hits: list[tuple[int, int, str]] = []
-        if self._cue_rx is not None:
-            lo, hi = max(0, start - self._cue_before), min(n, end + self._cue_after)
-            hits.extend((m.start(), m.end(), m.group()) for m in self._cue_rx.finditer(nt, lo, hi))
-        if self._msg_cue_rx is not None:
-            hits.extend((m.start(), m.end(), m.group()) for m in self._msg_cue_rx.finditer(nt))
+        lo, hi = max(0, start - self._cue_before), min(n, end + self._cue_after)
+        if all_hits is not None:  # found once for the whole message; take this window
+            i = bisect_left(all_hits, (lo, -1, ""))
+            while i < len(all_hits) and all_hits[i][0] < hi:
+                hits.append(all_hits[i])
+                i += 1
+        elif self._cue_ac is not None:
+            hits.extend(_cue_hits(self._cue_ac, nt, lo, hi))
+        if msg_hits is not None:
+            hits.extend(msg_hits)
+        reach = self._cue_reach
         for cs, ce, word in hits:
+            before, after = reach[word]
+            if not (
+                (ce <= start and start - ce <= before) or (cs >= end and cs - end <= after)
+            ):
+                continue  # too far for every cue with this word (message cues: reach is n)
             if (cs > 0 and nt[cs] in _LATIN_CHARS and nt[cs - 1] in _LATIN_CHARS) or (
                 ce < n and nt[ce - 1] in _LATIN_CHARS and nt[ce] in _LATIN_CHARS
             ):
@@ -268,6 +312,8 @@ class Moderator:
                     cap, why = ecap, f"quote: {note or open_ + close}"
         if cap < CRISIS:
             raise_to = NONE
+        elif raise_to == NONE:
+            why = ""
         return cap, why, raise_to
 
     def _conversation(
@@ -294,10 +340,33 @@ class Moderator:
         return severity, extra
 
 
-def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex for a set of literal words, longest first so "哈哈哈" wins over "哈哈"."""
-    unique = sorted(set(words), key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in unique)) if unique else None
+def _cue_automaton(words: Iterable[str]) -> Any:
+    """A small automaton over the cue words (UTF-8 bytes, as for the lexicon)."""
+    unique = set(words)
+    if not unique:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word in unique:
+        automaton.add_word(as_bytes(word), word)
+    automaton.make_automaton()
+    return automaton
+
+
+def _cue_hits(automaton: Any, nt: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    """Every cue in ``nt[lo:hi]`` as ``(start, end, cue)`` in ``nt`` character offsets."""
+    window = nt[lo:hi]
+    out: list[tuple[int, int, str]] = []
+    if window.isascii():
+        for bend, word in automaton.iter(window):
+            out.append((lo + bend + 1 - len(word), lo + bend + 1, word))
+        return out
+    raw = window.encode("utf-8")
+    bpos = cpos = 0
+    for bend, word in automaton.iter(as_bytes(window)):
+        cpos += len(raw[bpos : bend + 1].decode("utf-8"))
+        bpos = bend + 1
+        out.append((lo + cpos - len(word), lo + cpos, word))
+    return out
 
 
 def _widen(text: str, s: int, e: int) -> tuple[int, int]:
