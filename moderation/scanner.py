@@ -36,7 +36,8 @@ __all__ = ["Match", "Verdict", "Moderator"]
 
 NONE, NOTE, CONCERN, CRISIS = 0, 1, 2, 3
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_CLAUSE_END = re.compile(r"[.!?;。！？；\n]")
+# A cue acts within its own clause: commas count too ("离开他，离开这个世界" is not about him).
+_CLAUSE_END = re.compile(r"[.!?;,。！？；，\n]")
 _LATIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # Space-less forms of multi-word patterns at least this long match without word boundaries.
 _COMPACT_FREE = 8
