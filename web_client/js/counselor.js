@@ -382,6 +382,8 @@ function onFrame(f, app) {
 
 startConsole({
   role: 'counselor',
+  firstFocus: '#on-call',
+  offDuty: () => ({ type: 'status', on_call: false }),
   titleKey: 'counselor.title',
   onFrame,
   paneActions,

@@ -189,6 +189,8 @@ function onFrame(f, app) {
 
 startConsole({
   role: 'helper',
+  firstFocus: '#available',
+  offDuty: () => ({ type: 'status', available: false }),
   titleKey: 'helper.title',
   onFrame,
   paneActions,

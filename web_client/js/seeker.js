@@ -351,6 +351,7 @@ function onFrame(f) {
       state.endedSession = f.session;
       state.counselorPresent = false;
       setPhase(f.reason === 'cancelled' ? 'start' : 'ended');
+      if (f.reason !== 'cancelled' && document.activeElement === document.body) $('#ended-title').focus();
       forgetSession(); // nothing to resume any more; the transcript stays on screen
       save();
       break;
@@ -388,6 +389,7 @@ function requestHelp(event) {
   const frame = { type: 'request', topic, lang: lang() };
   if (note) frame.note = [...note].slice(0, MAX_CHARS).join('');
   connect().queue(frame);
+  $('#queue-title').focus(); // the button just vanished: keep keyboard and reader in place
 }
 
 function sendMessage(event) {

@@ -98,6 +98,8 @@ export function startConsole(cfg) {
   }
 
   function logout() {
+    // Signing out also stops new chats / alerts coming to this person.
+    if (app.conn && cfg.offDuty) app.conn.send(cfg.offDuty());
     if (app.conn) app.conn.stop();
     app.conn = null;
     try { sessionStorage.removeItem(TOKEN_KEY); } catch { /* ignore */ }
@@ -150,6 +152,7 @@ export function startConsole(cfg) {
   function begin(tokenInfo) {
     app.token = tokenInfo.token;
     showConsole();
+    if (cfg.firstFocus) $(cfg.firstFocus).focus();
     app.conn = new Connection({ hello, onFrame, onState });
     app.conn.start();
     if (cfg.onReady) cfg.onReady(app);
