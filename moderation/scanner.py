@@ -46,7 +46,8 @@ _COMPACT_FREE = 8
 _RAISABLE = frozenset({"self_harm_means"})
 # Categories whose note-level matches add up to a concern (see note_pile).
 _PILE_CATEGORIES = frozenset(
-    {"distress", "hopelessness", "burden", "self_harm", "self_harm_intent", "farewell"}
+    {"distress", "hopelessness", "burden", "self_harm", "self_harm_intent", "farewell",
+     "goodbye", "leaving", "self_harm_means", "self_harm_plan", "suicide_attempt_history"}
 )
 
 
@@ -193,16 +194,18 @@ class Moderator:
             if rule.severity > severity and rule.first in live and rule.second in live:
                 if rule.near < 0 or _near(live[rule.first], live[rule.second], rule.near):
                     severity = rule.severity
+        # ``own`` is what the conversation remembers. A concern reached only by piling up notes
+        # is not remembered as one: three sad messages in a row must not page a counselor.
+        own = severity
         if severity < CONCERN and len(notes) >= self._note_pile:
             # Several distinct distress signals in one message are a concern even when each
             # alone is only a note (rules_conversation.tsv: note_pile).
             severity = CONCERN
             categories.append("distress_cluster")
-        own = severity
         flags = 0
         for cat in live:
             flags |= FLAG_BITS.get(cat, 0)
-        severity, extra = self._conversation(own, live, ctx)
+        severity, extra = self._conversation(own, severity, live, ctx)
         categories.extend(c for c in extra if c not in categories)
         spans = self._masker.find(text)
         masked = text
@@ -318,13 +321,17 @@ class Moderator:
         return cap, why, raise_to
 
     def _conversation(
-        self, own: int, live: dict[str, list[tuple[int, int]]], ctx: RiskContext
+        self, own: int, current: int, live: dict[str, list[tuple[int, int]]], ctx: RiskContext
     ) -> tuple[int, list[str]]:
-        """Escalation from recent messages: a run of concerns, or categories meeting."""
-        if own >= CRISIS:
-            return own, []
+        """Escalation from recent messages: a run of concerns, or categories meeting.
+
+        ``own`` is the message's remembered severity (see :meth:`scan`), ``current`` the
+        severity so far; the result is never below ``current``.
+        """
+        if current >= CRISIS:
+            return current, []
         extra: list[str] = []
-        severity = own
+        severity = current
         run = self._concern_run
         if own >= CONCERN and run > 1 and len(ctx.recent) >= run - 1:
             if all(s >= CONCERN for s, _f in ctx.recent[-(run - 1) :]):

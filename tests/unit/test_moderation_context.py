@@ -71,3 +71,10 @@ def test_escalation_is_reported(mod: Moderator) -> None:
     v = mod.scan("i'm hopeless", context=ctx)
     assert v.severity == 3
     assert "sustained_concern" in v.categories
+
+
+def test_piled_up_notes_do_not_make_a_run(mod: Moderator) -> None:
+    # two distress notes in one message reach the watch list, but three such messages are
+    # not a crisis: the conversation remembers them as notes
+    line = "I'm so tired and lonely"
+    assert _run(mod, [line, line, line]) == [2, 2, 2]
