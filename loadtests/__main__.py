@@ -173,6 +173,8 @@ def parser() -> argparse.ArgumentParser:
     from .suite import add_args
 
     add_args(suite)
+    tables = sub.add_parser("tables", help="print the docs' Markdown tables from a suite's reports")
+    tables.add_argument("--out", type=Path, default=Path("loadtests/out"))
     return ap
 
 
@@ -247,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "run":
         _, code = runner(run_command(args))
         return code
+    if args.cmd == "tables":
+        from .tables import print_tables
+
+        return print_tables(args.out)
     if args.cmd == "suite":
         from .suite import suite_command
 
