@@ -14,6 +14,9 @@ const MAX_DELAY_MS = 15000;
 const PING_EVERY_MS = 20000;
 const PONG_TIMEOUT_MS = 10000;
 const SYNC_TIMEOUT_MS = 3000;
+// A message not acknowledged this long after it was sent means the socket is dead even if the
+// browser has not noticed yet: reconnect (and resume) instead of waiting for the keepalive.
+const ACK_TIMEOUT_MS = 10000;
 
 let refCounter = 0;
 
@@ -46,6 +49,7 @@ export class Connection {
     this.stopped = true;
     this.attempt = 0;
     this.outbox = new Map(); // ref -> frame, in insertion order
+    this.sentAt = new Map(); // ref -> when it was last written to a socket
     this.later = []; // frames to send once, when next online
     this.waiters = new Map(); // ref -> {resolve, timer}
     this.retryTimer = null;
@@ -118,13 +122,19 @@ export class Connection {
     if (!frame.ref) frame.ref = newRef();
     this.outbox.set(frame.ref, frame);
     this._outboxChanged();
-    if (this.online && !this.syncRef) this.ws.send(JSON.stringify(frame));
+    if (this.online && !this.syncRef) this._write(frame);
     return frame.ref;
   }
 
   /** Forget a pending frame (the page learnt it was stored after all). */
   settle(ref) {
+    this.sentAt.delete(ref);
     if (this.outbox.delete(ref)) this._outboxChanged();
+  }
+
+  _write(frame) {
+    this.ws.send(JSON.stringify(frame));
+    if (frame.ref) this.sentAt.set(frame.ref, Date.now());
   }
 
   /** Send with a ref and resolve with the first reply carrying it (or null after timeout). */
@@ -229,11 +239,12 @@ export class Connection {
       if (pending) {
         if (frame.type === 'error' && frame.code === 'rate_limited') {
           setTimeout(() => {
-            if (this.online && this.outbox.has(frame.ref)) this.ws.send(JSON.stringify(pending));
+            if (this.online && this.outbox.has(frame.ref)) this._write(pending);
           }, 1000);
           return;
         }
         this.outbox.delete(frame.ref);
+        this.sentAt.delete(frame.ref);
         this._outboxChanged();
       }
       const waiter = this.waiters.get(frame.ref);
@@ -260,7 +271,7 @@ export class Connection {
     clearTimeout(this.syncTimer);
     if (!this.online) return;
     if (this.opts.reconcile) this.opts.reconcile(this.outbox);
-    for (const frame of this.outbox.values()) this.ws.send(JSON.stringify(frame));
+    for (const frame of this.outbox.values()) this._write(frame);
     const later = this.later;
     this.later = [];
     for (const frame of later) this.ws.send(JSON.stringify(frame));
@@ -268,6 +279,17 @@ export class Connection {
 
   _startPing() {
     this._stopTimers();
+    this.ackTimer = setInterval(() => {
+      if (!this.online || this.syncRef) return;
+      const now = Date.now();
+      for (const at of this.sentAt.values()) {
+        if (now - at > ACK_TIMEOUT_MS) {
+          this.sentAt.clear();
+          try { this.ws.close(4003); } catch { /* ignore */ }
+          return;
+        }
+      }
+    }, 2000);
     this.pingTimer = setInterval(() => {
       if (!this.online) return;
       if (this.pongDeadline && Date.now() > this.pongDeadline) {
@@ -282,6 +304,7 @@ export class Connection {
 
   _stopTimers() {
     clearInterval(this.pingTimer);
+    clearInterval(this.ackTimer);
     clearTimeout(this.syncTimer);
     this.pingTimer = null;
     this.pongDeadline = null;
