@@ -20,8 +20,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
+from . import fastjson
 from .wsclient import WSConn
 
 SUBPROTOCOL = "peerline.v1.json"
@@ -105,7 +104,7 @@ class Client:
 
     # -- receiving ----------------------------------------------------------------------------
     def decode(self, data: str | bytes) -> dict[str, Any] | None:
-        obj = orjson.loads(data)
+        obj = fastjson.loads(data)
         return obj if isinstance(obj, dict) else None
 
     def _on_text(self, conn: WSConn, data: str | bytes) -> None:
@@ -191,7 +190,7 @@ class Client:
         return due
 
     def send(self, obj: dict[str, Any]) -> float:
-        return self.send_raw(orjson.dumps(obj))
+        return self.send_raw(fastjson.dumps(obj))
 
     def close(self) -> None:
         self.closing = True

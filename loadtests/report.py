@@ -14,7 +14,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-import orjson
+from . import fastjson
 
 STABLE = (
     "delivered_per_s",
@@ -175,6 +175,6 @@ def write(rep: dict[str, Any], path: Path, want_plot: bool | None = None) -> lis
     ):
         rep["plot"] = png.name
         written.append(png)
-    path.write_bytes(orjson.dumps(rep, option=orjson.OPT_INDENT_2) + b"\n")
+    path.write_bytes(fastjson.dumps(rep, indent=True) + b"\n")
     path.with_suffix(".md").write_text(markdown(rep))
     return written

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import orjson
+from . import fastjson
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,7 @@ async def http_json(
     ep: Endpoint, method: str, path: str, body: object | None = None, timeout: float = 30.0
 ) -> tuple[int, object]:
     """One HTTP/1.1 request with a JSON body on a fresh connection; ``(status, parsed body)``."""
-    data = b"" if body is None else orjson.dumps(body)
+    data = b"" if body is None else fastjson.dumps(body)
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: {ep.host}:{ep.port}\r\nConnection: close\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
@@ -91,8 +91,8 @@ async def http_json(
         if any(ln.lower().startswith("transfer-encoding: chunked") for ln in lines[1:]):
             payload = _unchunk(payload)
         try:
-            return status, orjson.loads(payload) if payload else None
-        except orjson.JSONDecodeError:
+            return status, fastjson.loads(payload) if payload else None
+        except fastjson.JSONDecodeError:
             return status, payload.decode(errors="replace")
 
     return await asyncio.wait_for(go(), timeout)

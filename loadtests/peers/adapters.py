@@ -12,9 +12,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-import orjson
-
-from .. import wsclient
+from .. import fastjson, wsclient
 from ..client import Client, RunStats
 
 
@@ -24,7 +22,7 @@ class RoomClient(Client):
     __slots__ = ()
 
     def _on_text(self, conn: wsclient.WSConn, data: str | bytes) -> None:
-        obj = orjson.loads(data)
+        obj = fastjson.loads(data)
         room = obj.get("room")
         if room is not None and self.on_relay is not None:
             self.on_relay(self, room, time.monotonic())
@@ -41,7 +39,7 @@ class SocketIOClient(Client):
         if isinstance(data, bytes):
             return
         if data.startswith("42"):
-            ev = orjson.loads(data[2:])
+            ev = fastjson.loads(data[2:])
             if ev[0] == "message" and self.on_relay is not None:
                 self.on_relay(self, ev[1]["room"], time.monotonic())
             return
@@ -63,7 +61,7 @@ class Adapter:
     cls: type[Client] = RoomClient
 
     def say(self, room: str, text: str) -> bytes:
-        return orjson.dumps({"type": "say", "room": room, "text": text})
+        return fastjson.dumps({"type": "say", "room": room, "text": text})
 
     async def handshake(self, c: Client) -> None:
         return None
@@ -95,7 +93,7 @@ class SocketIOAdapter(Adapter):
     cls = SocketIOClient
 
     def say(self, room: str, text: str) -> bytes:
-        return b"42" + orjson.dumps(["say", {"room": room, "text": text}])
+        return b"42" + fastjson.dumps(["say", {"room": room, "text": text}])
 
     async def handshake(self, c: Client) -> None:
         await c.expect("open", timeout=15.0)
@@ -103,7 +101,7 @@ class SocketIOAdapter(Adapter):
         await c.expect("connected", timeout=15.0)
 
     async def join(self, c: Client, rooms: Sequence[str]) -> None:
-        c.send_raw(b"420" + orjson.dumps(["join", list(rooms)]))
+        c.send_raw(b"420" + fastjson.dumps(["join", list(rooms)]))
         await c.expect("ack", timeout=30.0)
 
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import report
+from .. import fastjson, report
 from ..client import TEXTS
 from ..launch import Proc, start_peer, start_peerline, start_redis
 from ..loops import ClosedLoop, Room
@@ -206,8 +206,6 @@ async def peers_command(args: argparse.Namespace, p: Params) -> int:
     }
     path: Path = args.report
     path.parent.mkdir(parents=True, exist_ok=True)
-    import orjson
-
     slim = {
         **rep,
         "results": {
@@ -215,7 +213,7 @@ async def peers_command(args: argparse.Namespace, p: Params) -> int:
             for k, v in results.items()
         },
     }
-    path.write_bytes(orjson.dumps(slim, option=orjson.OPT_INDENT_2) + b"\n")
+    path.write_bytes(fastjson.dumps(slim, indent=True) + b"\n")
     path.with_suffix(".md").write_text(markdown(rep))
     if args.plot or (args.plot is None and p.duration >= report.PLOT_MIN_S):
         plot_peers(results, path.with_suffix(".png"))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import orjson
-
+from .. import fastjson
 from ..client import TEXTS, Client
 from ..loops import ClosedLoop, Room
 from ..params import Params
@@ -16,7 +15,7 @@ from ..target import Target
 
 
 def say_frame(session: str, text: str, ref: str) -> bytes:
-    return orjson.dumps({"type": "say", "session": session, "text": text, "ref": ref})
+    return fastjson.dumps({"type": "say", "session": session, "text": text, "ref": ref})
 
 
 def rooms_of(pairs: Sequence[Pair]) -> list[Room]:

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from loadtests import report
 
 STABLE = [
@@ -39,6 +41,7 @@ def test_build_has_every_stable_name() -> None:
 
 
 def test_write_json_markdown_and_plot(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="plots need the [load] extra")
     results = {
         "delivered_per_s": 1234.5,
         "connections": 10,
