@@ -78,10 +78,16 @@ class MatchQueue:
 
     # -- seekers -----------------------------------------------------------------------------
 
+    async def position_if_queued(self, priority: Priority, at_ms: int) -> int:
+        """The position a seeker queued now would get (before they are visible to pairing)."""
+        return int(await self.redis.zcount(self.keys.queue, "-inf",
+                                           f"({queue_score(priority, at_ms)}")) + 1
+
     async def enqueue(
-        self, sid: str, lang: str | None, topic: str, priority: Priority = Priority.NORMAL
+        self, sid: str, lang: str | None, topic: str, priority: Priority = Priority.NORMAL,
+        at_ms: int | None = None,
     ) -> None:
-        now = _now_ms()
+        now = at_ms if at_ms is not None else _now_ms()
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(
                 self.keys.entry(sid),

@@ -54,11 +54,17 @@ class Matchmaker:
             conn.risk[sid] = verdict.context
             await svc.sessions.set_fields(sid, note_sev=severity, max_sev=severity,
                                           note_cats=",".join(verdict.categories))
-        await svc.queue.enqueue(sid, lang, frame.topic, priority)
+        # Tell the seeker their place before they become visible to pairing, so that `queued`
+        # always reaches them before `matched`, even when another process pairs them at once.
+        now = int(time.time() * 1000)
+        position = await svc.queue.position_if_queued(priority, now)
+        estimate, helpers_online = await svc.queue.estimate(position)
+        queued = {"type": "queued", "session": sid, "position": position,
+                  "estimated_wait_s": estimate, "helpers_online": helpers_online}
         svc.hub.join(conn, sid, "seeker")
-        queued = await self.queued_frame(sid)
-        conn.send(p.with_ref(queued, frame.ref))
+        conn.send(p.with_ref(dict(queued), frame.ref))
         self.waiting[sid] = (conn, _key(queued))
+        await svc.queue.enqueue(sid, lang, frame.topic, priority, at_ms=now)
         if verdict is not None and severity >= 2:
             await svc.escalation.first_words(sid, verdict)
         await self.kick()

@@ -58,6 +58,15 @@ class Client:
             if frame["type"] not in skip:
                 raise AssertionError(f"expected {kind!r}, got {frame!r}")
 
+    async def expect_any(self, kinds: tuple[str, ...], timeout: float = WAIT) -> dict[str, Any]:
+        """The next frame whose type is one of ``kinds``, skipping any other."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            frame = await self.recv(max(0.01, deadline - loop.time()))
+            if frame["type"] in kinds:
+                return frame
+
     async def no_frame(self, timeout: float = 0.3, of: str | None = None) -> None:
         """Assert that nothing (or nothing of type ``of``) arrives within ``timeout``."""
         loop = asyncio.get_running_loop()

@@ -1,0 +1,100 @@
+"""Two server processes sharing one Redis: Redis is the only shared state."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.conftest import LiveServer
+from tests.integration.test_escalation import CRISIS_EN
+
+pytestmark = pytest.mark.multiprocess
+
+
+async def test_seeker_on_one_process_helper_on_another(live_server: LiveServer) -> None:
+    other = await asyncio.to_thread(live_server.spawn_process)
+    helper = await live_server.helper(url=other)
+    seeker, welcome = await live_server.seeker()
+    await seeker.send({"type": "request", "topic": "mood", "lang": "en"})
+    sid = (await seeker.expect("matched"))["session"]
+    assert (await helper.expect("matched"))["session"] == sid
+    helper_welcome = helper.seen[0]
+    assert helper_welcome["node"] != welcome["node"]  # really two processes
+
+    for i in range(20):
+        await seeker.send({"type": "say", "session": sid, "text": f"s{i}", "ref": f"s{i}"})
+        await helper.send({"type": "say", "session": sid, "text": f"h{i}", "ref": f"h{i}"})
+    seeker_got = [f for f in [await seeker.recv() for _ in range(40)]]
+    helper_got = [f for f in [await helper.recv() for _ in range(40)]]
+    assert [f["text"] for f in helper_got if f["type"] == "message"] == [f"s{i}" for i in range(20)]
+    assert [f["text"] for f in seeker_got if f["type"] == "message"] == [f"h{i}" for i in range(20)]
+    seqs = sorted(f["seq"] for f in seeker_got + helper_got if f["type"] in ("ack",))
+    assert seqs == list(range(1, 41))  # one sequence for the session, across both processes
+
+    await seeker.send({"type": "typing", "session": sid})
+    assert (await helper.expect("typing", skip=()))["from"] == "seeker"
+    await seeker.send({"type": "leave", "session": sid})
+    assert (await helper.expect("ended"))["by"] == "seeker"
+
+
+async def test_resume_on_the_other_process(live_server: LiveServer) -> None:
+    other = await asyncio.to_thread(live_server.spawn_process)
+    helper = await live_server.helper()
+    seeker, welcome = await live_server.seeker()
+    await seeker.send({"type": "request", "topic": "mood", "lang": "en"})
+    sid = (await seeker.expect("matched"))["session"]
+    await helper.expect("matched")
+    await seeker.close()
+    missed = await helper.say(sid, "did you get disconnected?")
+    back = await live_server.client(other)
+    await back.hello_seeker(resume=welcome["resume"], last_seen={})
+    assert (await back.expect("message"))["id"] == missed["id"]
+    await back.say(sid, "yes, I'm back")
+    assert (await helper.expect("message"))["text"] == "yes, I'm back"
+    await helper.say(sid, "welcome back")
+    assert (await back.expect("message"))["text"] == "welcome back"
+
+
+async def test_claim_race_across_processes_has_one_winner(live_server: LiveServer) -> None:
+    other = await asyncio.to_thread(live_server.spawn_process)
+    here = await live_server.counselor("cedar")
+    there = await live_server.counselor("aspen", url=other)
+    helper = await live_server.helper(url=other)
+    seeker, _ = await live_server.seeker()
+    await seeker.send({"type": "request", "topic": "mood", "lang": "en"})
+    sid = (await seeker.expect("matched"))["session"]
+    await helper.expect("matched")
+    await seeker.say(sid, CRISIS_EN)
+    alert_here = await here.expect("alert", skip=("watch",))
+    alert_there = await there.expect("alert", skip=("watch",))
+    assert alert_here["alert"] == alert_there["alert"]
+    await asyncio.gather(
+        here.send({"type": "claim", "alert": alert_here["alert"], "ref": "a"}),
+        there.send({"type": "claim", "alert": alert_here["alert"], "ref": "b"}),
+    )
+    outcomes = []
+    for c in (here, there):
+        frame = await c.expect_any(("joined", "alert_claimed"))
+        outcomes.append(frame["type"] if frame["type"] == "joined" or frame.get("ref") else "x")
+    assert sorted(outcomes) == ["alert_claimed", "joined"]
+
+
+async def test_no_seeker_is_matched_twice_with_helpers_on_two_processes(
+    live_server: LiveServer,
+) -> None:
+    other = await asyncio.to_thread(live_server.spawn_process)
+    helpers = [await live_server.helper(f"h{i}", capacity=3, url=other if i % 2 else None)
+               for i in range(4)]
+    seekers = []
+    for i in range(12):
+        s = await live_server.client(other if i % 2 else None)
+        await s.hello_seeker()
+        seekers.append(s)
+    await asyncio.gather(*(s.send({"type": "request", "topic": "other", "lang": "en"})
+                           for s in seekers))
+    sessions = [(await s.expect("matched"))["session"] for s in seekers]
+    assert len(set(sessions)) == 12
+    per_helper = [[(await h.expect("matched"))["session"] for _ in range(3)] for h in helpers]
+    flat = [sid for group in per_helper for sid in group]
+    assert sorted(flat) == sorted(sessions)  # each session exactly once, none over capacity
