@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data-dir", type=Path, default=None,
                        help="where the embedded Redis keeps its data (default ./peerline-data)")
-        p.add_argument("--redis-url", default=None, help="use this Redis instead of the embedded one")
+        p.add_argument("--redis-url", default=None,
+                       help="use this Redis instead of the embedded one")
 
     serve = sub.add_parser("serve", help="run the server")
     common(serve)
@@ -221,7 +222,8 @@ async def _alerts_list(store: StaffStore, args: argparse.Namespace) -> int:
     print("alert\traised (UTC)\tseverity\tstate\tseconds to claim\toutcome")
     for raw_id in ids:
         aid = raw_id.decode()
-        a = {k.decode(): v.decode() for k, v in (await redis.hgetall(store.keys.alert(aid))).items()}
+        raw = await redis.hgetall(store.keys.alert(aid))
+        a = {k.decode(): v.decode() for k, v in raw.items()}
         if not a:
             continue
         raised = int(a.get("raised_at", 0))
@@ -234,7 +236,8 @@ async def _alerts_list(store: StaffStore, args: argparse.Namespace) -> int:
 
 async def _alerts_show(store: StaffStore, args: argparse.Namespace) -> int:
     redis = store.redis
-    a = {k.decode(): v.decode() for k, v in (await redis.hgetall(store.keys.alert(args.alert))).items()}
+    raw = await redis.hgetall(store.keys.alert(args.alert))
+    a = {k.decode(): v.decode() for k, v in raw.items()}
     if not a:
         raise PeerlineError(f"no alert {args.alert}")
     # The excerpt is a seeker's words: the audit view shows the facts, not the text.

@@ -147,7 +147,8 @@ class Escalation:
         if raw[0] != b"open":
             return
         current = int(raw[1] or 0)
-        oncall = {k.decode(): int(v) for k, v in (await svc.redis.hgetall(self.keys.oncall)).items()}
+        raw_oncall = await svc.redis.hgetall(self.keys.oncall)
+        oncall = {k.decode(): int(v) for k, v in raw_oncall.items()}
         tiers_on_call = sorted(set(oncall.values()))
         if not tiers_on_call:
             await self._audit("pending", aid, note="no counselor on call")

@@ -69,7 +69,7 @@ class Lifecycle:
     # -- ending ------------------------------------------------------------------------------
 
     async def end_session(self, sid: str, by: str, reason: str) -> bool:
-        """End a session once, tell everyone in it, free the helper's place. False if it had ended."""
+        """End a session once, tell everyone, free the helper's place. False if it had ended."""
         svc = self.svc
         ended = await svc.sessions.end(sid, by, reason)
         if ended is None:

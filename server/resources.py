@@ -33,7 +33,8 @@ CRISIS: list[dict[str, Any]] = [
 
 SELF_HELP: list[dict[str, Any]] = [
     {"title": "Slow breathing / 缓慢呼吸", "url": None,
-     "text": "Breathe in for 4, hold for 4, out for 6. Repeat five times. 吸气4秒，屏住4秒，呼气6秒，重复五次。"},
+     "text": "Breathe in for 4, hold for 4, out for 6. Repeat five times. "
+             "吸气4秒，屏住4秒，呼气6秒，重复五次。"},
     {"title": "Grounding 5-4-3-2-1 / 五感着陆", "url": None,
      "text": "Name 5 things you see, 4 you can touch, 3 you hear, 2 you smell, 1 you taste. "
              "说出你看到的5样东西、摸到的4样、听到的3种声音、闻到的2种气味、尝到的1种味道。"},

@@ -131,7 +131,7 @@ class StaffStore:
         await self.redis.delete(tokens_key)
 
     async def login(self, username: str, password: str) -> LoginToken:
-        """Check a password and issue a token; the same ``Unauthorized`` for a wrong name or password."""
+        """Check a password and issue a token; one ``Unauthorized`` for wrong name or password."""
         stored = await self.redis.hget(self.keys.staff(username), "hash") if USERNAME_RE.match(
             username
         ) else None
@@ -156,7 +156,7 @@ class StaffStore:
         return LoginToken(token=token, role=account.role, expires_at=expires_at * 1000)
 
     async def authenticate(self, token: str | None, role: str) -> StaffAccount:
-        """The account behind a token, or ``Unauthorized`` (missing, wrong, expired, revoked, role)."""
+        """The account behind a token, or ``Unauthorized`` (missing, wrong, expired, revoked)."""
         if not token:
             raise Unauthorized("a staff hello needs a token")
         raw = await self.redis.hgetall(self.keys.token(digest(token)))

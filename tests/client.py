@@ -46,8 +46,8 @@ class Client:
         self.seen.append(frame)
         return frame  # type: ignore[no-any-return]
 
-    async def expect(self, kind: str, timeout: float = WAIT, skip: tuple[str, ...] = ("queued",
-                                                                                    "typing")) -> dict[str, Any]:
+    async def expect(self, kind: str, timeout: float = WAIT,
+                     skip: tuple[str, ...] = ("queued", "typing")) -> dict[str, Any]:
         """The next frame of type ``kind``, skipping only the ephemeral kinds in ``skip``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -113,7 +113,8 @@ class LiveServer:
             await c.expect("presence")
         return c
 
-    async def seeker(self, lang: str = "en", url: str | None = None) -> tuple[Client, dict[str, Any]]:
+    async def seeker(self, lang: str = "en",
+                     url: str | None = None) -> tuple[Client, dict[str, Any]]:
         c = await self.client(url)
         welcome = await c.hello_seeker(lang)
         return c, welcome

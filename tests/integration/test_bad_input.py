@@ -127,7 +127,7 @@ async def test_bursts_pass_floods_are_limited_then_closed(server_factory) -> Non
         assert any(f.get("code") == "rate_limited" for f in c.seen)
         # Keep flooding: the server closes with 1008.
         try:
-            for i in range(200):
+            for _ in range(200):
                 await c.send({"type": "ping"})
         except websockets.ConnectionClosed:
             pass
