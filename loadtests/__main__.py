@@ -180,7 +180,7 @@ def parser() -> argparse.ArgumentParser:
 
 async def run_command(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     from . import report
-    from .run import Run, ServerProbe, bounded
+    from .run import Run, ServerProbe, bounded, setup_allowance
     from .scenarios import SCENARIOS
     from .target import Target, cli_provisioner
 
@@ -197,7 +197,7 @@ async def run_command(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     code = 0
     try:
         await bounded(
-            run, SCENARIOS[args.scenario](run, target, p), setup_allowance=180.0 + p.warmup
+            run, SCENARIOS[args.scenario](run, target, p), setup_allowance=setup_allowance(p)
         )
     except Exception as exc:  # the report still says what happened
         traceback.print_exc(file=sys.stderr)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .client import RunStats
+from .params import Params
 from .stats import Recorder
 
 MAX_CONNECTIONS = 20_000
@@ -145,3 +146,10 @@ async def bounded(run: Run, coro: Any, setup_allowance: float) -> Any:
         prog.cancel()
         if sys.stderr.isatty():
             sys.stderr.write("\n")
+
+
+def setup_allowance(p: Params) -> float:
+    """Seconds allowed for setup on top of the measured time: connections, plus one Argon2id
+    login (~0.1 s of server CPU, more on a busy machine) per staff account, plus a margin."""
+    staff = max(p.helpers, -(-p.pairs // max(1, p.capacity)), p.connections // 2)
+    return 120.0 + p.warmup + p.match_timeout + 1.0 * staff

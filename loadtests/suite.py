@@ -23,7 +23,7 @@ from typing import Any
 from . import report
 from .launch import Proc, start_peerline, start_redis
 from .params import Params
-from .run import Run, ServerProbe, bounded
+from .run import Run, ServerProbe, bounded, setup_allowance
 from .scenarios import SCENARIOS
 from .target import Target, cli_provisioner, parse_url
 
@@ -181,7 +181,7 @@ async def run_step(step: dict[str, Any], out: Path, workers: int, profile: bool)
             run.on_measure = spy.start
         print(f"== {step['name']}", file=sys.stderr)
         try:
-            await bounded(run, SCENARIOS[step["scenario"]](run, target, p), 300.0 + p.warmup)
+            await bounded(run, SCENARIOS[step["scenario"]](run, target, p), setup_allowance(p))
         except Exception as exc:
             run.notes.append(f"scenario failed: {type(exc).__name__}: {exc}")
         if spy:

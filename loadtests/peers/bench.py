@@ -19,7 +19,7 @@ from ..client import TEXTS
 from ..launch import Proc, start_peer, start_peerline, start_redis
 from ..loops import ClosedLoop, Room
 from ..params import Params
-from ..run import Run, ServerProbe, bounded
+from ..run import Run, ServerProbe, bounded, setup_allowance
 from ..scenarios.relay import relay
 from ..setup import close_all
 from ..target import Target, cli_provisioner, parse_url
@@ -81,7 +81,7 @@ async def run_peerline(
         [parse_url(f"ws://127.0.0.1:{proc.port}/ws")], provision=cli_provisioner(redis_url)
     )
     try:
-        await bounded(run, relay(run, target, p), setup_allowance=300.0 + p.warmup)
+        await bounded(run, relay(run, target, p), setup_allowance=setup_allowance(p))
         if run.probe:
             run.results["server_rss_mb"] = round(run.probe.peak_rss / 2**20, 1)
     finally:
