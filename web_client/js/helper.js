@@ -200,7 +200,10 @@ startConsole({
   },
   onReady: (app) => {
     title.setBase(t('helper.title'));
-    if (window.matchMedia('(min-width: 48rem)').matches) $('#prefs').open = true;
+    // Preferences open on a wide screen, folded on a phone (where the chats matter more).
+    const wide = window.matchMedia('(min-width: 48rem)');
+    $('#prefs').open = wide.matches;
+    wide.addEventListener('change', (e) => { $('#prefs').open = e.matches; });
     $('#available').addEventListener('change', () => {
       unlockAudio();
       askNotificationPermission(); // once, from this click; the browser remembers the answer
