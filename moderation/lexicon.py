@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import ahocorasick  # type: ignore[import-untyped]
 
@@ -104,7 +105,7 @@ class Lexicon:
     combine: list[CombineRule] = field(default_factory=list)
     settings: dict[str, int] = field(default_factory=dict)
     enclosures: list[tuple[str, str, int, str]] = field(default_factory=list)
-    automaton: object = None
+    automaton: Any = None
 
 
 def default_lexicon_dir() -> Path:
@@ -239,7 +240,7 @@ def _load_settings(lex: Lexicon, path: Path) -> None:
         lex.settings[name] = int(value)
 
 
-def _build_automaton(lex: Lexicon) -> object:
+def _build_automaton(lex: Lexicon) -> Any:
     keys: dict[str, list[tuple[int, int, int, bool, bool]]] = {}
     for idx, entry in enumerate(lex.entries):
         single = len(entry.parts) == 1

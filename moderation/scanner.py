@@ -19,16 +19,14 @@ Pure CPU, no I/O, no shared mutable state after construction: safe to call from 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
-
-import ahocorasick  # type: ignore[import-untyped]
+from typing import NamedTuple
 
 from .context import FLAG_BITS, RiskContext
-from .lexicon import Cue, Entry, Lexicon, as_bytes, load_lexicon
+from .cues import CueRules, Hits
+from .lexicon import Lexicon, load_lexicon
+from .matcher import find_entries
 from .normalize import normalize
 from .pii import PiiMasker
 
@@ -36,14 +34,6 @@ __all__ = ["Match", "Verdict", "Moderator"]
 
 NONE, NOTE, CONCERN, CRISIS = 0, 1, 2, 3
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# A cue acts within its own clause: commas count too ("离开他，离开这个世界" is not about him).
-_CLAUSE_END = re.compile(r"[.!?;,。！？；，\n]")
-_LATIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz")
-# Space-less forms of multi-word patterns at least this long match without word boundaries.
-_COMPACT_FREE = 8
-# Only a concern-level method is raised by an intent cue ("想" + "跳楼"), never a note-level
-# word such as "pills" or "rope".
-_RAISABLE = frozenset({"self_harm_means"})
 # Categories whose note-level matches add up to a concern (see note_pile).
 _PILE_CATEGORIES = frozenset(
     {"distress", "hopelessness", "burden", "self_harm", "self_harm_intent", "farewell",
@@ -99,24 +89,9 @@ class Moderator:
     ) -> None:
         self.lexicon: Lexicon = load_lexicon(lexicon_dir)
         self._masker = PiiMasker(student_id_pattern)
-        self._automaton = self.lexicon.automaton
         self._entries = self.lexicon.entries
-        self._cue_index: dict[str, list[Cue]] = {}
-        for cue in self.lexicon.cues:
-            self._cue_index.setdefault(cue.cue, []).append(cue)
-        near = [c for c in self.lexicon.cues if not c.whole_message]
-        whole = [c for c in self.lexicon.cues if c.whole_message]
-        self._cue_ac = _cue_automaton(c.cue for c in near)
-        self._msg_cue_ac = _cue_automaton(c.cue for c in whole)
-        # Furthest each cue word can act, before and after a match: a cheap first test per hit.
-        self._cue_reach: dict[str, tuple[int, int]] = {}
-        for c in self.lexicon.cues:
-            b0, a0 = self._cue_reach.get(c.cue, (-1, -1))
-            big = 1 << 30 if c.whole_message else -1
-            self._cue_reach[c.cue] = (max(b0, c.before, big), max(a0, c.after, big))
+        self._cues = CueRules(self.lexicon)
         self._whole_cues_from = 3  # concern matches from which one whole-message cue pass pays
-        self._cue_before = max((c.before for c in near), default=0) + 32
-        self._cue_after = max((c.after for c in near), default=0) + 32
         self._window = self.lexicon.settings.get("window", 5)
         self._concern_run = self.lexicon.settings.get("concern_run", 3)
         self._note_pile = self.lexicon.settings.get("note_pile", 99)
@@ -143,17 +118,15 @@ class Moderator:
         ctx = context if context is not None else RiskContext()
         norm = normalize(text)
         nt = norm.text
-        found = self._find(nt)
+        found = find_entries(self.lexicon, nt)
         matches: list[Match] = []
         severity = NONE
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
         seen: set[tuple[int, int, str]] = set()  # one reported match per span and category
         notes: set[int] = set()  # distinct entries that count toward the note pile
-        msg_hits: list[tuple[int, int, str]] | None = None  # message-wide cues, found once
-        all_hits: list[tuple[int, int, str]] | None = None
+        msg_hits: Hits | None = None  # message-wide cues, found at most once
+        all_hits: Hits | None = None
         concerns = sum(1 for _s, _e, i in found if self._entries[i].severity > NOTE)
-        if self._cue_ac is None:
-            concerns = 0
         for start, end, idx in found:
             entry = self._entries[idx]
             sev = entry.severity
@@ -164,13 +137,12 @@ class Moderator:
             note = entry.note
             demoted = False
             if sev > NOTE:  # no cue caps below a note, so notes skip the cue search
-                if msg_hits is None and self._msg_cue_ac is not None:
-                    msg_hits = _cue_hits(self._msg_cue_ac, nt, 0, len(nt))
+                if msg_hits is None:
+                    msg_hits = self._cues.message_hits(nt)
                 if all_hits is None and concerns >= self._whole_cues_from:
                     # Several concerns: one pass over the message beats a window per match.
-                    all_hits = _cue_hits(self._cue_ac, nt, 0, len(nt))
-                    all_hits.sort()
-                cap, why, raise_to = self._cues_near(
+                    all_hits = self._cues.all_hits(nt)
+                cap, why, raise_to = self._cues.near(
                     nt, start, end, entry.category, msg_hits, all_hits
                 )
                 if cap < sev:
@@ -220,106 +192,6 @@ class Moderator:
             severity, categories, masked, matches, lang, ctx.pushed(own, flags, self._window)
         )
 
-    def _find(self, nt: str) -> list[tuple[int, int, int]]:
-        """Entry matches ``(start, end, entry)`` after longest-wins."""
-        entries = self._entries
-        single: list[tuple[int, int, int]] = []
-        parts: dict[int, list[list[tuple[int, int]]]] = {}
-        n = len(nt)
-        latin = _LATIN_CHARS
-        ascii_text = nt.isascii()
-        raw = b"" if ascii_text else nt.encode("utf-8")
-        bpos = cpos = 0  # byte and character offsets of the last hit's end
-        for bend, (klen, values) in self._automaton.iter(as_bytes(nt)):
-            if ascii_text:
-                end = bend + 1
-            else:  # hits come in order of their end: decode only the bytes since the last one
-                cpos += len(raw[bpos : bend + 1].decode("utf-8"))
-                bpos = bend + 1
-                end = cpos
-            end_idx = end - 1
-            start = end - klen
-            # Latin keys must sit on word boundaries (so "die" is not found in "diet").
-            left_open = start > 0 and nt[start] in latin and nt[start - 1] in latin
-            right_open = end < n and nt[end_idx] in latin and nt[end] in latin
-            for kind, idx, part_no, single_part, open_end in values:
-                if (kind == 2 and klen >= _COMPACT_FREE) or not (
-                    left_open or (right_open and not open_end)
-                ):  # compact "iwanttodie" has no word boundaries left to check
-                    if single_part:
-                        single.append((start, end, idx))
-                    else:
-                        slots = parts.get(idx)
-                        if slots is None:
-                            slots = parts[idx] = [[] for _ in entries[idx].parts]
-                        slots[part_no].append((start, end))
-        for idx, slots in parts.items():
-            span = _chain(slots, entries[idx].gaps)
-            if span is not None:
-                single.append((span[0], span[1], idx))
-        if len(single) > 1:
-            single = _longest(single, entries)
-        return single
-
-    def _cues_near(
-        self,
-        nt: str,
-        start: int,
-        end: int,
-        category: str,
-        msg_hits: list[tuple[int, int, str]] | None,
-        all_hits: list[tuple[int, int, str]] | None = None,
-    ) -> tuple[int, str, int]:
-        """For the match ``[start, end)``: the lowest cap a nearby cue imposes, its reason, and
-        the severity an intent cue raises a method to (0 if none)."""
-        cap, why, raise_to = CRISIS, "", NONE
-        n = len(nt)
-        hits: list[tuple[int, int, str]] = []
-        lo, hi = max(0, start - self._cue_before), min(n, end + self._cue_after)
-        if all_hits is not None:  # found once for the whole message; take this window
-            i = bisect_left(all_hits, (lo, -1, ""))
-            while i < len(all_hits) and all_hits[i][0] < hi:
-                hits.append(all_hits[i])
-                i += 1
-        elif self._cue_ac is not None:
-            hits.extend(_cue_hits(self._cue_ac, nt, lo, hi))
-        if msg_hits is not None:
-            hits.extend(msg_hits)
-        reach = self._cue_reach
-        for cs, ce, word in hits:
-            before, after = reach[word]
-            if not (
-                (ce <= start and start - ce <= before) or (cs >= end and cs - end <= after)
-            ):
-                continue  # too far for every cue with this word (message cues: reach is n)
-            if (cs > 0 and nt[cs] in _LATIN_CHARS and nt[cs - 1] in _LATIN_CHARS) or (
-                ce < n and nt[ce - 1] in _LATIN_CHARS and nt[ce] in _LATIN_CHARS
-            ):
-                continue  # Latin cues are whole words: "he" is not in "the"
-            for cue in self._cue_index[word]:
-                hit = cue.whole_message and (ce <= start or cs >= end)
-                if not hit and cue.before >= 0 and ce <= start and start - ce <= cue.before:
-                    hit = _CLAUSE_END.search(nt, ce, start) is None
-                if not hit and cue.after >= 0 and cs >= end and cs - end <= cue.after:
-                    hit = _CLAUSE_END.search(nt, end, cs) is None
-                if not hit:
-                    continue
-                if cue.kind == "intent":
-                    if category in _RAISABLE and cue.cap > raise_to:
-                        raise_to, why = cue.cap, f"intent: {cue.note or cue.cue}"
-                elif cue.cap < cap:
-                    cap, why = cue.cap, f"{cue.kind}: {cue.note or cue.cue}"
-        for open_, close, ecap, note in self.lexicon.enclosures:
-            if ecap < cap and open_ in nt:
-                o = nt.rfind(open_, 0, start)
-                if o >= 0 and nt.rfind(close, o, start) < 0 and nt.find(close, end) >= 0:
-                    cap, why = ecap, f"quote: {note or open_ + close}"
-        if cap < CRISIS:
-            raise_to = NONE
-        elif raise_to == NONE:
-            why = ""
-        return cap, why, raise_to
-
     def _conversation(
         self, own: int, current: int, live: dict[str, list[tuple[int, int]]], ctx: RiskContext
     ) -> tuple[int, list[str]]:
@@ -348,35 +220,6 @@ class Moderator:
         return severity, extra
 
 
-def _cue_automaton(words: Iterable[str]) -> Any:
-    """A small automaton over the cue words (UTF-8 bytes, as for the lexicon)."""
-    unique = set(words)
-    if not unique:
-        return None
-    automaton = ahocorasick.Automaton()
-    for word in unique:
-        automaton.add_word(as_bytes(word), word)
-    automaton.make_automaton()
-    return automaton
-
-
-def _cue_hits(automaton: Any, nt: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
-    """Every cue in ``nt[lo:hi]`` as ``(start, end, cue)`` in ``nt`` character offsets."""
-    window = nt[lo:hi]
-    out: list[tuple[int, int, str]] = []
-    if window.isascii():
-        for bend, word in automaton.iter(window):
-            out.append((lo + bend + 1 - len(word), lo + bend + 1, word))
-        return out
-    raw = window.encode("utf-8")
-    bpos = cpos = 0
-    for bend, word in automaton.iter(as_bytes(window)):
-        cpos += len(raw[bpos : bend + 1].decode("utf-8"))
-        bpos = bend + 1
-        out.append((lo + cpos - len(word), lo + cpos, word))
-    return out
-
-
 def _widen(text: str, s: int, e: int) -> tuple[int, int]:
     """Extend a span over letters squeezed away at its end ("DIEEEE", not "DIE")."""
     n = len(text)
@@ -394,40 +237,3 @@ def _near(first: list[tuple[int, int]], second: list[tuple[int, int]], limit: in
     return False
 
 
-def _chain(slots: list[list[tuple[int, int]]], gaps: tuple[int, ...]) -> tuple[int, int] | None:
-    """First occurrence of all parts in order, each within its gap of the previous one."""
-    if any(not s for s in slots):
-        return None
-    for first_start, first_end in slots[0]:
-        prev_end = first_end
-        ok = True
-        for slot, gap in zip(slots[1:], gaps, strict=True):
-            nxt = next((e for s, e in slot if prev_end <= s <= prev_end + gap), None)
-            if nxt is None:
-                ok = False
-                break
-            prev_end = nxt
-        if ok:
-            return first_start, prev_end
-    return None
-
-
-def _longest(found: list[tuple[int, int, int]], entries: list[Entry]) -> list[tuple[int, int, int]]:
-    """Drop matches strictly inside a longer contiguous one (gapped patterns hide nothing).
-
-    One pass: sorted by start and then longest first, a match is inside another exactly when
-    the kept contiguous match reaching furthest (earliest start on ties) covers it.
-    """
-    found.sort(key=lambda m: (m[0], m[0] - m[1]))
-    kept: list[tuple[int, int, int]] = []
-    cover_start, cover_end = -1, -1
-    for m in found:
-        start, end, idx = m
-        if cover_end >= end and (cover_start < start or cover_end > end):
-            continue
-        if kept and kept[-1] == m:
-            continue
-        kept.append(m)
-        if len(entries[idx].parts) == 1 and end > cover_end:
-            cover_start, cover_end = start, end
-    return kept

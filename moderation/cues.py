@@ -1,0 +1,143 @@
+"""Applying ``rules_cues.tsv``: words near a risk match that cap it, or raise a method.
+
+Cues matter only next to a risk match, and common cue words (他, 要, "not", "he") are in every
+other sentence, so they are not in the main automaton. A small automaton of cue words is run
+over the window around each concern-level match, or once over the whole message when it has
+several such matches.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable
+from typing import Any
+
+import ahocorasick  # type: ignore[import-untyped]
+
+from .lexicon import Cue, Lexicon, as_bytes
+from .matcher import LATIN_CHARS
+
+__all__ = ["CueRules", "Hits"]
+
+Hits = list[tuple[int, int, str]]  # (start, end, cue word) in normalised-text offsets
+
+# A cue acts within its own clause: commas count too ("离开他，离开这个世界" is not about him).
+_CLAUSE_END = re.compile(r"[.!?;,。！？；，\n]")
+# Only a concern-level method is raised by an intent cue ("想" + "跳楼"), never a note-level
+# word such as "pills" or "rope".
+_RAISABLE = frozenset({"self_harm_means"})
+_NO_CAP = 3
+
+
+class CueRules:
+    """The cue rules of one lexicon, ready to apply; immutable after construction."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._enclosures = lexicon.enclosures
+        self._index: dict[str, list[Cue]] = {}
+        for cue in lexicon.cues:
+            self._index.setdefault(cue.cue, []).append(cue)
+        near = [c for c in lexicon.cues if not c.whole_message]
+        whole = [c for c in lexicon.cues if c.whole_message]
+        self._near_ac = _automaton(c.cue for c in near)
+        self._whole_ac = _automaton(c.cue for c in whole)
+        # Furthest each cue word can act, before and after a match: a cheap first test per hit.
+        self._reach: dict[str, tuple[int, int]] = {}
+        for c in lexicon.cues:
+            b0, a0 = self._reach.get(c.cue, (-1, -1))
+            big = 1 << 30 if c.whole_message else -1
+            self._reach[c.cue] = (max(b0, c.before, big), max(a0, c.after, big))
+        self._before = max((c.before for c in near), default=0) + 32
+        self._after = max((c.after for c in near), default=0) + 32
+
+    def message_hits(self, nt: str) -> Hits:
+        """Cues that act anywhere in the message ("好起来", "i survived")."""
+        return _hits(self._whole_ac, nt, 0, len(nt)) if self._whole_ac is not None else []
+
+    def all_hits(self, nt: str) -> Hits | None:
+        """Every near-acting cue in the message, sorted; cheaper than windows for many matches."""
+        if self._near_ac is None:
+            return None
+        hits = _hits(self._near_ac, nt, 0, len(nt))
+        hits.sort()
+        return hits
+
+    def near(
+        self, nt: str, start: int, end: int, category: str, msg_hits: Hits, all_hits: Hits | None
+    ) -> tuple[int, str, int]:
+        """For the match ``[start, end)``: the lowest cap a nearby cue imposes (3 if none), its
+        reason, and the severity an intent cue raises a method to (0 if none)."""
+        cap, why, raise_to = _NO_CAP, "", 0
+        n = len(nt)
+        lo, hi = max(0, start - self._before), min(n, end + self._after)
+        hits: Hits = []
+        if all_hits is not None:  # found once for the whole message; take this window
+            i = bisect_left(all_hits, (lo, -1, ""))
+            while i < len(all_hits) and all_hits[i][0] < hi:
+                hits.append(all_hits[i])
+                i += 1
+        elif self._near_ac is not None:
+            hits.extend(_hits(self._near_ac, nt, lo, hi))
+        hits.extend(msg_hits)
+        latin = LATIN_CHARS
+        for cs, ce, word in hits:
+            before, after = self._reach[word]
+            if not ((ce <= start and start - ce <= before) or (cs >= end and cs - end <= after)):
+                continue  # too far for every cue with this word (message cues reach anywhere)
+            if (cs > 0 and nt[cs] in latin and nt[cs - 1] in latin) or (
+                ce < n and nt[ce - 1] in latin and nt[ce] in latin
+            ):
+                continue  # Latin cues are whole words: "he" is not in "the"
+            for cue in self._index[word]:
+                hit = cue.whole_message and (ce <= start or cs >= end)
+                if not hit and cue.before >= 0 and ce <= start and start - ce <= cue.before:
+                    hit = _CLAUSE_END.search(nt, ce, start) is None
+                if not hit and cue.after >= 0 and cs >= end and cs - end <= cue.after:
+                    hit = _CLAUSE_END.search(nt, end, cs) is None
+                if not hit:
+                    continue
+                if cue.kind == "intent":
+                    if category in _RAISABLE and cue.cap > raise_to:
+                        raise_to, why = cue.cap, f"intent: {cue.note or cue.cue}"
+                elif cue.cap < cap:
+                    cap, why = cue.cap, f"{cue.kind}: {cue.note or cue.cue}"
+        for open_, close, ecap, note in self._enclosures:
+            if ecap < cap and open_ in nt:
+                o = nt.rfind(open_, 0, start)
+                if o >= 0 and nt.rfind(close, o, start) < 0 and nt.find(close, end) >= 0:
+                    cap, why = ecap, f"quote: {note or open_ + close}"
+        if cap < _NO_CAP:
+            raise_to = 0  # a cap beats a raise
+        elif raise_to == 0:
+            why = ""
+        return cap, why, raise_to
+
+
+def _automaton(words: Iterable[str]) -> Any:
+    """A small automaton over cue words (UTF-8 bytes, as for the lexicon)."""
+    unique = set(words)
+    if not unique:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word in unique:
+        automaton.add_word(as_bytes(word), word)
+    automaton.make_automaton()
+    return automaton
+
+
+def _hits(automaton: Any, nt: str, lo: int, hi: int) -> Hits:
+    """Every cue in ``nt[lo:hi]`` as ``(start, end, cue)`` in ``nt`` character offsets."""
+    window = nt[lo:hi]
+    out: Hits = []
+    if window.isascii():
+        for bend, word in automaton.iter(window):
+            out.append((lo + bend + 1 - len(word), lo + bend + 1, word))
+        return out
+    raw = window.encode("utf-8")
+    bpos = cpos = 0
+    for bend, word in automaton.iter(as_bytes(window)):
+        cpos += len(raw[bpos : bend + 1].decode("utf-8"))
+        bpos = bend + 1
+        out.append((lo + cpos - len(word), lo + cpos, word))
+    return out
