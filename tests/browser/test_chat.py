@@ -115,7 +115,11 @@ async def test_helper_with_several_chats_sees_unread_counts(people: People) -> N
     await people.say(second, "hello?")
     await expect(tabs.nth(1).get_by_test_id("unread")).to_have_text("3")
     await expect(helper).to_have_title(re.compile(r"^\(3\) "))
-    await tabs.nth(1).click()
+    # Keyboard: arrow keys move between conversations (the tabs pattern).
+    await tabs.nth(0).focus()
+    await helper.keyboard.press("ArrowDown")
+    await expect(tabs.nth(1)).to_be_focused()
+    await expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
     await expect(tabs.nth(1).get_by_test_id("unread")).to_have_count(0)
     await expect(helper.get_by_test_id("messages")).to_contain_text("hello?")
     await expect(helper.get_by_test_id("pane-note")).to_contain_text("second")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Browser, expect
+
+from tests.conftest import run_server
 
 from .conftest import People
 
@@ -132,3 +135,32 @@ async def test_counselor_console_carries_on_after_a_reload(people: People) -> No
     await expect(counselor.get_by_test_id("messages")).to_contain_text("Alert resolved: Safe")
     await seeker.close()
     await helper.close()
+
+
+async def test_seeker_goes_back_to_the_front_when_the_helper_drops(
+    browser: Browser, embedded_redis: Any
+) -> None:
+    async with run_server(embedded_redis.url, helper_grace_s=0.5, seeker_grace_s=30.0) as server:
+        crowd = People(browser, server)
+        try:
+            maple = await server.helper("maple", alias="Maple")
+            seeker = await crowd.seeker()
+            await crowd.ask(seeker)
+            await expect(seeker.get_by_test_id("chat-with")).to_contain_text("Maple")
+            sid = (await maple.expect("matched"))["session"]
+            await maple.say(sid, "hello from Maple")
+            await expect(seeker.get_by_test_id("messages")).to_contain_text("hello from Maple")
+
+            await maple.close()  # Maple's laptop dies and does not come back in time
+            await expect(seeker.get_by_test_id("messages")).to_contain_text(
+                "Maple was disconnected")
+            await expect(seeker.get_by_test_id("queue-status")).to_contain_text("next in line")
+            await expect(seeker.get_by_test_id("composer")).to_be_hidden()
+
+            await server.helper("willow", alias="Willow")
+            await expect(seeker.get_by_test_id("chat-with")).to_contain_text("Willow")
+            await expect(seeker.get_by_test_id("messages")).to_contain_text("hello from Maple")
+            await expect(seeker.get_by_test_id("composer")).to_be_visible()
+        finally:
+            await crowd.close()
+        assert not crowd.page_errors
