@@ -125,19 +125,13 @@ async def start_redis() -> Proc:
 
 
 async def start_peerline(
-    redis_url: str, workers: int = 1, env: dict[str, str] | None = None
+    redis_url: str, workers: int = 1, env: dict[str, str] | None = None, log_level: str = "warning"
 ) -> Proc:
+    """``peerline serve`` on a free port. Log level ``warning`` as in the test fixtures: at
+    ``info`` uvicorn writes a line for every WebSocket opened and closed."""
     port = free_port()
-    cmd = [
-        *peerline_cli(),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--redis-url",
-        redis_url,
-    ]
+    cmd = [*peerline_cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--redis-url", redis_url, "--log-level", log_level]
     if workers > 1:
         cmd += ["--workers", str(workers)]
     proc = _spawn("peerline", cmd, port, env)
