@@ -31,6 +31,25 @@ PHONE = {"width": 360, "height": 740}
 # Neutral pages "Quick exit" may go to; the tests answer them locally (no network in CI).
 EXIT_HOSTS = ("https://www.google.com/**", "https://www.baidu.com/**")
 
+# Records notifications and beeps, so tests can see that a page tried to get attention.
+ATTENTION_PROBE = """
+window.__notes = [];
+window.__beeps = 0;
+window.Notification = class {
+  constructor(title, options) { window.__notes.push({ title, body: (options || {}).body }); }
+  close() {}
+  static get permission() { return 'granted'; }
+  static requestPermission() { return Promise.resolve('granted'); }
+};
+if (window.AudioContext) {
+  const create = AudioContext.prototype.createOscillator;
+  AudioContext.prototype.createOscillator = function () {
+    window.__beeps += 1;
+    return create.call(this);
+  };
+}
+"""
+
 # Timing-sensitive waits scale with the same variable as the other tests.
 _SCALE = float(os.environ.get("PEERLINE_TEST_TIME_SCALE", "1"))
 expect.set_options(timeout=int(10_000 * _SCALE))
@@ -74,6 +93,7 @@ class People:
             await ctx.route(pattern, lambda route: route.fulfill(
                 status=200, content_type="text/html",
                 body="<!doctype html><title>Weather</title><p>Sunny, 21°C</p>"))
+        await ctx.add_init_script(ATTENTION_PROBE)
         self.contexts.append(ctx)
         return ctx
 

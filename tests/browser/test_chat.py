@@ -36,6 +36,10 @@ async def test_seeker_and_helper_are_matched_and_talk(people: People) -> None:
     await expect(tab).to_have_count(1)
     await expect(helper.get_by_test_id("pane-note")).to_contain_text("exams are crushing me")
     await expect(helper.get_by_test_id("pane-topic")).to_contain_text("Studies")
+    # A new chat rings and notifies, with the seeker's first words.
+    notes = await helper.evaluate("window.__notes.map(n => n.title + ': ' + n.body)")
+    assert any(n.startswith("New chat") and "exams" in n for n in notes), notes
+    assert await helper.evaluate("window.__beeps") > 0
     await expect(helper.get_by_test_id("presence")).to_contain_text("1 of")
 
     # Seeker → helper, marked delivered once the server acknowledged it.

@@ -41,6 +41,9 @@ async def test_crisis_message_is_claimed_by_one_counselor_who_joins(people: Peop
         await expect(alert.get_by_test_id("alert-severity")).to_contain_text("3")
         await expect(alert.get_by_test_id("alert-waiting")).to_contain_text("waiting 0:")
     await expect(cedar).to_have_title("⚠ ALERT — a student needs a counselor", timeout=3000)
+    notes = await cedar.evaluate("window.__notes.map(n => n.title + ': ' + n.body)")
+    assert any(n.startswith("ALERT") and "pills" in n for n in notes), notes
+    assert await cedar.evaluate("window.__beeps") > 0
 
     # Cedar claims; Birch sees it taken; Cedar is in the session with the whole transcript.
     await cedar.get_by_test_id("claim").click()
