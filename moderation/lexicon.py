@@ -62,6 +62,12 @@ class Entry:
     prefix: tuple[bool, ...]  # part may continue into a longer word ("suicid*")
     origin: str
     benign: bool = False  # from rules_benign.tsv: silences risk words it covers
+    anchor: int = 0  # the part of a gapped pattern the automaton looks for (its longest)
+
+    @property
+    def marker(self) -> bool:
+        """Severity 0 and not benign: only used by combination rules (e.g. "tonight")."""
+        return self.severity == 0 and not self.benign
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +102,10 @@ class Lexicon:
     """Everything loaded from a lexicon directory, plus the automaton built over it.
 
     Automaton keys are UTF-8 bytes (:func:`as_bytes`); values are ``(key length in characters,
-    ((kind, index, part, single_part, open_end), ...))``: kind 0 = entry part, 1 = cue, 2 = an
-    entry's space-less form ("killmyself").
+    ((kind, index, part, single_part, open_end), ...))``: kind 0 = a one-part entry, 2 = an
+    entry's space-less form ("killmyself"), 3 = the anchor part of a gapped entry (the other
+    parts are looked for around it). ``markers`` is a second automaton of the severity-0
+    markers, run only when a combination could use them.
     """
 
     entries: list[Entry] = field(default_factory=list)
@@ -106,6 +114,7 @@ class Lexicon:
     settings: dict[str, int] = field(default_factory=dict)
     enclosures: list[tuple[str, str, int, str]] = field(default_factory=list)
     automaton: Any = None
+    markers: Any = None
 
 
 def default_lexicon_dir() -> Path:
@@ -180,9 +189,10 @@ def _load_entries(lex: Lexicon, path: Path, benign: bool) -> None:
             g if g >= 0 else (DEFAULT_GAP_LATIN if latin[i] or latin[i + 1] else DEFAULT_GAP_CJK)
             for i, g in enumerate(gaps)
         ]
+        anchor = max(range(len(parts)), key=lambda i: (len(parts[i]), i))
         lex.entries.append(
             Entry(pattern, cat, severity, note, tuple(parts), tuple(gaps), latin, tuple(prefix),
-                  f"{path.name}:{lineno}", benign)
+                  f"{path.name}:{lineno}", benign, anchor)
         )
 
 
@@ -240,13 +250,20 @@ def _load_settings(lex: Lexicon, path: Path) -> None:
         lex.settings[name] = int(value)
 
 
-def _build_automaton(lex: Lexicon) -> Any:
+def _build_automaton(lex: Lexicon, markers: bool) -> Any:
     keys: dict[str, list[tuple[int, int, int, bool, bool]]] = {}
     for idx, entry in enumerate(lex.entries):
+        if entry.marker != markers:
+            continue
         single = len(entry.parts) == 1
-        for part_no, part in enumerate(entry.parts):
-            keys.setdefault(part, []).append((0, idx, part_no, single, entry.prefix[part_no]))
-        if single and entry.latin[0] and " " in entry.parts[0]:
+        if not single:
+            # Only the anchor goes in the automaton: the other parts of a gapped pattern are
+            # often common words ("爸妈", "药") that would cost a hit on every sentence.
+            a = entry.anchor
+            keys.setdefault(entry.parts[a], []).append((3, idx, a, False, entry.prefix[a]))
+            continue
+        keys.setdefault(entry.parts[0], []).append((0, idx, 0, True, entry.prefix[0]))
+        if entry.latin[0] and " " in entry.parts[0]:
             # "kill myself" also as "killmyself": hashtags and s p a c e d evasion lose spaces.
             compact = entry.parts[0].replace(" ", "")
             keys.setdefault(compact, []).append((2, idx, 0, True, entry.prefix[0]))
@@ -254,6 +271,8 @@ def _build_automaton(lex: Lexicon) -> Any:
         short = squeeze(key)
         if short != key:  # "kill" also as "kil", so "killll" (normalised to "kil") meets it
             keys.setdefault(short, []).extend(keys[key])
+    if not keys:
+        return None
     automaton = ahocorasick.Automaton()
     for key, values in keys.items():
         automaton.add_word(as_bytes(key), (len(key), tuple(values)))
@@ -298,5 +317,6 @@ def load_lexicon(directory: Path | str | None = None) -> Lexicon:
             _load_entries(lex, path, benign=False)
     if not any(e.severity > 0 for e in lex.entries):
         raise LexiconError(str(base), 0, "no risk entries found")
-    lex.automaton = _build_automaton(lex)
+    lex.automaton = _build_automaton(lex, markers=False)
+    lex.markers = _build_automaton(lex, markers=True)
     return lex

@@ -6,7 +6,10 @@ that runs over every character of every message, stays small and easy to time.
 
 from __future__ import annotations
 
-from .lexicon import Entry, Lexicon, as_bytes
+from typing import Any
+
+from .lexicon import Entry, as_bytes
+from .normalize import squeeze
 
 __all__ = ["find_entries", "LATIN_CHARS"]
 
@@ -15,22 +18,22 @@ LATIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _COMPACT_FREE = 8
 
 
-def find_entries(lexicon: Lexicon, nt: str) -> list[tuple[int, int, int]]:
+def find_entries(automaton: Any, entries: list[Entry], nt: str) -> list[tuple[int, int, int]]:
     """Entry matches ``(start, end, entry index)`` in ``nt``, after longest-wins.
 
     The automaton runs over UTF-8 bytes (see :func:`as_bytes`); hits arrive in order of their
     end, so byte offsets are turned into character offsets by decoding only the bytes since the
     previous hit.
     """
-    entries = lexicon.entries
-    single: list[tuple[int, int, int]] = []
-    parts: dict[int, list[list[tuple[int, int]]]] = {}
+    if automaton is None:
+        return []
+    found: list[tuple[int, int, int]] = []
     n = len(nt)
     latin = LATIN_CHARS
     ascii_text = nt.isascii()
     raw = b"" if ascii_text else nt.encode("utf-8")
     bpos = cpos = 0  # byte and character offsets of the last hit's end
-    for bend, (klen, values) in lexicon.automaton.iter(as_bytes(nt)):
+    for bend, (klen, values) in automaton.iter(as_bytes(nt)):
         if ascii_text:
             end = bend + 1
         else:
@@ -41,42 +44,57 @@ def find_entries(lexicon: Lexicon, nt: str) -> list[tuple[int, int, int]]:
         # Latin keys must sit on word boundaries (so "die" is not found in "diet").
         left_open = start > 0 and nt[start] in latin and nt[start - 1] in latin
         right_open = end < n and nt[end - 1] in latin and nt[end] in latin
-        for kind, idx, part_no, single_part, open_end in values:
+        for kind, idx, _part, single_part, open_end in values:
             if (kind == 2 and klen >= _COMPACT_FREE) or not (
                 left_open or (right_open and not open_end)
             ):  # compact "iwanttodie" has no word boundaries left to check
                 if single_part:
-                    single.append((start, end, idx))
+                    found.append((start, end, idx))
                 else:
-                    slots = parts.get(idx)
-                    if slots is None:
-                        slots = parts[idx] = [[] for _ in entries[idx].parts]
-                    slots[part_no].append((start, end))
-    for idx, slots in parts.items():
-        span = _chain(slots, entries[idx].gaps)
-        if span is not None:
-            single.append((span[0], span[1], idx))
-    if len(single) > 1:
-        single = _longest(single, entries)
-    return single
+                    span = _around(nt, entries[idx], start, end)
+                    if span is not None:
+                        found.append((span[0], span[1], idx))
+    if len(found) > 1:
+        found = _longest(found, entries)
+    return found
 
 
-def _chain(slots: list[list[tuple[int, int]]], gaps: tuple[int, ...]) -> tuple[int, int] | None:
-    """First occurrence of all parts in order, each within its gap of the previous one."""
-    if any(not s for s in slots):
-        return None
-    for first_start, first_end in slots[0]:
-        prev_end = first_end
-        ok = True
-        for slot, gap in zip(slots[1:], gaps, strict=True):
-            nxt = next((e for s, e in slot if prev_end <= s <= prev_end + gap), None)
-            if nxt is None:
-                ok = False
+def _around(nt: str, entry: Entry, start: int, end: int) -> tuple[int, int] | None:
+    """Complete a gapped pattern around its anchor hit ``[start, end)``, nearest parts first."""
+    s, e = start, end
+    for j in range(entry.anchor - 1, -1, -1):
+        span = _find_part(nt, entry, j, max(0, s - entry.gaps[j] - len(entry.parts[j])), s, True)
+        if span is None:
+            return None
+        s = span[0]
+    for j in range(entry.anchor + 1, len(entry.parts)):
+        span = _find_part(nt, entry, j, e, e + entry.gaps[j - 1] + len(entry.parts[j]), False)
+        if span is None:
+            return None
+        e = span[1]
+    return s, e
+
+
+def _find_part(
+    nt: str, entry: Entry, j: int, lo: int, hi: int, last: bool
+) -> tuple[int, int] | None:
+    """The occurrence of part ``j`` inside ``nt[lo:hi]`` closest to the anchor, on word
+    boundaries for Latin text (the part's squeezed form, "kil" for "kill", counts too)."""
+    part = entry.parts[j]
+    latin = LATIN_CHARS
+    best: tuple[int, int] | None = None
+    for form in (part, squeeze(part)) if part.isascii() else (part,):
+        k = nt.rfind(form, lo, hi) if last else nt.find(form, lo, hi)
+        while k >= 0:
+            ke = k + len(form)
+            if not (k > 0 and nt[k] in latin and nt[k - 1] in latin) and not (
+                ke < len(nt) and nt[ke - 1] in latin and nt[ke] in latin and not entry.prefix[j]
+            ):
+                if best is None or (k > best[0] if last else k < best[0]):
+                    best = (k, ke)
                 break
-            prev_end = nxt
-        if ok:
-            return first_start, prev_end
-    return None
+            k = nt.rfind(form, lo, ke - 1) if last else nt.find(form, k + 1, hi)
+    return best
 
 
 def _longest(found: list[tuple[int, int, int]], entries: list[Entry]) -> list[tuple[int, int, int]]:

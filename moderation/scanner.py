@@ -95,9 +95,16 @@ class Moderator:
         self._window = self.lexicon.settings.get("window", 5)
         self._concern_run = self.lexicon.settings.get("concern_run", 3)
         self._note_pile = self.lexicon.settings.get("note_pile", 99)
-        # Benign phrases only silence what they cover; severity-0 lexicon markers ("tonight")
-        # take part in combination rules.
-        self._benign = frozenset(i for i, e in enumerate(self._entries) if e.benign)
+        # Categories that combine with a marker category (self_harm_time), and their flags.
+        marker_cats = {e.category for e in self._entries if e.marker}
+        self._marker_partners = frozenset(
+            r.second if r.first in marker_cats else r.first
+            for r in self.lexicon.combine
+            if (r.first in marker_cats) != (r.second in marker_cats)
+        )
+        self._partner_bits = 0
+        for cat in self._marker_partners:
+            self._partner_bits |= FLAG_BITS.get(cat, 0)
         self._msg_rules = [r for r in self.lexicon.combine if not r.conversation]
         self._conv_rules = [r for r in self.lexicon.combine if r.conversation]
 
@@ -118,7 +125,7 @@ class Moderator:
         ctx = context if context is not None else RiskContext()
         norm = normalize(text)
         nt = norm.text
-        found = find_entries(self.lexicon, nt)
+        found = find_entries(self.lexicon.automaton, self._entries, nt)
         matches: list[Match] = []
         severity = NONE
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
@@ -131,9 +138,7 @@ class Moderator:
             entry = self._entries[idx]
             sev = entry.severity
             if sev == NONE:
-                if idx not in self._benign:  # markers such as "tonight" feed combinations
-                    live.setdefault(entry.category, []).append((start, end))
-                continue
+                continue  # a benign phrase: it has done its job by covering a risk word
             note = entry.note
             demoted = False
             if sev > NOTE:  # no cue caps below a note, so notes skip the cue search
@@ -161,6 +166,13 @@ class Moderator:
                 matches.append(Match(text[s:e], entry.category, sev, s, e, note))
                 if sev > severity:
                     severity = sev
+        if self.lexicon.markers is not None and (
+            not self._marker_partners.isdisjoint(live) or ctx.flags() & self._partner_bits
+        ):
+            # Markers ("tonight", "明天") are common words that matter only next to a method, a
+            # wish to die or a goodbye, so they are looked for only when one is present.
+            for start, end, idx in find_entries(self.lexicon.markers, self._entries, nt):
+                live.setdefault(self._entries[idx].category, []).append((start, end))
         categories = sorted({m.category for m in matches})
         for rule in self._msg_rules:
             if rule.severity > severity and rule.first in live and rule.second in live:
@@ -223,8 +235,9 @@ class Moderator:
 def _widen(text: str, s: int, e: int) -> tuple[int, int]:
     """Extend a span over letters squeezed away at its end ("DIEEEE", not "DIE")."""
     n = len(text)
-    while e < n and text[e].isalpha() and text[e].lower() == text[e - 1].lower():
-        e += 1
+    if e < n and text[e - 1].isascii():  # only Latin letters are squeezed
+        while e < n and text[e].isalpha() and text[e].lower() == text[e - 1].lower():
+            e += 1
     return s, e
 
 
