@@ -70,6 +70,8 @@ async def test_crisis_message_is_claimed_by_one_counselor_who_joins(people: Peop
     await cedar.get_by_test_id("takeover").click()
     await expect(helper.get_by_test_id("pane-ended")).to_contain_text("A counselor took over")
     await expect(seeker.get_by_test_id("messages")).to_contain_text("The counselor is continuing")
+    await expect(seeker.get_by_test_id("chat-with")).to_have_text(
+        "You’re talking with Cedar, a counselor.")
     await expect(cedar.get_by_test_id("takeover")).to_have_count(0)
     await people.say(seeker, "ok. thank you")
     await expect(cedar.get_by_test_id("messages")).to_contain_text("ok. thank you")

@@ -115,7 +115,11 @@ function renderQueue() {
 }
 
 function renderChatWith() {
-  if (state.peer) $('#chat-with').textContent = t('chat.with', { alias: state.peer });
+  if (state.helperGone && state.counselorAlias) {
+    $('#chat-with').textContent = t('chat.withcounselor', { alias: state.counselorAlias });
+  } else if (state.peer) {
+    $('#chat-with').textContent = t('chat.with', { alias: state.peer });
+  }
 }
 
 async function loadSelfHelp() {
@@ -239,6 +243,8 @@ function forgetSession() {
   state.peer = null;
   state.lastQueued = null;
   state.counselorPresent = false;
+  state.counselorAlias = null;
+  state.helperGone = false;
 }
 
 function adoptSession(summary) {
@@ -247,9 +253,15 @@ function adoptSession(summary) {
     newList();
   }
   const peers = summary.peers || [];
-  const helper = peers.find((p) => p.role === 'helper') || peers[0];
-  state.peer = helper ? helper.alias : state.peer;
-  if (peers.some((p) => p.role === 'counselor')) state.counselorPresent = true;
+  const helper = peers.find((p) => p.role === 'helper');
+  if (helper) state.peer = helper.alias;
+  const counselor = peers.find((p) => p.role === 'counselor');
+  if (counselor) {
+    state.counselorPresent = true;
+    state.counselorAlias = counselor.alias;
+    // Back after a reload into a chat a counselor took over: the helper is gone.
+    if (!helper && summary.state === 'active') state.helperGone = true;
+  }
   save();
 }
 
@@ -267,8 +279,13 @@ function onWelcome(f) {
       renderChatWith();
       setPhase('active');
     } else {
+      // It ended while we were away: say how, and still offer the feedback form.
+      const text = endedText({ by: current.ended_by || 'server', reason: current.reason });
+      if (list) list.addSystem(text);
+      $('#ended-text').textContent = text;
+      state.endedSession = current.session;
       setPhase('ended');
-      $('#ended-text').textContent = t('ended.by.server');
+      forgetSession();
     }
   } else if (!state.awaitingRequest) {
     // The server no longer knows the session we had (or we had none).
@@ -318,7 +335,8 @@ function onFrame(f) {
       break;
     case 'typing':
       if (f.session === state.session && f.from !== 'seeker' && state.phase === 'active') {
-        typing.show(f.alias || state.peer || t(`chat.${f.from}`));
+        const alias = f.from === 'counselor' ? state.counselorAlias : state.peer;
+        typing.show(f.alias || alias || t(`chat.${f.from}`));
       }
       break;
     case 'participant':
@@ -327,12 +345,17 @@ function onFrame(f) {
         list.addSystem(t(f.joined ? 'chat.counselorjoined' : 'chat.counselorleft', { alias: f.alias || t('chat.counselor') }));
       } else if (f.role === 'helper' && !f.joined) {
         if (state.counselorPresent || f.reason === 'taken_over') {
+          state.helperGone = true;
+          renderChatWith();
           list.addSystem(t('chat.helperhandover'));
         } else {
           list.addSystem(t('chat.helperleft', { alias: f.alias || t('chat.helper') }));
         }
       }
-      if (f.role === 'counselor') state.counselorPresent = !!f.joined;
+      if (f.role === 'counselor') {
+        state.counselorPresent = !!f.joined;
+        state.counselorAlias = f.joined ? f.alias : null;
+      }
       save();
       break;
     case 'resources':
