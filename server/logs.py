@@ -11,11 +11,13 @@ import logging
 
 
 class DropClientAddresses(logging.Filter):
-    """Drop uvicorn's per-connection records, which carry the peer's IP address."""
+    """Drop uvicorn's per-connection records (they carry the peer's IP address) and the frame
+    traces that ``websockets`` writes at DEBUG through uvicorn's logger (they carry the text)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.msg if isinstance(record.msg, str) else ""
-        return not (msg.startswith('%s - "WebSocket') or msg.startswith('%s - "'))
+        return not (msg.startswith('%s - "') or msg.startswith("< ") or msg.startswith("> ")
+                    or msg.startswith("%s - "))
 
 
 def configure(level: str = "info") -> None:

@@ -1,0 +1,60 @@
+"""Privacy is a feature: no message text, token or address in logs; transcripts expire."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.conftest import LiveServer
+from tests.integration.test_talk import matched_pair
+
+
+async def test_logs_carry_no_text_tokens_or_addresses(
+    live_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seeker, helper, sid = await matched_pair(live_server, note="my secret first words")
+    await seeker.say(sid, "a very private sentence")
+    await helper.expect("message")
+    await seeker.send({"type": "say", "session": "nope", "text": "another private line"})
+    await seeker.expect("error")
+    await seeker.send_raw("garbage that is private too")
+    await seeker.expect("error")
+    resume = seeker.seen[0]["resume"]
+    await seeker.close()
+    await helper.close()
+    # What the server writes (the test's own client library logs its frames at DEBUG).
+    server_side = [r for r in caplog.records if r.name.split(".")[0] in ("peerline", "uvicorn",
+                                                                         "server", "matching",
+                                                                         "moderation")]
+    logged = "\n".join(r.getMessage() for r in server_side)
+    for secret in ("private sentence", "another private line", "garbage that is private",
+                   "my secret first words", resume, "127.0.0.1"):
+        assert secret not in logged
+
+
+async def test_ended_sessions_expire_after_the_retention(server_factory) -> None:  # type: ignore[no-untyped-def]
+    async with server_factory(retention_s=120) as live:
+        seeker, helper, sid = await matched_pair(live)
+        await seeker.say(sid, "hello")
+        redis, keys = live.services.redis, live.services.keys
+        assert await redis.pttl(keys.session(sid)) > 120_000  # live sessions keep longer
+        await seeker.send({"type": "leave", "session": sid})
+        await helper.expect("ended", skip=("message", "queued", "typing"))
+        for key in (keys.session(sid), keys.stream(sid)):
+            ttl = await redis.pttl(key)
+            assert 0 < ttl <= 120_000
+
+
+async def test_escalated_sessions_are_kept_longer(server_factory) -> None:  # type: ignore[no-untyped-def]
+    async with server_factory(retention_s=120, escalated_retention_s=3600) as live:
+        seeker, helper, sid = await matched_pair(live)
+        await helper.send({"type": "escalate", "session": sid, "reason": "worried"})
+        await helper.expect("escalated")
+        await seeker.send({"type": "leave", "session": sid})
+        await helper.expect("ended", skip=("queued", "typing", "cooldown"))
+        ttl = await live.services.redis.pttl(live.services.keys.session(sid))
+        assert 120_000 < ttl <= 3_600_000
+
+
