@@ -165,6 +165,8 @@ function onFrame(f, app) {
       const s = sessions.map.get(f.session);
       if (!s) break;
       if (f.role === 'counselor') {
+        if (f.joined && f.alias) s.peers.counselor = f.alias;
+        else delete s.peers.counselor;
         s.list.addSystem(t(f.joined ? 'chat.counselorjoined' : 'chat.counselorleft', { alias: f.alias || t('chat.counselor') }));
         sessions._bump(s);
       }

@@ -252,6 +252,7 @@ export class Sessions {
       s = {
         id,
         alias: null,
+        peers: {}, // role -> alias of the others in the conversation
         topic: null,
         lang: null,
         note: null,
@@ -283,9 +284,9 @@ export class Sessions {
       $('#tabs').appendChild(s.li);
     }
     for (const key of ['alias', 'topic', 'lang', 'note']) if (info[key]) s[key] = info[key];
-    if (info.peers) {
-      const seeker = info.peers.find((p) => p.role === 'seeker');
-      if (seeker && seeker.alias) s.alias = seeker.alias;
+    if (Array.isArray(info.peers)) {
+      s.peers = Object.fromEntries(info.peers.filter((p) => p.alias).map((p) => [p.role, p.alias]));
+      if (s.peers.seeker) s.alias = s.peers.seeker;
     }
     this.renderTab(s);
     if (created) {
@@ -471,7 +472,9 @@ export class Sessions {
         return false;
       }
       case 'typing':
-        if (s && s.id === this.currentId && f.from !== this.app.role) this.typing.show(f.alias || s.alias || t('chat.seeker'));
+        if (s && s.id === this.currentId && f.from !== this.app.role) {
+          this.typing.show(f.alias || s.peers[f.from] || t(`chat.${f.from}`));
+        }
         return true;
       case 'flag':
         if (!s) return false;
