@@ -24,7 +24,9 @@ function openAlerts() {
 function updateAlarm() {
   const open = openAlerts().length;
   show($('#no-alerts'), alerts.size === 0);
-  if (open) {
+  // Ring and flash while an alert waits and this counselor is on call (going off call is a
+  // deliberate choice; the alerts stay listed).
+  if (open && (!presence || presence.on_call !== false)) {
     title.start(t('counselor.newalert'));
     if (!alarmTimer) alarmTimer = setInterval(() => beep(true), 10000);
   } else {
@@ -300,6 +302,7 @@ function applyPresence(p) {
   presence = { ...(presence || {}), ...p };
   if (typeof p.on_call === 'boolean') $('#on-call').checked = p.on_call;
   renderPresence();
+  updateAlarm();
 }
 
 function renderPresence() {
