@@ -65,11 +65,11 @@ class Escalation:
                 "severity": verdict.severity, "categories": list(verdict.categories),
                 "matches": [{"term": m.term, "category": m.category, "severity": m.severity}
                             for m in verdict.matches if m.category != "pii"][:10]}
-        await svc.hub.to_session(sid, flag, roles=("helper", "counselor"))
-        if verdict.severity >= 3:
+        if verdict.severity >= 3:  # the page first: it is the time-critical step
             await self.raise_alert(sid, 3, text, _reason(verdict), verdict.categories,
                                    "moderation")
-        elif verdict.severity == 2:
+        await svc.hub.to_session(sid, flag, roles=("helper", "counselor"))
+        if verdict.severity == 2:
             await self.watch(sid, 2, text, verdict.categories)
 
     async def first_words(self, sid: str, verdict: Verdict) -> None:
@@ -117,8 +117,8 @@ class Escalation:
         if status == 0:
             return result[1].decode(), False
         svc.metrics.alerts.inc()
-        await self._send_resources(sid)
         await self._deliver(aid, first=True)
+        await self._send_resources(sid)
         await svc.lifecycle.deadlines.set("alert_resources", aid,
                                           svc.settings.resources_fallback_s)
         return aid, True
@@ -128,12 +128,7 @@ class Escalation:
         if not raw:
             return None
         a = {k.decode(): v.decode() for k, v in raw.items()}
-        tier = int(a.get("tier") or 0)
-        return {"type": "alert", "alert": aid, "session": a["session"],
-                "severity": int(a["severity"]), "excerpt": a["excerpt"],
-                "reason": a["reason"], "raised_at": int(a["raised_at"]),
-                "categories": [c for c in a.get("categories", "").split(",") if c],
-                "tier": None if tier in (0, ALL_TIERS) else tier}
+        return _alert_frame(aid, a, int(a.get("tier") or 0))
 
     async def _deliver(self, aid: str, first: bool) -> None:
         """Send an open alert to the next tier of on-call counselors (to all, at the end).
@@ -143,11 +138,13 @@ class Escalation:
         unclaimed alert at once (``_send_pending``), whatever its tier.
         """
         svc = self.svc
-        raw = await svc.redis.hmget(self.keys.alert(aid), "state", "tier")
-        if raw[0] != b"open":
+        async with svc.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.keys.alert(aid))
+            pipe.hgetall(self.keys.oncall)
+            raw_alert, raw_oncall = await pipe.execute()
+        if raw_alert.get(b"state") != b"open":
             return
-        current = int(raw[1] or 0)
-        raw_oncall = await svc.redis.hgetall(self.keys.oncall)
+        current = int(raw_alert.get(b"tier") or 0)
         oncall = {k.decode(): int(v) for k, v in raw_oncall.items()}
         tiers_on_call = sorted(set(oncall.values()))
         if not tiers_on_call:
@@ -161,11 +158,9 @@ class Escalation:
             higher = [t for t in tiers_on_call if t > current]
             level = higher[0] if higher else ALL_TIERS
         tiers = None if level == ALL_TIERS else [t for t in tiers_on_call if t <= level]
-        await svc.redis.hset(self.keys.alert(aid), "tier", level)
-        frame = await self.alert_frame(aid)
-        if frame is None:
-            return
+        frame = _alert_frame(aid, {k.decode(): v.decode() for k, v in raw_alert.items()}, level)
         await svc.hub.broadcast({"k": "oncall", "frame": frame, "tiers": tiers})
+        await svc.redis.hset(self.keys.alert(aid), "tier", level)
         recipients = sorted(uid for uid, t in oncall.items() if tiers is None or t in tiers)
         await self._audit("delivered", aid, tier=level, to=",".join(recipients))
         if level != ALL_TIERS:
@@ -451,6 +446,14 @@ class Escalation:
         entry = {"event": event, "alert": aid, "ts": _now_ms()}
         entry.update({k: v for k, v in fields.items() if v is not None})
         await self.svc.redis.xadd(self.keys.audit, entry, maxlen=100_000, approximate=True)
+
+
+def _alert_frame(aid: str, a: dict[str, str], tier: int) -> dict[str, Any]:
+    return {"type": "alert", "alert": aid, "session": a["session"],
+            "severity": int(a["severity"]), "excerpt": a["excerpt"], "reason": a["reason"],
+            "raised_at": int(a["raised_at"]),
+            "categories": [c for c in a.get("categories", "").split(",") if c],
+            "tier": None if tier in (0, ALL_TIERS) else tier}
 
 
 def _reason(verdict: Verdict) -> str:

@@ -48,6 +48,7 @@ class ScriptRunner:
         self._pending: list[_Call] = []
         self._inflight = 0
         self._max_inflight = max_inflight
+        self._tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
 
     def load(self, path: Path) -> LuaScript:
         script = LuaScript.from_file(path)
@@ -64,7 +65,9 @@ class ScriptRunner:
         self._pending.append((script, keys, args, future))
         if self._inflight < self._max_inflight:
             self._inflight += 1
-            asyncio.get_running_loop().create_task(self._drain())
+            task = asyncio.get_running_loop().create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _drain(self) -> None:

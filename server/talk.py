@@ -48,8 +48,8 @@ class Talk:
             text = svc.escalation.mask(text)
         severity = verdict.severity if verdict is not None else 0
         stored = await svc.sessions.say(sid, conn.uid or "", role, conn.alias, text, severity, risk)
-        conn.send({"type": "ack", "ref": frame.ref, "session": sid, "id": stored.id,
-                   "ts": stored.ts, "seq": stored.seq, "text": text})
+        conn.send(p.with_ref({"type": "ack", "session": sid, "id": stored.id, "ts": stored.ts,
+                              "seq": stored.seq, "text": text}, frame.ref))
         svc.hub.deliver_session(
             sid,
             {"type": "message", "session": sid, "id": stored.id, "from": role,
