@@ -80,6 +80,13 @@ async def test_seeker_and_helper_are_matched_and_talk(people: People) -> None:
     feedback = await services.redis.lrange(services.keys.feedback, 0, -1)
     assert [row.decode().split("|")[1:3] for row in feedback] == [["4", "better"]]
 
+    # And can start again, in the same tab, with a fresh conversation.
+    await seeker.get_by_test_id("new-chat").click()
+    await people.ask(seeker, note="me again")
+    await expect(seeker.get_by_test_id("chat-with")).to_contain_text("Maple")
+    await expect(seeker.get_by_test_id("message")).to_have_count(0)
+    await expect(tab).to_have_count(2)
+
 
 async def test_chinese_by_default_and_switchable(people: People) -> None:
     seeker = await people.seeker(locale="zh-CN")
