@@ -53,7 +53,8 @@ def add_load_args(ap: argparse.ArgumentParser) -> None:
         "--rate",
         type=float,
         default=None,
-        help="steady/alert: total messages/s (default: each side every 5 s)",
+        help="steady/alert: total messages/s (default: each side every 5 s); "
+        "relay/multi/peers: an open loop at this rate instead of the closed loop",
     )
     ap.add_argument(
         "--duration", type=float, default=d.duration, help="measured seconds (default %(default)s)"

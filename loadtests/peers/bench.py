@@ -17,10 +17,10 @@ from typing import Any
 from .. import fastjson, report
 from ..client import TEXTS
 from ..launch import Proc, start_peer, start_peerline, start_redis
-from ..loops import ClosedLoop, Room
+from ..loops import Room
 from ..params import Params
 from ..run import Run, ServerProbe, bounded, setup_allowance
-from ..scenarios.relay import relay
+from ..scenarios.relay import relay, traffic
 from ..setup import close_all
 from ..target import Target, cli_provisioner, parse_url
 from .adapters import ADAPTERS, open_rooms
@@ -56,7 +56,7 @@ async def run_peer(name: str, p: Params, redis_url: str | None) -> dict[str, Any
                             adapter.say(r, TEXTS[(i + 3) % n]),
                         )
                     )
-            loop = ClosedLoop(run, rooms)
+            loop = traffic(run, rooms, p.rate)
             loop.start()
             run.results.update(await loop.measure(p.warmup, p.duration))
             run.results["server_rss_mb"] = round(run.probe.peak_rss / 2**20, 1)
@@ -125,11 +125,12 @@ def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float | None]:
 
 def markdown(rep: dict[str, Any]) -> str:
     p = rep["params"]
+    loop = "closed-loop ping-pong" if p["rate"] is None else f"open loop at {p['rate']:g} msgs/s"
     lines = [
         "# Relay workload: Peerline and its peers",
         "",
         f"{p['pairs']} pairs (seekers in one room each, helpers in {p['capacity']} rooms each), "
-        f"closed-loop ping-pong, {p['warmup']:g} s warm-up, {p['duration']:g} s measured, "
+        f"{loop}, {p['warmup']:g} s warm-up, {p['duration']:g} s measured, "
         f"generator and servers on the same {rep['machine']['cpus']} CPUs.",
         "",
         "| stack | conns | msgs/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % "

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from .. import fastjson
 from ..client import TEXTS, Client
-from ..loops import ClosedLoop, Room
+from ..loops import ClosedLoop, OpenLoop, Room
 from ..params import Params
 from ..run import Run
 from ..setup import Pair, close_all, helpers_needed, match_seekers, open_helpers
@@ -50,12 +50,18 @@ async def matched_pairs(
     return helpers, matched
 
 
+def traffic(run: Run, rooms: list[Room], rate: float | None) -> ClosedLoop | OpenLoop:
+    """Closed-loop ping-pong, or with ``--rate`` an open loop at that total rate."""
+    run.results["loop"] = "closed" if rate is None else f"open at {rate:g} msgs/s"
+    return ClosedLoop(run, rooms) if rate is None else OpenLoop(run, rooms, rate)
+
+
 async def relay(run: Run, target: Target, p: Params) -> None:
     helpers, pairs = await matched_pairs(run, target, p, p.pairs)
     run.results["connections"] = run.open_conns
     if run.probe:
         run.results["server_rss_mb_idle"] = round(run.probe.rss() / 2**20, 1)
-    loop = ClosedLoop(run, rooms_of(pairs))
+    loop = traffic(run, rooms_of(pairs), p.rate)
     loop.start()
     run.results.update(await loop.measure(p.warmup, p.duration))
     await close_all([q.seeker for q in pairs] + list(helpers), pairs)
@@ -80,7 +86,7 @@ async def multi(run: Run, target: Target, p: Params) -> None:
     run.results["connections_per_url"] = [per_ep.get(i, 0) for i in range(len(target.endpoints))]
     if run.probe:
         run.results["server_rss_mb_idle"] = round(run.probe.rss() / 2**20, 1)
-    loop = ClosedLoop(run, rooms_of(pairs))
+    loop = traffic(run, rooms_of(pairs), p.rate)
     loop.start()
     run.results.update(await loop.measure(p.warmup, p.duration))
     await close_all([q.seeker for q in pairs] + list(helpers), pairs)
