@@ -176,6 +176,7 @@ def parser() -> argparse.ArgumentParser:
     add_args(suite)
     tables = sub.add_parser("tables", help="print the docs' Markdown tables from a suite's reports")
     tables.add_argument("--out", type=Path, default=Path("loadtests/out"))
+    sub.add_parser("hotpath", help="CPU µs per message of each in-process step of the server")
     return ap
 
 
@@ -250,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "run":
         _, code = runner(run_command(args))
         return code
+    if args.cmd == "hotpath":
+        from .hotpath import print_hotpath
+
+        return print_hotpath()
     if args.cmd == "tables":
         from .tables import print_tables
 

@@ -1,0 +1,34 @@
+"""The helper commands behind docs/performance.md: hotpath and tables."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from loadtests import hotpath, report, tables
+
+
+def test_hotpath_times_every_step() -> None:
+    rows = hotpath.measure(n=20)
+    assert len(rows) == 6
+    assert all(us > 0 for _, us in rows)
+
+
+def test_tables_come_from_the_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lat = {"p50": 1.5, "p95": 2.5, "p99": 3.5, "max": 9.0, "mean": 2.0, "count": 10}
+    rep = report.build(
+        "relay", {}, {"delivered_per_s": 4321.0, "latency_ms": lat, "connections": 1100}, 0, {}, []
+    )
+    (tmp_path / "relay.json").write_text(json.dumps(rep))
+    peers = {
+        "results": {
+            "peerline": {"delivered_per_s": 5000.0, "latency_ms": lat, "connections": 1100},
+            "websockets": {"delivered_per_s": 20000.0, "latency_ms": lat, "connections": 1100},
+            "channels": {"error": "RuntimeError: boom", "notes": []},
+        }
+    }
+    (tmp_path / "peers.json").write_text(json.dumps(peers))
+    assert tables.print_tables(tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "| relay | 1,100 | 4,321.0 | 1.50 / 2.50 / 3.50 / 9.00 |" in out
+    assert "0.25×" in out and "failed: RuntimeError: boom" in out
