@@ -176,6 +176,8 @@ def parser() -> argparse.ArgumentParser:
     add_args(suite)
     tables = sub.add_parser("tables", help="print the docs' Markdown tables from a suite's reports")
     tables.add_argument("--out", type=Path, default=Path("loadtests/out"))
+    prof = sub.add_parser("profile", help="summarise a py-spy raw (folded) profile as Markdown")
+    prof.add_argument("folded", type=Path)
     sub.add_parser("hotpath", help="CPU µs per message of each in-process step of the server")
     return ap
 
@@ -251,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "run":
         _, code = runner(run_command(args))
         return code
+    if args.cmd == "profile":
+        from .suite import top_functions
+
+        print(top_functions(args.folded))
+        return 0
     if args.cmd == "hotpath":
         from .hotpath import print_hotpath
 

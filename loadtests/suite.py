@@ -141,6 +141,31 @@ class PySpy:
                 p.kill()
 
 
+COMPONENTS = (
+    ("Runner.run", "event loop (uvloop, C: polling, socket reads)"),
+    ("redis/", "redis-py client (incl. its socket writes)"),
+    ("uvicorn/", "uvicorn (incl. WebSocket socket writes)"),
+    ("starlette/", "starlette (ASGI app)"),
+    ("websockets/", "websockets protocol (frames)"),
+    ("moderation/", "moderation"),
+    ("matching/", "matching"),
+    ("server/", "Peerline hub code"),
+    ("pydantic", "pydantic validation"),
+    ("json/", "json"),
+    ("msgpack", "msgpack"),
+    ("prometheus", "prometheus metrics"),
+    ("logging", "logging"),
+    ("asyncio/", "asyncio (tasks, futures, timeouts, streams)"),
+)
+
+
+def component(frame: str) -> str:
+    for key, name in COMPONENTS:
+        if key in frame:
+            return name
+    return "other"
+
+
 def top_functions(folded: Path, n: int = 40) -> str:
     """Inclusive and self share of samples per function, as a Markdown table."""
     incl: Counter[str] = Counter()
@@ -154,10 +179,18 @@ def top_functions(folded: Path, n: int = 40) -> str:
         for f in set(frames):
             incl[f] += c
         own[frames[-1]] += c
+    comp: Counter[str] = Counter()
+    for f, c in own.items():
+        comp[component(f)] += c
+    parts = [
+        "| self % | component (where the samples' innermost Python frame was) |",
+        "| --- | --- |",
+    ]
+    parts += [f"| {100 * c / total:.1f} | {name} |" for name, c in comp.most_common()]
     rows = ["| inclusive % | self % | function |", "| --- | --- | --- |"]
     for f, c in incl.most_common(n):
         rows.append(f"| {100 * c / total:.1f} | {100 * own[f] / total:.1f} | `{f}` |")
-    return f"{total} samples\n\n" + "\n".join(rows) + "\n"
+    return f"{total} samples\n\n" + "\n".join(parts) + "\n\n" + "\n".join(rows) + "\n"
 
 
 async def run_step(step: dict[str, Any], out: Path, workers: int, profile: bool) -> dict[str, Any]:
