@@ -160,6 +160,39 @@ def translation_table() -> list[int | str]:
     return table
 
 
+# Folds so common in Chinese text (full-width punctuation, line breaks) that they are applied
+# with str.replace; any other character the table changes sends the text through the table.
+_FAST_FOLDS = "，！？：；（）～\u3000\t\n\r\x0b\x0c"
+
+
+@lru_cache(maxsize=1)
+def _slow_chars() -> re.Pattern[str]:
+    """Every non-ASCII character the table changes, except the :data:`_FAST_FOLDS`.
+
+    Listed one by one (not as ranges) so the engine compiles a bitmap: a search over 500
+    Chinese characters that finds none takes ~2 µs, against ~18 µs for ``str.translate``.
+    """
+    table = translation_table()
+    chars = [
+        chr(cp) for cp in range(0x80, 0x10000)
+        if table[cp] != cp and chr(cp) not in _FAST_FOLDS and not 0xD800 <= cp < 0xE000
+    ]
+    # Characters past the BMP (mathematical letters, emoji) would turn the bitmap into a slow
+    # list of ranges, so any of them simply takes the table route.
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "\U00010000-\U0010ffff]")
+
+
+def _fold_text(text: str) -> str:
+    """Step 1 of the pipeline: the table, or the same result by a faster route."""
+    table = translation_table()
+    if text.isascii() or _slow_chars().search(text) is not None:
+        return text.translate(table)
+    for c in _FAST_FOLDS:
+        if c in text:
+            text = text.replace(c, str(table[ord(c)]))
+    return text.lower()  # only ASCII letters can still be upper case here
+
+
 class Normalized:
     """A normalised string plus the map from its positions to the original text."""
 
@@ -253,7 +286,7 @@ def _token_start(a: str, i: int) -> int:
 
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for matching; see the module docstring for the steps and why."""
-    a = text.translate(translation_table())
+    a = _fold_text(text)
     if _LEET_AFTER.search(a) or _LEET_BEFORE.search(a):
         a = _leet_words(a)
     spans: list[tuple[int, int]] = []

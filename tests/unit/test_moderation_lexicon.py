@@ -83,17 +83,19 @@ def test_edited_lexicon_takes_effect(tmp_path: Path) -> None:
 
 
 def test_scan_is_fast_enough() -> None:
-    # Loose bound so a busy CI core does not flake; scale with PEERLINE_TIMING_SCALE.
+    # The fastest of many runs, in CPU time, against a loose bound: other processes on a busy
+    # CI machine slow some runs down but not the fastest one. PEERLINE_TIMING_SCALE scales it.
     scale = float(os.environ.get("PEERLINE_TIMING_SCALE", "1"))
     m = Moderator()
     text = ("今天考试压力好大，我真的好累，爸妈还一直骂我。" * 20)[:250] + (
         "I have been so tired lately and nobody listens to me at all. " * 5)[:250]
     for _ in range(50):
         m.scan(text)
-    times = []
-    for _ in range(200):
-        t0 = time.perf_counter()
-        m.scan(text)
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    assert times[len(times) // 2] < 0.002 * scale
+    best = min(_cpu_time(m, text) for _ in range(200))
+    assert best < 0.001 * scale
+
+
+def _cpu_time(m: Moderator, text: str) -> float:
+    t0 = time.thread_time()
+    m.scan(text)
+    return time.thread_time() - t0

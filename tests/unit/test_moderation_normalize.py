@@ -81,3 +81,17 @@ def test_word_boundaries(mod: Moderator) -> None:
     # "die" inside other words, "kms" inside "kmsq": no match
     assert mod.scan("my diet starts today, studied all night").severity == 0
     assert mod.scan("the hanger is in the closet").severity == 0
+
+
+def test_fast_fold_equals_the_table() -> None:
+    # the str.replace route for plain Chinese text must give exactly the table's result
+    import random
+
+    from moderation.normalize import _fold_text, translation_table
+
+    table = translation_table()
+    rnd = random.Random(3)
+    pool = "我你他想死好累，！？：；（）～\u3000\t\nABCabc 123.自殺ＡＢ漢字𝐬😂é\u200b"
+    for _ in range(2000):
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 30)))
+        assert _fold_text(text) == text.translate(table), repr(text)
