@@ -1,15 +1,13 @@
 """Applying ``rules_cues.tsv``: words near a risk match that cap it, or raise a method.
 
-Cues matter only next to a risk match, and common cue words (他, 要, "not", "he") are in every
-other sentence, so they are not in the main automaton. A small automaton of cue words is run
-over the window around each concern-level match, or once over the whole message when it has
-several such matches.
+Cues matter only next to a concern-level match, and common cue words (他, 要, "not", "he") are
+in every other sentence, so they are not in the main automaton: a small automaton of cue words
+runs once over a message, and only when the message has a concern-level match.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,48 +36,26 @@ class CueRules:
         self._index: dict[str, list[Cue]] = {}
         for cue in lexicon.cues:
             self._index.setdefault(cue.cue, []).append(cue)
-        near = [c for c in lexicon.cues if not c.whole_message]
-        whole = [c for c in lexicon.cues if c.whole_message]
-        self._near_ac = _automaton(c.cue for c in near)
-        self._whole_ac = _automaton(c.cue for c in whole)
+        self._automaton = _automaton(c.cue for c in lexicon.cues)
         # Furthest each cue word can act, before and after a match: a cheap first test per hit.
         self._reach: dict[str, tuple[int, int]] = {}
         for c in lexicon.cues:
             b0, a0 = self._reach.get(c.cue, (-1, -1))
             big = 1 << 30 if c.whole_message else -1
             self._reach[c.cue] = (max(b0, c.before, big), max(a0, c.after, big))
-        self._before = max((c.before for c in near), default=0) + 32
-        self._after = max((c.after for c in near), default=0) + 32
 
-    def message_hits(self, nt: str) -> Hits:
-        """Cues that act anywhere in the message ("好起来", "i survived")."""
-        return _hits(self._whole_ac, nt, 0, len(nt)) if self._whole_ac is not None else []
-
-    def all_hits(self, nt: str) -> Hits | None:
-        """Every near-acting cue in the message, sorted; cheaper than windows for many matches."""
-        if self._near_ac is None:
-            return None
-        hits = _hits(self._near_ac, nt, 0, len(nt))
-        hits.sort()
-        return hits
+    def hits(self, nt: str) -> Hits:
+        """Every cue word in the message, for :meth:`near`."""
+        return _hits(self._automaton, nt, 0, len(nt)) if self._automaton is not None else []
 
     def near(
-        self, nt: str, start: int, end: int, category: str, msg_hits: Hits, all_hits: Hits | None
+        self, nt: str, start: int, end: int, category: str, hits: Hits
     ) -> tuple[int, str, int]:
         """For the match ``[start, end)``: the lowest cap a nearby cue imposes (3 if none), its
-        reason, and the severity an intent cue raises a method to (0 if none)."""
+        reason, and the severity an intent cue raises a method to (0 if none). ``hits`` comes
+        from :meth:`hits` on the same text."""
         cap, why, raise_to = _NO_CAP, "", 0
         n = len(nt)
-        lo, hi = max(0, start - self._before), min(n, end + self._after)
-        hits: Hits = []
-        if all_hits is not None:  # found once for the whole message; take this window
-            i = bisect_left(all_hits, (lo, -1, ""))
-            while i < len(all_hits) and all_hits[i][0] < hi:
-                hits.append(all_hits[i])
-                i += 1
-        elif self._near_ac is not None:
-            hits.extend(_hits(self._near_ac, nt, lo, hi))
-        hits.extend(msg_hits)
         latin = LATIN_CHARS
         for cs, ce, word in hits:
             before, after = self._reach[word]

@@ -91,7 +91,6 @@ class Moderator:
         self._masker = PiiMasker(student_id_pattern)
         self._entries = self.lexicon.entries
         self._cues = CueRules(self.lexicon)
-        self._whole_cues_from = 3  # concern matches from which one whole-message cue pass pays
         self._window = self.lexicon.settings.get("window", 5)
         self._concern_run = self.lexicon.settings.get("concern_run", 3)
         self._note_pile = self.lexicon.settings.get("note_pile", 99)
@@ -131,9 +130,7 @@ class Moderator:
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
         seen: set[tuple[int, int, str]] = set()  # one reported match per span and category
         notes: set[int] = set()  # distinct entries that count toward the note pile
-        msg_hits: Hits | None = None  # message-wide cues, found at most once
-        all_hits: Hits | None = None
-        concerns = sum(1 for _s, _e, i in found if self._entries[i].severity > NOTE)
+        cue_hits: Hits | None = None  # cue words, found once if a concern needs them
         for start, end, idx in found:
             entry = self._entries[idx]
             sev = entry.severity
@@ -142,14 +139,9 @@ class Moderator:
             note = entry.note
             demoted = False
             if sev > NOTE:  # no cue caps below a note, so notes skip the cue search
-                if msg_hits is None:
-                    msg_hits = self._cues.message_hits(nt)
-                if all_hits is None and concerns >= self._whole_cues_from:
-                    # Several concerns: one pass over the message beats a window per match.
-                    all_hits = self._cues.all_hits(nt)
-                cap, why, raise_to = self._cues.near(
-                    nt, start, end, entry.category, msg_hits, all_hits
-                )
+                if cue_hits is None:
+                    cue_hits = self._cues.hits(nt)
+                cap, why, raise_to = self._cues.near(nt, start, end, entry.category, cue_hits)
                 if cap < sev:
                     sev, demoted = cap, True
                 elif raise_to > sev:
