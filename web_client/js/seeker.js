@@ -2,29 +2,18 @@
 // Everything that ties this tab to a conversation (the resume token, unsent messages) lives in
 // sessionStorage, which "Quick exit" wipes before leaving for a neutral site.
 
-import { $, h, fill, show } from './dom.js';
-import { t, lang, setLang, detectLang, duration, onLangChange } from './i18n.js';
+import { $, fill, show } from './dom.js';
+import { t, lang, setLang, detectLang, onLangChange } from './i18n.js';
 import { Connection, newRef } from './ws.js';
 import { MessageList, TypingIndicator, typingThrottle } from './chat.js';
-import { fetchItems, renderResources, renderSelfHelp } from './resources.js';
+import { renderResources } from './resources.js';
+import { loadStore, saveStore, wipeAndLeave } from './seeker-store.js';
+import {
+  renderQueue, loadSelfHelp, endedText, loadCrisis, renderCrisis, toggleCrisis, buildRatings,
+} from './seeker-view.js';
 
-const STORE_KEY = 'peerline.seeker';
 const LANG_KEY = 'peerline.lang';
 const MAX_CHARS = 2000;
-// Where "Quick exit" goes: an ordinary page that gives nothing away.
-const EXIT_URL = {
-  en: 'https://www.google.com/search?q=weather+tomorrow',
-  zh: 'https://www.baidu.com/s?wd=%E6%98%8E%E5%A4%A9%E5%A4%A9%E6%B0%94',
-};
-
-function loadStore() {
-  try {
-    return JSON.parse(sessionStorage.getItem(STORE_KEY)) || {};
-  } catch {
-    return {};
-  }
-}
-
 const saved = loadStore();
 const state = {
   resume: saved.resume || null,
@@ -41,7 +30,6 @@ const state = {
 let restoredOutbox = Array.isArray(saved.outbox) ? saved.outbox : [];
 let conn = null;
 let list = null;
-let selfHelpLoaded = false;
 const typing = new TypingIndicator($('#typing'));
 
 function save() {
@@ -54,11 +42,7 @@ function save() {
     resources: state.session ? state.resources : null,
     counselorPresent: state.counselorPresent,
   };
-  try {
-    sessionStorage.setItem(STORE_KEY, JSON.stringify(data));
-  } catch {
-    /* private mode: the chat still works, it just cannot survive a reload */
-  }
+  saveStore(data);
 }
 
 function newList() {
@@ -84,33 +68,8 @@ function setPhase(phase) {
   show($('#chat-with'), phase === 'active' && !!state.peer);
   if (phase !== 'active') typing.hide();
   if (phase === 'queued' || phase === 'connecting') {
-    renderQueue();
+    renderQueue(state.lastQueued);
     loadSelfHelp();
-  }
-}
-
-function renderQueue() {
-  const q = state.lastQueued;
-  const pos = $('#queue-position');
-  const wait = $('#queue-wait');
-  const helpers = $('#queue-helpers');
-  if (!q) {
-    pos.textContent = t('queue.connecting');
-    wait.textContent = '';
-    helpers.textContent = '';
-    return;
-  }
-  pos.textContent = q.position === 1 ? t('queue.next') : t('queue.position', { n: q.position ?? '?' });
-  const online = q.helpers_online;
-  if (online === 0) {
-    wait.textContent = t('queue.nohelpers');
-    helpers.textContent = '';
-  } else {
-    const est = q.estimated_wait_s;
-    wait.textContent = typeof est === 'number' ? t('queue.wait', { t: duration(est) }) : t('queue.waitunknown');
-    helpers.textContent = typeof online === 'number'
-      ? (online === 1 ? t('queue.helpers1') : t('queue.helpers', { n: online }))
-      : '';
   }
 }
 
@@ -122,32 +81,12 @@ function renderChatWith() {
   }
 }
 
-async function loadSelfHelp() {
-  if (selfHelpLoaded) return;
-  selfHelpLoaded = true;
-  const items = await fetchItems('/api/self-help');
-  if (items && items.length) {
-    renderSelfHelp($('#selfhelp-list'), items);
-    show($('#selfhelp'), true);
-  }
-}
-
 function showResources(items, scroll = true) {
   state.resources = items;
   save();
   renderResources($('#resources-list'), items, t('crisis.fallback'));
   show($('#resources'), true);
   if (scroll) $('#resources').scrollIntoView({ block: 'start' });
-}
-
-function endedText(f) {
-  const by = t(`ended.by.${f.by}`) === `ended.by.${f.by}` ? t('ended.by.server') : t(`ended.by.${f.by}`);
-  const reasonKey = `ended.reason.${f.reason}`;
-  if (f.reason && f.reason !== 'left') {
-    const reason = t(reasonKey) !== reasonKey ? t(reasonKey) : t('ended.reason', { reason: f.reason });
-    return `${by} ${reason}`;
-  }
-  return by;
 }
 
 // ---------- connection ----------
@@ -310,7 +249,7 @@ function onFrame(f) {
       if (state.session !== f.session) adoptSession({ session: f.session, peers: [] });
       state.lastQueued = f;
       if (state.phase !== 'queued') setPhase('queued');
-      else renderQueue();
+      else renderQueue(state.lastQueued);
       break;
     case 'matched': {
       adoptSession(f);
@@ -486,44 +425,18 @@ function quickExit() {
   }
   if (conn) conn.stop();
   conn = null;
-  try { sessionStorage.clear(); } catch { /* ignore */ }
-  try { localStorage.clear(); } catch { /* ignore */ }
-  fill(document.body);
-  document.title = '';
-  location.replace(EXIT_URL[lang()] || EXIT_URL.en);
-}
-
-function toggleCrisis(force) {
-  const panel = $('#crisis-panel');
-  const open = typeof force === 'boolean' ? force : panel.hidden;
-  show(panel, open);
-  $('#crisis-toggle').setAttribute('aria-expanded', String(open));
-  if (open) panel.focus();
-}
-
-async function loadCrisis() {
-  const items = await fetchItems('/api/resources');
-  state.crisisItems = items;
-  renderResources($('#crisis-list'), items, t('crisis.fallback'));
+  wipeAndLeave(lang());
 }
 
 function renderLang() {
   $('#lang-switch').textContent = t('lang.other');
   $('#lang-switch').setAttribute('lang', lang() === 'zh' ? 'en' : 'zh');
   document.title = t('app.name');
-  renderQueue();
+  renderQueue(state.lastQueued);
   renderChatWith();
   if (list) list.relabel();
-  renderResources($('#crisis-list'), state.crisisItems, t('crisis.fallback'));
+  renderCrisis();
   if (state.resources) renderResources($('#resources-list'), state.resources, t('crisis.fallback'));
-}
-
-function buildRatings() {
-  const box = $('#rating-choices');
-  fill(box, [1, 2, 3, 4, 5].map((n) => h('label', { class: 'choice choice--num' },
-    h('input', { type: 'radio', name: 'rating', value: String(n), testid: `rating-${n}` }),
-    h('span', { 'aria-hidden': 'true' }, String(n)),
-    h('span', { class: 'visually-hidden', dataset: { ratingLabel: String(n) } }, t('feedback.rating.n', { n })))));
 }
 
 function init() {
