@@ -8,6 +8,7 @@ runs once over a message, and only when the message has a concern-level match.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,6 +38,11 @@ class CueRules:
         for cue in lexicon.cues:
             self._index.setdefault(cue.cue, []).append(cue)
         self._automaton = _automaton(c.cue for c in lexicon.cues)
+        self._whole_words = frozenset(c.cue for c in lexicon.cues if c.whole_message)
+        near = [c for c in lexicon.cues if not c.whole_message]
+        longest = max((len(c.cue) for c in near), default=0)
+        self._before = max((c.before for c in near), default=0) + longest
+        self._after = max((c.after for c in near), default=0)
         # Furthest each cue word can act, before and after a match: a cheap first test per hit.
         self._reach: dict[str, tuple[int, int]] = {}
         for c in lexicon.cues:
@@ -44,20 +50,32 @@ class CueRules:
             big = 1 << 30 if c.whole_message else -1
             self._reach[c.cue] = (max(b0, c.before, big), max(a0, c.after, big))
 
-    def hits(self, nt: str) -> Hits:
-        """Every cue word in the message, for :meth:`near`."""
-        return _hits(self._automaton, nt, 0, len(nt)) if self._automaton is not None else []
+    def hits(self, nt: str) -> tuple[Hits, Hits]:
+        """Every cue word in the message, for :meth:`near`: those acting near a match, sorted
+        by start, and those acting anywhere in the message."""
+        if self._automaton is None:
+            return [], []
+        near: Hits = []
+        whole: Hits = []
+        for hit in _hits(self._automaton, nt, 0, len(nt)):
+            (whole if hit[2] in self._whole_words else near).append(hit)
+        near.sort()
+        return near, whole
 
     def near(
-        self, nt: str, start: int, end: int, category: str, hits: Hits
+        self, nt: str, start: int, end: int, category: str, hits: tuple[Hits, Hits]
     ) -> tuple[int, str, int]:
         """For the match ``[start, end)``: the lowest cap a nearby cue imposes (3 if none), its
         reason, and the severity an intent cue raises a method to (0 if none). ``hits`` comes
         from :meth:`hits` on the same text."""
         cap, why, raise_to = _NO_CAP, "", 0
         n = len(nt)
+        near, whole = hits
+        i = bisect_left(near, (start - self._before, -1, ""))
+        j = bisect_left(near, (end + self._after + 1, -1, ""), i)
+        candidates = near[i:j] + whole if whole else near[i:j]
         latin = LATIN_CHARS
-        for cs, ce, word in hits:
+        for cs, ce, word in candidates:
             before, after = self._reach[word]
             if not ((ce <= start and start - ce <= before) or (cs >= end and cs - end <= after)):
                 continue  # too far for every cue with this word (message cues reach anywhere)

@@ -130,7 +130,8 @@ class Moderator:
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
         seen: set[tuple[int, int, str]] = set()  # one reported match per span and category
         notes: set[int] = set()  # distinct entries that count toward the note pile
-        cue_hits: Hits | None = None  # cue words, found once if a concern needs them
+        cue_hits: tuple[Hits, Hits] | None = None  # cue words, found once if a concern needs
+        reported: set[int] = set()  # entries already reported
         for start, end, idx in found:
             entry = self._entries[idx]
             sev = entry.severity
@@ -152,6 +153,9 @@ class Moderator:
                 live.setdefault(entry.category, []).append((start, end))
                 if entry.category in _PILE_CATEGORIES:
                     notes.add(idx)
+            if sev == NOTE and idx in reported:
+                continue  # a repeated note-level word is reported once ("好累 ... 好累")
+            reported.add(idx)
             if (start, end, entry.category) not in seen:
                 seen.add((start, end, entry.category))
                 s, e = _widen(text, *norm.span(start, end))
