@@ -145,7 +145,9 @@ class Connection:
         return True
 
     async def _send_loop(self) -> None:
-        send = self.ws.send
+        # The raw ASGI send: Starlette's wrapper re-checks its state machine on every frame,
+        # and the handshake is long done here.
+        send = self.ws._send
         encode = self.codec.encode
         key = "bytes" if self.codec.binary else "text"
         frames_out = self.svc.metrics.frames_out
@@ -161,4 +163,5 @@ class Connection:
 def _is_disconnect(exc: BaseException) -> bool:
     from starlette.websockets import WebSocketDisconnect
 
-    return isinstance(exc, WebSocketDisconnect | ConnectionError | RuntimeError)
+    # uvicorn raises ClientDisconnected (an OSError) once the peer has gone.
+    return isinstance(exc, WebSocketDisconnect | OSError | RuntimeError)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
@@ -15,6 +17,7 @@ class Metrics:
         self.frames_out = Counter("peerline_frames_out_total", "Frames sent", registry=r)
         self.messages = Counter("peerline_messages_total", "Chat messages stored", ["role"],
                                 registry=r)
+        self._message_children: dict[str, Any] = {}
         self.errors = Counter("peerline_errors_total", "Error frames sent", ["code"], registry=r)
         self.queue_length = Gauge("peerline_queue_length", "Seekers waiting (Redis)", registry=r)
         self.helpers_available = Gauge("peerline_helpers_available",
@@ -28,3 +31,10 @@ class Metrics:
         self.alerts = Counter("peerline_alerts_total", "Alerts raised", registry=r)
         self.sessions_ended = Counter("peerline_sessions_ended_total", "Sessions ended",
                                       ["reason"], registry=r)
+
+    def message_stored(self, role: str) -> None:
+        """Hot path: the labelled child is looked up once per role, not per message."""
+        child = self._message_children.get(role)
+        if child is None:
+            child = self._message_children[role] = self.messages.labels(role)
+        child.inc()

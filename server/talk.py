@@ -12,11 +12,11 @@ The message path in one place:
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any
 
 import msgpack
+import orjson
 
 from . import protocol as p
 from .errors import NotInSession
@@ -43,7 +43,7 @@ class Talk:
             verdict = svc.escalation.screen(text, conn.lang, conn.risk.get(sid))
             text = verdict.masked
             conn.risk[sid] = verdict.context
-            risk = json.dumps(verdict.context.to_dict(), separators=(",", ":"))
+            risk = orjson.dumps(verdict.context.to_dict()).decode()
         else:
             text = svc.escalation.mask(text)
         severity = verdict.severity if verdict is not None else 0
@@ -56,7 +56,7 @@ class Talk:
              "alias": conn.alias, "text": text, "ts": stored.ts, "seq": stored.seq},
             exclude=conn.uid,
         )
-        svc.metrics.messages.labels(role).inc()
+        svc.metrics.message_stored(role)
         if verdict is not None and verdict.severity > 0:
             await svc.escalation.flagged(sid, stored.id, text, verdict)
 
