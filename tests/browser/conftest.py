@@ -101,6 +101,9 @@ class People:
         ctx = await self.context(**kwargs)
         page = await ctx.new_page()
         page.on("pageerror", lambda exc: self.page_errors.append(f"{path}: {exc}"))
+        # A Content-Security-Policy refusal is only a console message, but it breaks the page.
+        page.on("console", lambda msg: self.page_errors.append(f"{path}: {msg.text}")
+                if msg.type == "error" and "Content Security Policy" in msg.text else None)
         await page.goto(self.server.http_url + path)
         return page
 
