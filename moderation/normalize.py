@@ -32,7 +32,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Normalized", "normalize", "squeeze", "translation_table"]
+__all__ = ["Normalized", "normalize", "prepare", "squeeze", "translation_table"]
 
 # Characters that render as nothing; evasion inserts them inside words.
 _ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"
@@ -67,7 +67,9 @@ _CJK_ANY = re.compile(f"[{_CJK}]")
 _SEP_CHARS = _CJK_SEP[1:-1]
 _CJK_GAP = re.compile(f"[{_SEP_CHARS}][{_SEP_CHARS}]{{0,3}}(?=[{_CJK}])")
 _CJK_SET = re.compile(f"[{_CJK}]")
-_IN_WORD = re.compile(r"[*_|~'.\-][*_|~'.\-]*(?=[a-z])")
+# The look-behind after the first character means a run is tried only where it starts, after a
+# letter: without it a long run of dots cost quadratic time.
+_IN_WORD = re.compile(r"[*_|~'.\-](?<=[a-z][*_|~'.\-])[*_|~'.\-]*+(?=[a-z])")
 _SPACES = re.compile(r"  +")
 _LATIN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # "s u i c i d e": three or more single letters joined by spaces (dots and dashes inside words
@@ -151,6 +153,10 @@ def translation_table() -> list[int | str]:
         f = _fold(c, t2s)
         if f != c:
             table[cp] = f
+    for cp in range(0xD800, 0xE000):
+        # A lone surrogate (valid in JSON as "\ud800") cannot be encoded; one replacement
+        # character keeps positions and lets every later step treat the text as UTF-8.
+        table[cp] = "\ufffd"
     for c in _ZERO_WIDTH:
         table[ord(c)] = "\x00"
     for c in _APOSTROPHES:
@@ -177,9 +183,17 @@ def _slow_chars() -> re.Pattern[str]:
         chr(cp) for cp in range(0x80, 0x10000)
         if table[cp] != cp and chr(cp) not in _FAST_FOLDS and not 0xD800 <= cp < 0xE000
     ]
-    # Characters past the BMP (mathematical letters, emoji) would turn the bitmap into a slow
-    # list of ranges, so any of them simply takes the table route.
-    return re.compile("[" + "".join(re.escape(c) for c in chars) + "\U00010000-\U0010ffff]")
+    # Surrogates, and characters past the BMP (mathematical letters, emoji), which would turn
+    # the bitmap into a slow list of ranges, simply take the table route.
+    return re.compile(
+        "[" + "".join(re.escape(c) for c in chars) + "\ud800-\udfff\U00010000-\U0010ffff]"
+    )
+
+
+def prepare() -> None:
+    """Build the tables now (~0.1 s) rather than on the first message."""
+    translation_table()
+    _slow_chars()
 
 
 def _fold_text(text: str) -> str:

@@ -27,7 +27,7 @@ from .context import FLAG_BITS, RiskContext
 from .cues import CueRules, Hits
 from .lexicon import Lexicon, load_lexicon
 from .matcher import find_entries
-from .normalize import normalize
+from .normalize import normalize, prepare
 from .pii import PiiMasker
 
 __all__ = ["Match", "Verdict", "Moderator"]
@@ -87,6 +87,7 @@ class Moderator:
         lexicon_dir: Path | str | None = None,
         student_id_pattern: str | None = None,
     ) -> None:
+        prepare()
         self.lexicon: Lexicon = load_lexicon(lexicon_dir)
         self._masker = PiiMasker(student_id_pattern)
         self._entries = self.lexicon.entries

@@ -87,3 +87,24 @@ def test_custom_lexicon_dir(tmp_path) -> None:  # type: ignore[no-untyped-def]
     m = Moderator(lexicon_dir=tmp_path)
     assert m.scan("a Purple  Monkey appears").severity == 3
     assert m.scan("I want to die").severity == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "\x00", "\ud800 想死", "13812345678\udc00", "ﬁnally", "😂" * 50, "İstanbul"],
+)
+def test_odd_input_never_raises(mod: Moderator, text: str) -> None:
+    v = mod.scan(text)
+    assert len(v.masked) >= 0 and v.severity in (0, 1, 2, 3)
+
+
+@pytest.mark.parametrize(
+    "text", ["." * 5000, "a." * 5000, "-" * 5000 + "a", "1" * 5000, "a@" * 3000, "自 " * 3000]
+)
+def test_adversarial_input_stays_linear(mod: Moderator, text: str) -> None:
+    # a run of symbols once cost quadratic time in one regex; 10k characters must stay fast
+    import time
+
+    t0 = time.thread_time()
+    mod.scan(text)
+    assert time.thread_time() - t0 < 0.05
