@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from matching import Priority
 from moderation import RiskContext, Verdict
 
 from . import protocol as p
@@ -65,6 +66,11 @@ class Escalation:
                 "severity": verdict.severity, "categories": list(verdict.categories),
                 "matches": [{"term": m.term, "category": m.category, "severity": m.severity}
                             for m in verdict.matches if m.category != "pii"][:10]}
+        # A seeker still waiting who writes something worrying moves up the queue.
+        if verdict.severity >= 2:
+            await svc.queue.raise_priority(
+                sid, Priority.CRISIS if verdict.severity >= 3 else Priority.RAISED
+            )
         if verdict.severity >= 3:  # the page first: it is the time-critical step
             await self.raise_alert(sid, 3, text, _reason(verdict), verdict.categories,
                                    "moderation")
