@@ -37,10 +37,12 @@ class CueRules:
         self._index: dict[str, list[Cue]] = {}
         for cue in lexicon.cues:
             self._index.setdefault(cue.cue, []).append(cue)
-        self._automaton = _automaton(c.cue for c in lexicon.cues)
-        self._whole_words = frozenset(c.cue for c in lexicon.cues if c.whole_message)
         near = [c for c in lexicon.cues if not c.whole_message]
+        self._automaton = _automaton(c.cue for c in near)
+        # Message-wide cues are few; str.find over the message is cheaper than an automaton.
+        self._whole_words = sorted({c.cue for c in lexicon.cues if c.whole_message})
         longest = max((len(c.cue) for c in near), default=0)
+        self._longest = longest
         self._before = max((c.before for c in near), default=0) + longest
         self._after = max((c.after for c in near), default=0)
         # Furthest each cue word can act, before and after a match: a cheap first test per hit.
@@ -50,16 +52,28 @@ class CueRules:
             big = 1 << 30 if c.whole_message else -1
             self._reach[c.cue] = (max(b0, c.before, big), max(a0, c.after, big))
 
-    def hits(self, nt: str) -> tuple[Hits, Hits]:
-        """Every cue word in the message, for :meth:`near`: those acting near a match, sorted
-        by start, and those acting anywhere in the message."""
-        if self._automaton is None:
-            return [], []
+    def hits(self, nt: str, spans: list[tuple[int, int]]) -> tuple[Hits, Hits]:
+        """Cue words for :meth:`near`: those that act near a match, found only in the windows
+        around ``spans`` (the concern-level matches) and sorted by start, and those that act
+        anywhere in the message."""
         near: Hits = []
+        if self._automaton is not None:
+            lo_hi: list[tuple[int, int]] = []
+            for s, e in sorted(spans):
+                lo, hi = max(0, s - self._before), min(len(nt), e + self._after + self._longest)
+                if lo_hi and lo <= lo_hi[-1][1]:
+                    lo_hi[-1] = (lo_hi[-1][0], max(hi, lo_hi[-1][1]))
+                else:
+                    lo_hi.append((lo, hi))
+            for lo, hi in lo_hi:
+                near.extend(_hits(self._automaton, nt, lo, hi))
+            near.sort()
         whole: Hits = []
-        for hit in _hits(self._automaton, nt, 0, len(nt)):
-            (whole if hit[2] in self._whole_words else near).append(hit)
-        near.sort()
+        for word in self._whole_words:
+            k = nt.find(word)
+            while k >= 0:
+                whole.append((k, k + len(word), word))
+                k = nt.find(word, k + 1)
         return near, whole
 
     def near(

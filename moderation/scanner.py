@@ -142,7 +142,9 @@ class Moderator:
             demoted = False
             if sev > NOTE:  # no cue caps below a note, so notes skip the cue search
                 if cue_hits is None:
-                    cue_hits = self._cues.hits(nt)
+                    cue_hits = self._cues.hits(
+                        nt, [(s, e) for s, e, i in found if self._entries[i].severity > NOTE]
+                    )
                 cap, why, raise_to = self._cues.near(nt, start, end, entry.category, cue_hits)
                 if cap < sev:
                     sev, demoted = cap, True
