@@ -2,7 +2,8 @@
 
 Order of decisions for one message (each step is data-driven by a lexicon or rule file):
 
-1. Every lexicon entry and benign phrase is found in one pass over the normalised text.
+1. Every lexicon entry and benign phrase is found in one pass over the normalised text
+   (severity-0 markers such as "tonight" in a second pass, only when something could use them).
 2. Longest match wins: a match inside a longer one is dropped, so the benign phrase 笑死 hides
    the 死 it contains and "want to die" is reported once, not also as "die".
 3. Cues cap the severity of nearby matches (negation, hyperbole, third person, past, quotes),
@@ -10,7 +11,8 @@ Order of decisions for one message (each step is data-driven by a lexicon or rul
    windows around risk matches: most messages have none, and common cue words (他, not) would
    otherwise cost a hit each.
 4. Combination rules raise severity when two categories meet in one message (intent + means).
-5. Conversation rules raise it when they meet across recent messages, or when several concern
+5. Several distinct distress signals in one message make a concern (the note pile).
+6. Conversation rules raise it when they meet across recent messages, or when several concern
    level messages come in a row.
 
 Pure CPU, no I/O, no shared mutable state after construction: safe to call from any thread.
