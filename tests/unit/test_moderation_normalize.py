@@ -95,3 +95,8 @@ def test_fast_fold_equals_the_table() -> None:
     for _ in range(2000):
         text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 30)))
         assert _fold_text(text) == text.translate(table), repr(text)
+
+
+def test_chinese_stand_ins(mod: Moderator) -> None:
+    assert mod.scan("我想亖").severity == 2  # 亖 written for 死
+    assert mod.scan("我想自sha").severity == 2  # half pinyin
