@@ -110,3 +110,17 @@ def test_traditional_chinese(mod: Moderator) -> None:
     assert mod.scan("我真的不想活了").severity == 2
     assert mod.scan("遺書寫好了").severity == 3
     assert mod.scan("我準備燒炭").severity == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("I don't want to die", 1),  # a protective statement, worth a glance only
+        ("我不想死", 1),
+        ("我不想自杀", 1),
+        ("I don't want to live anymore", 2),  # the negation is part of the wish
+        ("我不想活了", 2),
+    ],
+)
+def test_negation_right_before_the_words(mod: Moderator, text: str, severity: int) -> None:
+    assert mod.scan(text).severity == severity
