@@ -14,6 +14,7 @@ moment the other member's socket delivered it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from collections import deque
@@ -27,11 +28,26 @@ from .run import Run
 
 @dataclass
 class Room:
+    """A conversation. With ``tail`` set, each frame is ``frame + <unique ref> + tail``: Peerline
+    stores a re-sent ``ref`` only once (offline re-sends are idempotent), so every chat frame
+    needs its own ref."""
+
     room: str
     a: Client
     b: Client
     frame_a: bytes
     frame_b: bytes
+    tail: bytes | None = None
+
+
+_refs = itertools.count(1)
+
+
+def frame_of(r: Room, from_a: bool) -> bytes:
+    f = r.frame_a if from_a else r.frame_b
+    if r.tail is None:
+        return f
+    return b"%s%d%s" % (f, next(_refs), r.tail)
 
 
 class _Engine:
@@ -100,7 +116,7 @@ class ClosedLoop(_Engine):
 
     def start(self) -> None:
         for r in self.rooms.values():
-            self.inflight[r.room] = r.a.send_raw(r.frame_a)
+            self.inflight[r.room] = r.a.send_raw(frame_of(r, True))
 
     def on_relay(self, client: Client, room: str, now: float) -> None:
         t = self.inflight.get(room)
@@ -114,7 +130,7 @@ class ClosedLoop(_Engine):
             del self.inflight[room]
             return
         r = self.rooms[room]
-        self.inflight[room] = client.send_raw(r.frame_a if client is r.a else r.frame_b)
+        self.inflight[room] = client.send_raw(frame_of(r, client is r.a))
 
     async def drain(self) -> None:
         end = time.monotonic() + 3.0
@@ -158,9 +174,9 @@ class OpenLoop(_Engine):
                 r, from_a = self.slots[i]
                 i = (i + 1) % n
                 if from_a:
-                    self.to_b[r.room].append(r.a.send_raw(r.frame_a))
+                    self.to_b[r.room].append(r.a.send_raw(frame_of(r, True)))
                 else:
-                    self.to_a[r.room].append(r.b.send_raw(r.frame_b))
+                    self.to_a[r.room].append(r.b.send_raw(frame_of(r, False)))
 
     def on_relay(self, client: Client, room: str, now: float) -> None:
         r = self.rooms.get(room)

@@ -14,8 +14,11 @@ from ..stats import summarize
 from ..target import Target
 
 
-def say_frame(session: str, text: str, ref: str) -> bytes:
-    return fastjson.dumps({"type": "say", "session": session, "text": text, "ref": ref})
+def say_head(session: str, text: str, ref_prefix: str) -> bytes:
+    """``{"type":"say","session":…,"text":…,"ref":"<ref_prefix>`` — the loop appends a unique
+    number and ``"}``."""
+    head = fastjson.dumps({"type": "say", "session": session, "text": text})
+    return head[:-1] + b',"ref":"' + ref_prefix.encode()
 
 
 def rooms_of(pairs: Sequence[Pair]) -> list[Room]:
@@ -25,8 +28,9 @@ def rooms_of(pairs: Sequence[Pair]) -> list[Room]:
             p.session,
             p.seeker,
             p.helper,
-            say_frame(p.session, TEXTS[i % n], "a"),
-            say_frame(p.session, TEXTS[(i + 3) % n], "b"),
+            say_head(p.session, TEXTS[i % n], "a"),
+            say_head(p.session, TEXTS[(i + 3) % n], "b"),
+            b'"}',
         )
         for i, p in enumerate(pairs)
     ]

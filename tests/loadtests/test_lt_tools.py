@@ -32,3 +32,15 @@ def test_tables_come_from_the_reports(tmp_path: Path, capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert "| relay | 1,100 | 4,321.0 | 1.50 / 2.50 / 3.50 / 9.00 |" in out
     assert "0.25×" in out and "failed: RuntimeError: boom" in out
+
+
+def test_every_chat_frame_has_its_own_ref() -> None:
+    # Peerline stores a re-sent ref only once, so a load test that reused refs would stall.
+    from loadtests.loops import Room, frame_of
+    from loadtests.scenarios.relay import say_head
+
+    room = Room("S", None, None, say_head("S", "hi", "a"), say_head("S", "yo", "b"), b'"}')  # type: ignore[arg-type]
+    frames = [json.loads(frame_of(room, i % 2 == 0)) for i in range(6)]
+    assert len({f["ref"] for f in frames}) == 6
+    assert frames[0] == {"type": "say", "session": "S", "text": "hi", "ref": frames[0]["ref"]}
+    assert frames[1]["text"] == "yo" and frames[1]["ref"].startswith("b")
