@@ -73,7 +73,7 @@ class Escalation:
             )
         if verdict.severity >= 3:  # the page first: it is the time-critical step
             await self.raise_alert(sid, 3, text, _reason(verdict), verdict.categories,
-                                   "moderation")
+                                   "moderation", message_id)
         await svc.hub.to_session(sid, flag, roles=("helper", "counselor"))
         if verdict.severity == 2:
             await self.watch(sid, 2, text, verdict.categories)
@@ -104,7 +104,8 @@ class Escalation:
     # -- alerts ------------------------------------------------------------------------------
 
     async def raise_alert(
-        self, sid: str, severity: int, text: str, reason: str, categories: list[str], by: str
+        self, sid: str, severity: int, text: str, reason: str, categories: list[str], by: str,
+        message_id: str = "",
     ) -> tuple[str, bool]:
         """Raise the session's alert; returns (alert id, raised now)."""
         svc = self.svc
@@ -115,7 +116,7 @@ class Escalation:
             [self.keys.session(sid), self.keys.alert(aid), self.keys.alerts_open,
              self.all_alerts, self.keys.audit],
             [aid, severity, text[:EXCERPT_CHARS], reason[:300], ",".join(categories), now, by,
-             self.keys.alert(""), sid],
+             self.keys.alert(""), sid, message_id],
         )
         status = int(result[0])
         if status == -1:
@@ -231,7 +232,7 @@ class Escalation:
         svc.hub.join(conn, sid, "counselor")
         session = await svc.sessions.get(sid) or {}
         joined = {"type": "joined", "session": sid, "alert": aid,
-                  "transcript": await svc.sessions.messages(sid),
+                  "transcript": await svc.sessions.messages(sid, for_staff=True),
                   "state": session.get("state"),
                   "peers": [{"role": r, "alias": session.get(f"{r}_alias", "")}
                             for r in ("seeker", "helper") if session.get(r)],
@@ -388,9 +389,14 @@ class Escalation:
             if raw[0] and raw[1] != b"ended":
                 conn.send(json.loads(raw[0]))
 
-    async def counselor_online(self, conn: Connection) -> None:
+    async def restore_on_call(self, conn: Connection) -> None:
+        """A counselor who was on call when their console dropped is on call again."""
         if await self.svc.redis.sismember(self.oncall_pref, conn.uid or ""):
             await self._set_on_call(conn, True)
+
+    async def counselor_online(self, conn: Connection) -> None:
+        """After the welcome: an on-call counselor gets every unclaimed alert and the watch list."""
+        if conn in self.svc.hub.oncall:
             await self._send_pending(conn)
 
     async def counselor_offline(self, conn: Connection, sessions: dict[str, str]) -> None:
@@ -459,6 +465,7 @@ def _alert_frame(aid: str, a: dict[str, str], tier: int) -> dict[str, Any]:
             "severity": int(a["severity"]), "excerpt": a["excerpt"], "reason": a["reason"],
             "raised_at": int(a["raised_at"]),
             "categories": [c for c in a.get("categories", "").split(",") if c],
+            "message": a.get("message") or None,
             "tier": None if tier in (0, ALL_TIERS) else tier}
 
 

@@ -135,8 +135,9 @@ class Matchmaker:
             return await self.svc.escalation.presence(conn)
         state = await self.svc.queue.helper(conn.uid or "")
         frame: dict[str, Any] = {"type": "presence", "available": state.available,
-                                 "capacity": state.capacity, "active": state.active,
-                                 "topics": state.topics, "langs": state.langs}
+                                 "capacity": state.capacity or DEFAULT_CAPACITY,
+                                 "active": state.active, "topics": state.topics,
+                                 "langs": state.langs or DEFAULT_LANGS}
         if state.cooldown_until > time.time() * 1000:
             frame["cooldown_until"] = state.cooldown_until
         return frame

@@ -93,6 +93,9 @@ class Keys:
     def stream(self, sid: str) -> str:
         return f"{self.p}:s:{{{sid}}}:msgs"
 
+    def refs(self, sid: str) -> str:
+        return f"{self.p}:s:{{{sid}}}:refs"
+
     def user_sessions(self, uid: str) -> str:
         return f"{self.p}:u:{uid}:sessions"
 

@@ -6,6 +6,7 @@ once. Its keys expire ``retention_s`` after the end (longer if it was escalated)
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class Stored:
     id: str
     seq: int
     ts: int
+    duplicate: bool = False
+    """The sender had already sent this ``ref``: nothing new was stored."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class SessionStore:
         """End the session; None if it had already ended (ending is idempotent)."""
         raw = await self.runner.run(
             self._end,
-            [self.keys.session(sid), self.keys.stream(sid), self.mk.queue],
+            [self.keys.session(sid), self.keys.stream(sid), self.mk.queue, self.keys.refs(sid)],
             [by, reason, _now_ms(), self.retention_ms, self.escalated_retention_ms,
              self.mk.helper_sessions_prefix, self.mk.entry_prefix, sid],
         )
@@ -120,18 +123,25 @@ class SessionStore:
     # -- the hot path ------------------------------------------------------------------------
 
     async def say(
-        self, sid: str, uid: str, role: str, alias: str, text: str, severity: int, risk: str
+        self, sid: str, uid: str, role: str, alias: str, text: str, severity: int, risk: str,
+        ref: str | None = None,
     ) -> Stored:
-        """Store a message and publish it to the other participants' processes (one round trip)."""
+        """Store a message and publish it to the other participants' processes (one round trip).
+
+        With a ``ref``, a re-send of the same ref and text by the same sender is stored once.
+        """
         result = await self.runner.run(
             self._say,
-            [self.keys.session(sid), self.keys.stream(sid)],
+            [self.keys.session(sid), self.keys.stream(sid), self.keys.refs(sid)],
             [uid, role, alias, text, self.node, self.keys.loc_prefix,
-             self.keys.node_channel(""), self.live_ttl_ms, severity, risk, sid],
+             self.keys.node_channel(""), self.live_ttl_ms, severity, risk, sid,
+             f"{uid}:{ref}" if ref else "",
+             hashlib.blake2b(text.encode(), digest_size=8).hexdigest() if ref else ""],
         )
         if result[0] == b"err":
             raise _refusal(result[1])
-        return Stored(result[1].decode(), int(result[2]), int(result[3]))
+        return Stored(result[1].decode(), int(result[2]), int(result[3]),
+                      duplicate=result[0] == b"dup")
 
     async def relay(
         self, sid: str, payload: bytes, *, uid: str = "", role: str = "", extra_uid: str = ""
@@ -179,15 +189,23 @@ class SessionStore:
     async def set_fields(self, sid: str, **fields: Any) -> None:
         await self.redis.hset(self.keys.session(sid), mapping=fields)
 
-    async def messages(self, sid: str, after: str | None = None) -> list[dict[str, Any]]:
-        """The transcript as ``message`` frames, all of it or after a message id."""
+    async def messages(
+        self, sid: str, after: str | None = None, for_staff: bool = False
+    ) -> list[dict[str, Any]]:
+        """The transcript as ``message`` frames, all of it or after a message id.
+
+        Staff copies carry each flagged message's ``severity`` (never shown to the seeker).
+        """
         start = f"({after}" if after and STREAM_ID_RE.match(after) else "-"
         entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+")
-        return [message_frame(sid, entry_id.decode(), fields) for entry_id, fields in entries]
+        return [message_frame(sid, entry_id.decode(), fields, for_staff)
+                for entry_id, fields in entries]
 
 
-def message_frame(sid: str, entry_id: str, fields: dict[bytes, bytes]) -> dict[str, Any]:
-    return {
+def message_frame(
+    sid: str, entry_id: str, fields: dict[bytes, bytes], for_staff: bool = False
+) -> dict[str, Any]:
+    frame = {
         "type": "message",
         "session": sid,
         "id": entry_id,
@@ -197,6 +215,9 @@ def message_frame(sid: str, entry_id: str, fields: dict[bytes, bytes]) -> dict[s
         "ts": int(entry_id.split("-", 1)[0]),
         "seq": int(fields[b"seq"]),
     }
+    if for_staff and int(fields.get(b"sev") or 0) > 0:
+        frame["severity"] = int(fields[b"sev"])
+    return frame
 
 
 def _refusal(code: bytes) -> PeerlineError:

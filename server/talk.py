@@ -42,14 +42,18 @@ class Talk:
         if role == "seeker":
             verdict = svc.escalation.screen(text, conn.lang, conn.risk.get(sid))
             text = verdict.masked
-            conn.risk[sid] = verdict.context
             risk = orjson.dumps(verdict.context.to_dict()).decode()
         else:
             text = svc.escalation.mask(text)
         severity = verdict.severity if verdict is not None else 0
-        stored = await svc.sessions.say(sid, conn.uid or "", role, conn.alias, text, severity, risk)
+        stored = await svc.sessions.say(sid, conn.uid or "", role, conn.alias, text, severity,
+                                        risk, frame.ref)
         conn.send(p.with_ref({"type": "ack", "session": sid, "id": stored.id, "ts": stored.ts,
                               "seq": stored.seq, "text": text}, frame.ref))
+        if stored.duplicate:
+            return  # already delivered (and screened) the first time
+        if verdict is not None:
+            conn.risk[sid] = verdict.context
         svc.hub.deliver_session(
             sid,
             {"type": "message", "session": sid, "id": stored.id, "from": role,

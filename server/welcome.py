@@ -69,10 +69,13 @@ class Welcome:
         if conn.role == "seeker":
             welcome["resume"] = conn.resume_token
         else:
+            if conn.role == "counselor":
+                await svc.escalation.restore_on_call(conn)
             welcome["presence"] = await svc.matchmaker.presence(conn)
         conn.send(p.with_ref(welcome, frame.ref))
         for sid, after in replay:
-            for message in await svc.sessions.messages(sid, after):
+            for message in await svc.sessions.messages(sid, after,
+                                                       for_staff=conn.role != "seeker"):
                 conn.send(message)
         if conn.role == "helper":
             await svc.matchmaker.helper_online(conn)

@@ -20,6 +20,7 @@ class Client:
         self.ws = ws
         self.binary = binary
         self.seen: list[dict[str, Any]] = []
+        self._refs = 0
 
     @classmethod
     async def connect(cls, ws_url: str, msgpack_codec: bool = False,
@@ -111,7 +112,9 @@ class Client:
         await self.send(frame)
         return await self.expect("welcome")
 
-    async def say(self, session: str, text: str, ref: str = "r") -> dict[str, Any]:
+    async def say(self, session: str, text: str, ref: str | None = None) -> dict[str, Any]:
+        self._refs += 1
+        ref = ref or f"say-{id(self):x}-{self._refs}"  # unique across a person's connections
         await self.send({"type": "say", "session": session, "text": text, "ref": ref})
         return await self.expect("ack", skip=("queued", "typing", "message", "flag", "resources",
                                               "participant", "watch", "alert"))

@@ -1,7 +1,7 @@
 -- End a session once: mark it ended, free the helper's capacity, take it out of the queue, and
 -- start the retention clock on its hash and transcript.
 --
--- KEYS[1] session hash, KEYS[2] session stream, KEYS[3] queue
+-- KEYS[1] session hash, KEYS[2] session stream, KEYS[3] queue, KEYS[4] stored refs
 -- ARGV[1] ended by   ARGV[2] reason   ARGV[3] now (ms)   ARGV[4] retention (ms)
 -- ARGV[5] escalated retention (ms)    ARGV[6] helper-sessions key prefix   ARGV[7] entry key prefix
 -- ARGV[8] session id
@@ -18,4 +18,5 @@ local keep = ARGV[4]
 if m[4] == '1' then keep = ARGV[5] end
 redis.call('PEXPIRE', KEYS[1], keep)
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], keep) end
+if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('PEXPIRE', KEYS[4], keep) end
 return {1, m[1] or '', m[2] or '', m[3] or '', m[4] or ''}

@@ -1,21 +1,35 @@
 -- Store one chat message, give it its place in the session, and publish it to the server
 -- processes that hold the other participants: one atomic round trip per message.
 --
--- KEYS[1] session hash, KEYS[2] session stream
+-- KEYS[1] session hash, KEYS[2] session stream, KEYS[3] refs already stored (hash)
 -- ARGV[1] sender uid     ARGV[2] sender role    ARGV[3] sender alias   ARGV[4] text (as delivered)
 -- ARGV[5] origin node    ARGV[6] loc key prefix ARGV[7] node channel prefix
 -- ARGV[8] live ttl (ms)  ARGV[9] severity       ARGV[10] risk context ('' = unchanged)
--- ARGV[11] session id
--- Returns {'ok', id, seq, ts} or {'err', code}.
+-- ARGV[11] session id   ARGV[12] sender's ref key ('' = the frame had no ref)
+-- ARGV[13] digest of the text as sent
+-- Returns {'ok', id, seq, ts}, {'dup', id, seq, ts} when this sender already sent this ref with
+-- this text (a client re-sending after a lost ack: stored once, acked again), or {'err', code}.
+-- The same ref with another text is a new message: the contract does not make refs unique.
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'err', 'not_in_session'} end
 if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return {'err', 'not_in_session'} end
 if state == 'ended' then return {'err', 'session_ended'} end
+if ARGV[12] ~= '' then
+  local prev = redis.call('HGET', KEYS[3], ARGV[12])
+  if prev then
+    local pid, pseq, pts, pdigest = string.match(prev, '^(%S+) (%d+) (%d+) (%S+)$')
+    if pdigest == ARGV[13] then return {'dup', pid, tonumber(pseq), tonumber(pts)} end
+  end
+end
 
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', ARGV[2], 'alias', ARGV[3],
                       'text', ARGV[4], 'sev', ARGV[9])
 local ts = tonumber(string.match(id, '^(%d+)'))
+if ARGV[12] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[12], id .. ' ' .. seq .. ' ' .. ts .. ' ' .. ARGV[13])
+  redis.call('PEXPIRE', KEYS[3], ARGV[8])
+end
 if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'risk', ARGV[10]) end
 local sev = tonumber(ARGV[9])
 if sev > tonumber(redis.call('HGET', KEYS[1], 'max_sev') or '0') then
