@@ -38,8 +38,9 @@ NONE, NOTE, CONCERN, CRISIS = 0, 1, 2, 3
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Categories whose note-level matches add up to a concern (see note_pile).
 _PILE_CATEGORIES = frozenset(
-    {"distress", "hopelessness", "burden", "self_harm", "self_harm_intent", "farewell",
-     "goodbye", "leaving", "self_harm_means", "self_harm_plan", "suicide_attempt_history"}
+    {"distress", "isolation", "self_worth", "mental_health", "hopelessness", "burden", "self_harm",
+     "self_harm_intent", "farewell", "goodbye", "leaving", "self_harm_means", "self_harm_plan",
+     "suicide_attempt_history"}
 )
 
 
@@ -133,6 +134,7 @@ class Moderator:
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
         seen: set[tuple[int, int, str]] = set()  # one reported match per span and category
         notes: set[int] = set()  # distinct entries that count toward the note pile
+        pile_cats: set[str] = set()  # and their categories
         cue_hits: tuple[Hits, Hits] | None = None  # cue words, found once if a concern needs
         reported: set[int] = set()  # entries already reported
         for start, end, idx in found:
@@ -158,6 +160,7 @@ class Moderator:
                 live.setdefault(entry.category, []).append((start, end))
                 if entry.category in _PILE_CATEGORIES:
                     notes.add(idx)
+                    pile_cats.add(entry.category)
             if sev == NOTE and idx in reported:
                 continue  # a repeated note-level word is reported once ("好累 ... 好累")
             reported.add(idx)
@@ -182,9 +185,12 @@ class Moderator:
         # ``own`` is what the conversation remembers. A concern reached only by piling up notes
         # is not remembered as one: three sad messages in a row must not page a counselor.
         own = severity
-        if severity < CONCERN and len(notes) >= self._note_pile:
-            # Several distinct distress signals in one message are a concern even when each
-            # alone is only a note (rules_conversation.tsv: note_pile).
+        if severity < CONCERN and (
+            (len(notes) >= self._note_pile and len(pile_cats) > 1)
+            or len(notes) > self._note_pile
+        ):
+            # Several distinct distress signals of different kinds in one message are a concern
+            # even when each alone is only a note (rules_conversation.tsv: note_pile).
             severity = CONCERN
             categories.append("distress_cluster")
         flags = 0

@@ -124,3 +124,11 @@ def test_traditional_chinese(mod: Moderator) -> None:
 )
 def test_negation_right_before_the_words(mod: Moderator, text: str, severity: int) -> None:
     assert mod.scan(text).severity == severity
+
+
+def test_note_pile_needs_different_kinds(mod: Moderator) -> None:
+    # two words of ordinary tiredness stay a note; isolation plus self-worth is a concern
+    assert mod.scan("我最近真的好累，每天都睡不着。").severity == 1
+    assert mod.scan("感觉没人理解我，说了也没用。").severity == 2
+    assert mod.scan("so stressed and exhausted").severity == 1
+    assert mod.scan("I feel so alone and like such a failure").severity == 2
