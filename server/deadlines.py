@@ -7,6 +7,7 @@ sweeps it; ``ZREM`` decides which process handles a due deadline (only one gets 
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import redis.asyncio as aioredis
 
@@ -29,7 +30,8 @@ class Deadlines:
         members = await self.redis.zrangebyscore(self.key, "-inf", now, start=0, num=limit)
         claimed: list[tuple[str, str]] = []
         for member in members:
-            if await self.redis.zrem(self.key, member):
-                kind, _, arg = member.decode().partition("|")
+            raw = cast(bytes, member)
+            if await self.redis.zrem(self.key, raw):
+                kind, _, arg = raw.decode().partition("|")
                 claimed.append((kind, arg))
         return claimed

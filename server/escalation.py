@@ -17,7 +17,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from matching import Priority
 from moderation import RiskContext, Verdict
@@ -455,9 +455,10 @@ class Escalation:
             await self._audit("session_ended", session["alert"], session=sid)
 
     async def _audit(self, event: str, aid: str, **fields: Any) -> None:
-        entry = {"event": event, "alert": aid, "ts": _now_ms()}
+        entry: dict[str, str | int] = {"event": event, "alert": aid, "ts": _now_ms()}
         entry.update({k: v for k, v in fields.items() if v is not None})
-        await self.svc.redis.xadd(self.keys.audit, entry, maxlen=100_000, approximate=True)
+        await self.svc.redis.xadd(self.keys.audit, cast(Any, entry), maxlen=100_000,
+                                  approximate=True)
 
 
 def _alert_frame(aid: str, a: dict[str, str], tier: int) -> dict[str, Any]:

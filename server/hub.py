@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 import msgpack
@@ -90,7 +90,7 @@ class Hub:
         self,
         sid: str,
         frame: dict[str, Any],
-        roles: Iterable[str] | None = None,
+        roles: Collection[str] | None = None,
         exclude: str | None = None,
     ) -> None:
         for conn in tuple(self.by_session.get(sid, ())):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +73,7 @@ class Services:
         self.escalation = Escalation(self)
         self.lifecycle = Lifecycle(self)
         self.hub.on_queued = self.matchmaker.watch_position
-        self._routes = {
+        self._routes: dict[type[Any], tuple[str, Callable[[Connection, Any], Awaitable[None]]]] = {
             p.Say: ("*", self.talk.say),
             p.Typing: ("*", self.talk.typing),
             p.Leave: ("*", self.lifecycle.leave),

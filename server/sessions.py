@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 
@@ -186,8 +186,8 @@ class SessionStore:
     async def add_member_session(self, uid: str, sid: str) -> None:
         await self.redis.sadd(self.keys.user_sessions(uid), sid)
 
-    async def set_fields(self, sid: str, **fields: Any) -> None:
-        await self.redis.hset(self.keys.session(sid), mapping=fields)
+    async def set_fields(self, sid: str, **fields: str | int) -> None:
+        await self.redis.hset(self.keys.session(sid), mapping=cast(Any, fields))
 
     async def messages(
         self, sid: str, after: str | None = None, for_staff: bool = False
@@ -198,12 +198,12 @@ class SessionStore:
         """
         start = f"({after}" if after and STREAM_ID_RE.match(after) else "-"
         entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+")
-        return [message_frame(sid, entry_id.decode(), fields, for_staff)
+        return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), for_staff)
                 for entry_id, fields in entries]
 
 
 def message_frame(
-    sid: str, entry_id: str, fields: dict[bytes, bytes], for_staff: bool = False
+    sid: str, entry_id: str, fields: dict[Any, Any], for_staff: bool = False
 ) -> dict[str, Any]:
     frame = {
         "type": "message",

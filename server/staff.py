@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import redis.asyncio as aioredis
 from argon2 import PasswordHasher
@@ -75,7 +75,8 @@ class StaffStore:
             raise InvalidStaff("password must have at least 8 characters")
         if not 1 <= tier <= 9:
             raise InvalidStaff("tier must be 1 to 9")
-        account = StaffAccount(username, role, alias or random_alias(), tier, int(time.time()))
+        account = StaffAccount(username, cast(StaffRole, role), alias or random_alias(), tier,
+                               int(time.time()))
         created = await self.redis.hsetnx(self.keys.staff(username), "role", role)
         if not created:
             raise Conflict(f"staff account {username!r} exists")
