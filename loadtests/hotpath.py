@@ -65,10 +65,19 @@ def measure(n: int = 2000) -> list[tuple[str, float]]:
         "ts": 1732300000000,
         "seq": 12,
     }
+    ctx: list[Any] = [None]
+
+    def scan_in_conversation() -> None:
+        # As the hub does for a seeker's line: scan in the conversation's context, keep the new
+        # context, and serialise it for the session hash.
+        v = moderator.scan(TEXTS[nxt()], lang="en", context=ctx[0])
+        ctx[0] = v.context
+        json.dumps(v.context.to_dict(), separators=(",", ":"))
+
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("decode JSON (server codec)", lambda: codec.decode(frames[nxt()])),
         ("validate frame (pydantic)", lambda: parse_frame(decoded[nxt()])),
-        ("moderation scan, seeker line", lambda: moderator.scan(TEXTS[nxt()], lang="en")),
+        ("moderation scan + risk context, seeker line", scan_in_conversation),
         ("PII mask, helper line", lambda: moderator.mask(TEXTS[nxt()])),
         ("encode ack + message (server codec)", lambda: (codec.encode(ack), codec.encode(msg))),
         ("pack pub/sub payload (msgpack)", lambda: msgpack.packb(msg, use_bin_type=True)),
