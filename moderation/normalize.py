@@ -68,7 +68,6 @@ _CJK_SEP = r"[\s.*\-_/\\|~^+=#'\"`@$%&·•・°\u2027\u30fb\u2600-\u27bf\U0001f
 _CJK_ANY = re.compile(f"[{_CJK}]")
 _SEP_CHARS = _CJK_SEP[1:-1]
 _CJK_GAP = re.compile(f"[{_SEP_CHARS}][{_SEP_CHARS}]{{0,3}}(?=[{_CJK}])")
-_CJK_SET = re.compile(f"[{_CJK}]")
 # The look-behind after the first character means a run is tried only where it starts, after a
 # letter: without it a long run of dots cost quadratic time.
 _IN_WORD = re.compile(r"[*_|~'.\-](?<=[a-z][*_|~'.\-])[*_|~'.\-]*+(?=[a-z])")
@@ -311,7 +310,7 @@ def normalize(text: str) -> Normalized:
     if _CJK_ANY.search(a) is not None:
         for m in _CJK_GAP.finditer(a):
             s = m.start()
-            if s > 0 and _CJK_SET.match(a, s - 1):
+            if s > 0 and _CJK_ANY.match(a, s - 1):
                 spans.append(m.span())
     for m in _IN_WORD.finditer(a):
         s = m.start()
