@@ -41,8 +41,18 @@ class CueRules:
         self._automaton = _automaton(c.cue for c in near)
         # Message-wide cues are few; str.find over the message is cheaper than an automaton.
         self._whole_words = sorted({c.cue for c in lexicon.cues if c.whole_message})
+        # Window sizes around a match, per script: Chinese cues reach at most a dozen
+        # characters, English ones ("this song ... kill myself") further; a narrower window for
+        # Chinese matches means fewer common cue characters (他, 要, 不) to look at.
+        self._windows: dict[bool, tuple[int, int]] = {}
+        for latin in (True, False):
+            group = [c for c in near if c.cue.isascii() == latin] or near
+            longest = max((len(c.cue) for c in group), default=0)
+            self._windows[latin] = (
+                max((c.before for c in group), default=0) + longest,
+                max((c.after for c in group), default=0) + longest,
+            )
         longest = max((len(c.cue) for c in near), default=0)
-        self._longest = longest
         self._before = max((c.before for c in near), default=0) + longest
         self._after = max((c.after for c in near), default=0)
         # Furthest each cue word can act, before and after a match: a cheap first test per hit.
@@ -60,7 +70,8 @@ class CueRules:
         if self._automaton is not None:
             lo_hi: list[tuple[int, int]] = []
             for s, e in sorted(spans):
-                lo, hi = max(0, s - self._before), min(len(nt), e + self._after + self._longest)
+                before, after = self._windows[nt[s].isascii()]
+                lo, hi = max(0, s - before), min(len(nt), e + after)
                 if lo_hi and lo <= lo_hi[-1][1]:
                     lo_hi[-1] = (lo_hi[-1][0], max(hi, lo_hi[-1][1]))
                 else:
