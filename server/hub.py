@@ -227,6 +227,12 @@ class Hub:
                 attach = tuple(event["attach"]) if event.get("attach") else None
                 self.deliver_user(event["uid"], event["frames"], attach,  # type: ignore[arg-type]
                                   event.get("detach"))
+            elif kind == "revoke":  # the account was removed or its password changed
+                conn = self.users.get(event["uid"])
+                if conn is not None:
+                    conn.send({"type": "error", "code": "unauthorized",
+                               "detail": "your sign-in was revoked"})
+                    conn.close(1008, "revoked")
             elif kind == "queue":
                 self.queue_changed.set()
             elif kind == "oncall":

@@ -43,6 +43,7 @@ class Matchmaker:
             if role == "seeker":
                 raise Conflict(f"you already have an open session ({sid})")
         lang = frame.lang or conn.lang
+        conn.lang = lang  # the language moderation reads this seeker's messages in
         note = (frame.note or "").strip()[: svc.settings.max_note_chars]
         verdict = svc.escalation.screen(note, lang, None) if note else None
         masked = verdict.masked if verdict else ""

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal, cast
 
+import msgpack
 import redis.asyncio as aioredis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -125,11 +126,17 @@ class StaffStore:
         await self.revoke_all(username)
 
     async def revoke_all(self, username: str) -> None:
+        """Revoke every token of the account and close its open consoles, on every process."""
+        account = await self.get(username)
         tokens_key = self.keys.staff_tokens(username)
         digests = await self.redis.smembers(tokens_key)
         if digests:
             await self.redis.delete(*(self.keys.token(d.decode()) for d in digests))
         await self.redis.delete(tokens_key)
+        if account is not None:
+            await self.redis.publish(
+                self.keys.bcast, msgpack.packb({"k": "revoke", "uid": account.uid})
+            )
 
     async def login(self, username: str, password: str) -> LoginToken:
         """Check a password and issue a token; one ``Unauthorized`` for wrong name or password."""

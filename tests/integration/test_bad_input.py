@@ -202,3 +202,11 @@ async def test_nothing_identifies_a_seeker_in_redis(live_server: LiveServer) -> 
 
 async def test_unused_client_class_guard() -> None:
     assert Client  # the client module is importable on its own
+
+
+async def test_removing_an_account_closes_its_open_console(live_server: LiveServer) -> None:
+    helper = await live_server.helper("hazel")
+    await live_server.services.staff.remove("hazel")
+    error = await helper.expect("error")
+    assert error["code"] == "unauthorized"
+    assert await helper.close_code() == 1008
