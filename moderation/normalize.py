@@ -52,6 +52,8 @@ _APOSTROPHES = "\u2018\u2019\u02bc\u02bb\u0060\u00b4\u2032"
 _LEET_DIGITS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
 _LEET_SYMBOLS = {"@": "a", "$": "s", "!": "i"}
 # Starts with the rare character so the engine skips through ordinary text quickly.
+_LEET_ANY = re.compile(r"[013457@$!]")
+_LATIN_ANY = re.compile(r"[a-z]")
 _LEET_AFTER = re.compile(r"[013457@$!](?<=[a-z][013457@$!])")
 _LEET_BEFORE = re.compile(r"[@$!](?=[a-z])")
 _LEET_TOKEN_AT = re.compile(r"[a-z0-9@$!]+")
@@ -60,7 +62,9 @@ _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Separators an evader puts between Chinese characters. Not ，。！？；： (their NFKC forms
 # , ! ? ; : included) because those end clauses.
-_CJK_SEP = r"[\s.*\-_/\\|~^+=#'\"`@$%&·•・°\u2027\u30fb\u2600-\u27bf\U0001f300-\U0001faff]"
+# Whitespace is a plain space by now (step 1 maps the others), and a literal space checks
+# faster than the \s category.
+_CJK_SEP = r"[ .*\-_/\\|~^+=#'\"`@$%&·•・°\u2027\u30fb\u2600-\u27bf\U0001f300-\U0001faff]"
 
 # Deletions. Each regex starts with a plain character class so the engine can skip through
 # ordinary text in C; a single alternation of all of them was eight times slower. Context the
@@ -302,7 +306,8 @@ def _token_start(a: str, i: int) -> int:
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for matching; see the module docstring for the steps and why."""
     a = _fold_text(text)
-    if _LEET_AFTER.search(a) or _LEET_BEFORE.search(a):
+    latin = _LATIN_ANY.search(a) is not None
+    if latin and _LEET_ANY.search(a) and (_LEET_AFTER.search(a) or _LEET_BEFORE.search(a)):
         a = _leet_words(a)
     spans: list[tuple[int, int]] = []
     if "\x00" in a:
@@ -312,13 +317,13 @@ def normalize(text: str) -> Normalized:
             s = m.start()
             if s > 0 and _CJK_ANY.match(a, s - 1):
                 spans.append(m.span())
-    for m in _IN_WORD.finditer(a):
+    for m in _IN_WORD.finditer(a) if latin else ():
         s = m.start()
         if s > 0 and a[s - 1] in _LATIN_LETTERS:
             spans.append(m.span())
     if "  " in a:
         spans.extend((m.start() + 1, m.end()) for m in _SPACES.finditer(a))
-    if _SPACED_HINT.search(a):
+    if latin and _SPACED_HINT.search(a):
         for m in _SPACED.finditer(a):
             base = m.start()
             for sep in _SPACED_SEP.finditer(m.group()):
@@ -328,7 +333,7 @@ def normalize(text: str) -> Normalized:
         spans.sort()
         a, mp = _delete(a, spans)
         maps.append(mp)
-    if _REPEAT_HINT.search(a):
+    if latin and _REPEAT_HINT.search(a):
         reps = [m.span(2) for m in _REPEAT.finditer(a)]
         if reps:
             a, mp = _delete(a, reps)
