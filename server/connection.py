@@ -118,7 +118,7 @@ class Connection:
             self.outbox.close()
 
     async def _receive_one(self, expect_hello: bool) -> bool:
-        message = await self.ws.receive()
+        message = await self.ws._receive()  # raw ASGI, as in _send_loop
         if message["type"] == "websocket.disconnect":
             return False
         data = message.get("text")
