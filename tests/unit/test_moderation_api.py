@@ -108,3 +108,15 @@ def test_adversarial_input_stays_linear(mod: Moderator, text: str) -> None:
     t0 = time.thread_time()
     mod.scan(text)
     assert time.thread_time() - t0 < 0.05
+
+
+def test_scan_is_thread_safe(mod: Moderator) -> None:
+    # one Moderator shared by threads gives the same verdicts as one thread
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["我想死", "I want to die tonight, I have pills", "call 13812345678", "笑死我了",
+             "我不会自杀的", "s u i c i d e", "今晚就走", "nothing matters any more"] * 25
+    expected = [(v.severity, v.categories, v.masked) for v in map(mod.scan, texts)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = [(v.severity, v.categories, v.masked) for v in pool.map(mod.scan, texts)]
+    assert got == expected
