@@ -71,7 +71,10 @@ _CJK_SEP = r"[ .*\-_/\\|~^+=#'\"`@$%&·•・°\u2027\u30fb\u2600-\u27bf\U0001f3
 # regex cannot express cheaply (the character *before* a separator) is checked in Python.
 _CJK_ANY = re.compile(f"[{_CJK}]")
 _SEP_CHARS = _CJK_SEP[1:-1]
-_CJK_GAP = re.compile(f"[{_SEP_CHARS}][{_SEP_CHARS}]{{0,3}}(?=[{_CJK}])")
+# Led by the separator (fast skip), then the look-behind checks a Chinese character before it.
+_CJK_GAP = re.compile(
+    f"[{_SEP_CHARS}](?<=[{_CJK}][{_SEP_CHARS}])[{_SEP_CHARS}]{{0,3}}(?=[{_CJK}])"
+)
 # The look-behind after the first character means a run is tried only where it starts, after a
 # letter: without it a long run of dots cost quadratic time.
 _IN_WORD = re.compile(r"[*_|~'.\-](?<=[a-z][*_|~'.\-])[*_|~'.\-]*+(?=[a-z])")
@@ -313,10 +316,7 @@ def normalize(text: str) -> Normalized:
     if "\x00" in a:
         spans.extend(m.span() for m in _ZW_RUN.finditer(a))
     if _CJK_ANY.search(a) is not None:
-        for m in _CJK_GAP.finditer(a):
-            s = m.start()
-            if s > 0 and _CJK_ANY.match(a, s - 1):
-                spans.append(m.span())
+        spans.extend(m.span() for m in _CJK_GAP.finditer(a))
     for m in _IN_WORD.finditer(a) if latin else ():
         s = m.start()
         if s > 0 and a[s - 1] in _LATIN_LETTERS:
