@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             url = embedded.url
         services = await build_services(settings, url)
         app.state.services = services
+        await services.nodes.beat()
         tasks = [
             asyncio.create_task(services.hub.listen(), name="hub-listener"),
             asyncio.create_task(services.matchmaker.run(), name="matchmaker"),
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             services.stopping.set()
+            with contextlib.suppress(Exception):
+                await services.nodes.leave()
             for task in tasks:
                 task.cancel()
             await asyncio.wait(tasks, timeout=5)

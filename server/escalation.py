@@ -399,11 +399,11 @@ class Escalation:
         if conn in self.svc.hub.oncall:
             await self._send_pending(conn)
 
-    async def counselor_offline(self, conn: Connection, sessions: dict[str, str]) -> None:
+    async def counselor_offline(self, uid: str, sessions: dict[str, str]) -> None:
         svc = self.svc
-        await svc.redis.hdel(self.keys.oncall, conn.uid or "")
+        await svc.redis.hdel(self.keys.oncall, uid)
         if any(role == "counselor" for role in sessions.values()):
-            await svc.lifecycle.deadlines.set("counselor_gone", conn.uid or "",
+            await svc.lifecycle.deadlines.set("counselor_gone", uid,
                                               svc.settings.counselor_grace_s)
 
     async def _counselor_gone(self, uid: str) -> None:

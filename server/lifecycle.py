@@ -109,10 +109,16 @@ class Lifecycle:
         sessions = dict(conn.sessions)
         if not svc.hub.remove_user(conn):
             return  # replaced by a newer connection of the same person: nothing is lost
+        await svc.nodes.forget(conn.uid)
+        await svc.sessions.clear_location(conn.uid)
+        await self.gone(conn.uid, conn.role or "", sessions)
+
+    async def gone(self, uid: str, role: str, sessions: dict[str, str]) -> None:
+        """Someone's connection is gone (closed here, or its process died): start their grace."""
+        svc = self.svc
         try:
-            await svc.sessions.clear_location(conn.uid)
             settings = svc.settings
-            if conn.role == "seeker":
+            if role == "seeker":
                 for sid in sessions:
                     session = await svc.sessions.get(sid)
                     if session is None or session["state"] == "ended":
@@ -120,12 +126,12 @@ class Lifecycle:
                     grace = (settings.queued_seeker_grace_s if session["state"] == "queued"
                              else settings.seeker_grace_s)
                     await self.deadlines.set("seeker_gone", sid, grace)
-            elif conn.role == "helper":
-                await svc.queue.set_online(conn.uid, False)
-                if await svc.queue.helper_sessions(conn.uid):
-                    await self.deadlines.set("helper_gone", conn.uid, settings.helper_grace_s)
+            elif role == "helper":
+                await svc.queue.set_online(uid, False)
+                if await svc.queue.helper_sessions(uid):
+                    await self.deadlines.set("helper_gone", uid, settings.helper_grace_s)
             else:
-                await svc.escalation.counselor_offline(conn, sessions)
+                await svc.escalation.counselor_offline(uid, sessions)
         except Exception:
             log.exception("cleanup after a disconnect failed")
 
@@ -139,6 +145,7 @@ class Lifecycle:
                 await asyncio.sleep(self.svc.settings.sweep_interval_s)
                 for kind, arg in await self.deadlines.due():
                     await self._fire(kind, arg)
+                await self.svc.nodes.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .escalation import Escalation
     from .lifecycle import Lifecycle
     from .matchmaker import Matchmaker
+    from .nodes import Nodes
     from .talk import Talk
     from .welcome import Welcome
 
@@ -55,6 +56,7 @@ class Services:
     talk: Talk = field(init=False)
     escalation: Escalation = field(init=False)
     lifecycle: Lifecycle = field(init=False)
+    nodes: Nodes = field(init=False)
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -64,6 +66,7 @@ class Services:
         from .escalation import Escalation
         from .lifecycle import Lifecycle
         from .matchmaker import Matchmaker
+        from .nodes import Nodes
         from .talk import Talk
         from .welcome import Welcome
 
@@ -72,6 +75,7 @@ class Services:
         self.talk = Talk(self)
         self.escalation = Escalation(self)
         self.lifecycle = Lifecycle(self)
+        self.nodes = Nodes(self)
         self.hub.on_queued = self.matchmaker.watch_position
         self._routes: dict[type[Any], tuple[str, Callable[[Connection, Any], Awaitable[None]]]] = {
             p.Say: ("*", self.talk.say),

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     queued_seeker_grace_s: float = 300.0
     counselor_grace_s: float = 60.0
     sweep_interval_s: float = 0.5
+    heartbeat_s: float = 2.0
+    node_timeout_s: float = 15.0
+    """A process silent this long is taken for dead; its users' grace periods start."""
     queue_refresh_s: float = 0.5
 
     # Escalation.

@@ -39,6 +39,7 @@ class Welcome:
             old.close(CLOSE_REPLACED, "replaced by a newer connection")
         svc.metrics.connections.labels(conn.role).inc()
         await svc.sessions.set_location(conn.uid or "")
+        await svc.nodes.remember(conn.uid or "", conn.role or "")
         await svc.lifecycle.reconnected(conn)
 
         summaries: list[dict[str, Any]] = []

@@ -42,6 +42,8 @@ FAST = {
     "resources_fallback_s": 1.5 * TIME_SCALE,
     "cooldown_s": 2.0 * TIME_SCALE,
     "sweep_interval_s": 0.1,
+    "heartbeat_s": 0.3,
+    "node_timeout_s": 2.0,
     "queue_refresh_s": 0.1,
 }
 

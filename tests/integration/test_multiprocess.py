@@ -75,8 +75,11 @@ async def test_claim_race_across_processes_has_one_winner(live_server: LiveServe
     )
     outcomes = []
     for c in (here, there):
+        # The loser may first see the broadcast alert_claimed (no ref); its own answer has one.
         frame = await c.expect_any(("joined", "alert_claimed"))
-        outcomes.append(frame["type"] if frame["type"] == "joined" or frame.get("ref") else "x")
+        while frame["type"] == "alert_claimed" and "ref" not in frame:
+            frame = await c.expect_any(("joined", "alert_claimed"))
+        outcomes.append(frame["type"])
     assert sorted(outcomes) == ["alert_claimed", "joined"]
 
 
@@ -98,3 +101,22 @@ async def test_no_seeker_is_matched_twice_with_helpers_on_two_processes(
     per_helper = [[(await h.expect("matched"))["session"] for _ in range(3)] for h in helpers]
     flat = [sid for group in per_helper for sid in group]
     assert sorted(flat) == sorted(sessions)  # each session exactly once, none over capacity
+
+
+async def test_a_process_that_dies_does_not_leave_ghost_helpers(live_server: LiveServer) -> None:
+    other = await asyncio.to_thread(live_server.spawn_process)
+    ghost = await live_server.helper("ghost", url=other)
+    seeker, _ = await live_server.seeker()
+    await seeker.send({"type": "request", "topic": "mood", "lang": "en"})
+    sid = (await seeker.expect("matched"))["session"]
+    assert (await ghost.expect("matched"))["session"] == sid
+    live_server.extra_processes[0].kill()  # no clean shutdown: the process just dies
+    # Its helper is taken for gone: after the grace the seeker is back at the front...
+    left = await seeker.expect("participant", timeout=15)
+    assert left["role"] == "helper" and left["joined"] is False
+    queued = await seeker.expect("queued", skip=())
+    assert queued["session"] == sid
+    # ...and a new seeker is not matched to the ghost.
+    assert await live_server.services.queue.helpers_online() == 0
+    real = await live_server.helper("real")
+    assert (await real.expect("matched"))["session"] == sid
