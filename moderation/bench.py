@@ -1,4 +1,4 @@
-"""Scan-time benchmark: ``python -m moderation.bench [--n 3000] [--chars 40 500]``.
+"""Scan-time benchmark: ``python -m moderation.bench [--n 3000] [--chars 40 500] [--from-jsonl F]``.
 
 Times :meth:`Moderator.scan` on synthetic messages of a fixed length in both languages:
 ordinary text with a few risk phrases, PII items and evasions mixed in, so every code path
@@ -10,6 +10,7 @@ every message.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from collections.abc import Sequence
@@ -66,6 +67,28 @@ def make_messages(n: int, chars: int, seed: int = 7) -> list[str]:
     return out
 
 
+def messages_from_jsonl(path: str, n: int, chars: int, seed: int = 7) -> list[str]:
+    """``n`` messages of ``chars`` characters, alternating en and zh, each made by joining
+    random texts of that language from a JSONL file with ``text`` and ``lang`` (for example
+    the evaluation data: real posts are denser in risk words than the synthetic chat)."""
+    by_lang: dict[str, list[str]] = {"en": [], "zh": []}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)
+                if row.get("lang") in by_lang:
+                    by_lang[row["lang"]].append(row["text"])
+    rnd = random.Random(seed)
+    out: list[str] = []
+    for i in range(n):
+        pool = by_lang["en" if i % 2 == 0 else "zh"]
+        text = ""
+        while len(text) < chars:
+            text += rnd.choice(pool) + " "
+        out.append(text[:chars])
+    return out
+
+
 def bench(moderator: Moderator, messages: Sequence[str], repeats: int = 3) -> dict[str, float]:
     """Per-scan timings in milliseconds (p50, p99, max) and messages per second.
 
@@ -113,13 +136,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m moderation.bench", description=__doc__)
     parser.add_argument("--n", type=int, default=3000, help="messages per length")
     parser.add_argument("--chars", type=int, nargs="+", default=[40, 500])
+    parser.add_argument("--from-jsonl", default=None,
+                        help="build messages from the texts of this JSONL (text, lang) instead")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     moderator = Moderator()
     print(f"lexicon load: {(time.perf_counter() - t0) * 1000:.0f} ms "
           f"({len(moderator.lexicon.entries)} entries, {len(moderator.lexicon.cues)} cues)")
     for chars in args.chars:
-        messages = make_messages(args.n, chars)
+        messages = (
+            messages_from_jsonl(args.from_jsonl, args.n, chars)
+            if args.from_jsonl
+            else make_messages(args.n, chars)
+        )
         for lang, subset in (("en", messages[0::2]), ("zh", messages[1::2])):
             r = bench(moderator, subset)
             print(f"{lang} {chars:4d} chars x {len(subset)}: p50 {r['p50_ms']:.4f} ms  "

@@ -31,6 +31,9 @@ _LANDLINE = re.compile(
     r"(?<![\d-])(?:\(0\d{2,3}\)\s?|（0\d{2,3}）\s?|0\d{2,3}[-\s])[2-9]\d{2,3}[-\s]?\d{4}(?![\d-])"
 )
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# The e-mail regex is run only on a short window around each "@" (it starts with a
+# look-behind, which would otherwise be tried at every position of the message).
+_EMAIL_REACH = 80
 # Cue-led kinds: one regex each over the lower-cased text, cue then value; it starts with a
 # few literal cue characters, so the engine skips ordinary text quickly. Only the value group
 # is masked.
@@ -56,6 +59,11 @@ _PROFILE_URL = re.compile(
 # Cheap gates: each detector's regex runs only when its cue or shape can be present. Regexes
 # that start with a look-behind cannot use the engine's fast first-character skip, so the
 # digit detectors run on short candidate clusters instead of on the whole message.
+_URL_HINTS = (
+    "weibo.", "bilibili.", "b23.tv", "zhihu.", "douban.", "xiaohongshu.", "douyin.", "tiktok.",
+    "instagram.", "twitter.", "x.com", "facebook.", "fb.com", "linkedin.", "github.",
+    "reddit.", "t.me", "snapchat.", "discord",
+)
 _QQ_CUES = ("qq", "扣扣", "企鹅")
 _STUDENT_CUES = ("学号", "學號", "学生证", "student")
 _WECHAT_CUES = ("微信", "威信", "薇信", "v信", "vx", "wx", "weixin", "wechat", "wei xin")
@@ -117,9 +125,15 @@ class PiiMasker:
             self._add(found, _QQ, low, "qq", 1)
         if digits and any(c in low for c in _STUDENT_CUES):
             self._add(found, _STUDENT_CUE, low, "student_id", 1)
-        if "@" in text:
-            self._add(found, _EMAIL, text, "email", 0)
-        if "/" in text:  # every profile URL has a path
+        at = text.find("@")
+        while at >= 0:
+            lo = max(0, at - _EMAIL_REACH)
+            for m in _EMAIL.finditer(text[lo : at + _EMAIL_REACH]):
+                s, e = lo + m.start(), lo + m.end()
+                if s < at < e and all(e <= f.start or s >= f.end for f in found):
+                    found.append(PiiSpan("email", s, e))  # only the address around this "@"
+            at = text.find("@", at + 1)
+        if "/" in text and any(h in low for h in _URL_HINTS):  # every profile URL has a path
             self._add(found, _PROFILE_URL, text, "url", 0)
         if any(c in low for c in _WECHAT_CUES):
             self._add(found, _WECHAT, low, "wechat", 1)

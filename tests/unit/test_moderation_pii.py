@@ -91,3 +91,8 @@ def test_pii_match_reported_with_span(mod: Moderator) -> None:
     (m,) = [m for m in v.matches if m.category == "pii"]
     assert text[m.start : m.end] == "13812345678"
     assert m.note == "phone"
+
+
+def test_several_emails_and_mentions() -> None:
+    masker = PiiMasker()
+    assert masker.mask("a.b@x.com, c@d.org.cn; @friend hi") == "[email], [email]; @friend hi"
