@@ -25,7 +25,7 @@ STABLE = (
     "server_rss_mb",
     "connections",
 )
-PLOT_MIN_S = 20.0
+PLOT_MIN_S = 15.0
 
 
 def machine() -> dict[str, Any]:
