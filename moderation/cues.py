@@ -37,7 +37,15 @@ class CueRules:
         self._index: dict[str, list[Cue]] = {}
         for cue in lexicon.cues:
             self._index.setdefault(cue.cue, []).append(cue)
-        near = [c for c in lexicon.cues if not c.whole_message]
+        near_all = [c for c in lexicon.cues if not c.whole_message]
+        # Single Chinese characters (不, 他, 要, 过) are in every other sentence and act only a
+        # few characters from a match: they are checked by looking at those characters, not
+        # collected from the whole window by the automaton.
+        chars = [c for c in near_all if len(c.cue) == 1 and not c.cue.isascii()]
+        self._chars = frozenset(c.cue for c in chars)
+        self._char_before = max((c.before for c in chars), default=-1) + 1
+        self._char_after = max((c.after for c in chars), default=-1) + 1
+        near = [c for c in near_all if c.cue not in self._chars]
         self._automaton = _automaton(c.cue for c in near)
         # Message-wide cues are few; str.find over the message is cheaper than an automaton.
         self._whole_words = sorted({c.cue for c in lexicon.cues if c.whole_message})
@@ -99,6 +107,13 @@ class CueRules:
         i = bisect_left(near, (start - self._before, -1, ""))
         j = bisect_left(near, (end + self._after + 1, -1, ""), i)
         candidates = near[i:j] + whole if whole else near[i:j]
+        chars = self._chars
+        for k in range(max(0, start - self._char_before), start):
+            if nt[k] in chars:
+                candidates.append((k, k + 1, nt[k]))
+        for k in range(end, min(n, end + self._char_after)):
+            if nt[k] in chars:
+                candidates.append((k, k + 1, nt[k]))
         latin = LATIN_CHARS
         for cs, ce, word in candidates:
             before, after = self._reach[word]
