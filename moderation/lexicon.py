@@ -42,6 +42,7 @@ __all__ = ["Entry", "Cue", "CombineRule", "Lexicon", "load_lexicon", "default_le
 SEVERITIES = (0, 1, 2, 3)
 CUE_KINDS = ("negation", "hyperbole", "third_person", "past", "quote", "enclosed", "intent")
 _LATIN = re.compile(r"[a-z]")
+_LATIN_EDGE = frozenset("abcdefghijklmnopqrstuvwxyz")
 _GAP = re.compile(r"\s+\.\.(\d*)\.\.?\s+")
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_GAP_LATIN = 24
@@ -102,9 +103,9 @@ class Lexicon:
     """Everything loaded from a lexicon directory, plus the automaton built over it.
 
     Automaton keys are UTF-8 bytes (:func:`as_bytes`); values are ``(key length in characters,
-    ((kind, index, part, single_part, open_end), ...))``: kind 0 = a one-part entry, 2 = an
-    entry's space-less form ("killmyself"), 3 = the anchor part of a gapped entry (the other
-    parts are looked for around it). ``markers`` is a second automaton of the severity-0
+    latin_edge, ((kind, index, part, single_part, open_end), ...))``: kind 0 = a one-part
+    entry, 2 = an entry's space-less form ("killmyself"), 3 = the anchor part of a gapped entry
+    (the other parts are looked for around it). ``markers`` is a second automaton of the severity-0
     markers, run only when a combination could use them.
     """
 
@@ -275,7 +276,10 @@ def _build_automaton(lex: Lexicon, markers: bool) -> Any:
         return None
     automaton = ahocorasick.Automaton()
     for key, values in keys.items():
-        automaton.add_word(as_bytes(key), (len(key), tuple(values)))
+        # Whether either end of the key is a Latin letter, i.e. whether hits need word-boundary
+        # checks (Chinese keys never do).
+        latin_edge = key[0] in _LATIN_EDGE or key[-1] in _LATIN_EDGE
+        automaton.add_word(as_bytes(key), (len(key), latin_edge, tuple(values)))
     automaton.make_automaton()
     return automaton
 

@@ -33,7 +33,7 @@ def find_entries(automaton: Any, entries: list[Entry], nt: str) -> list[tuple[in
     ascii_text = nt.isascii()
     raw = b"" if ascii_text else nt.encode("utf-8")
     bpos = cpos = 0  # byte and character offsets of the last hit's end
-    for bend, (klen, values) in automaton.iter(as_bytes(nt)):
+    for bend, (klen, latin_edge, values) in automaton.iter(as_bytes(nt)):
         if ascii_text:
             end = bend + 1
         else:
@@ -41,6 +41,15 @@ def find_entries(automaton: Any, entries: list[Entry], nt: str) -> list[tuple[in
             bpos = bend + 1
             end = cpos
         start = end - klen
+        if not latin_edge:  # a Chinese key: no word boundaries to check
+            for _kind, idx, _part, single_part, _open in values:
+                if single_part:
+                    found.append((start, end, idx))
+                else:
+                    span = _around(nt, entries[idx], start, end)
+                    if span is not None:
+                        found.append((span[0], span[1], idx))
+            continue
         # Latin keys must sit on word boundaries (so "die" is not found in "diet").
         left_open = start > 0 and nt[start] in latin and nt[start - 1] in latin
         right_open = end < n and nt[end - 1] in latin and nt[end] in latin

@@ -235,8 +235,14 @@ class Normalized:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``(start, end)`` of the normalised half-open span ``[start, end)``."""
-        if not self._maps:
+        maps = self._maps
+        if not maps:
             return start, end
+        if len(maps) == 1:  # the usual case, inlined
+            nstarts, ostarts = maps[0]
+            k = bisect_right(nstarts, start) - 1
+            j = bisect_right(nstarts, end - 1) - 1
+            return ostarts[k] + start - nstarts[k], ostarts[j] + end - nstarts[j]
         return self.to_original(start), self.to_original(end - 1) + 1
 
 
