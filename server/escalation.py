@@ -47,7 +47,6 @@ class Escalation:
         self.crisis_resources, self.self_help = resources.load()
         self.all_alerts = f"{svc.keys.p}:alerts:all"
         self.claimed_alerts = f"{svc.keys.p}:alerts:claimed"
-        self.oncall_pref = f"{svc.keys.p}:oncall:pref"
 
     # -- screening ---------------------------------------------------------------------------
 
@@ -155,7 +154,7 @@ class Escalation:
         oncall = {k.decode(): int(v) for k, v in raw_oncall.items()}
         tiers_on_call = sorted(set(oncall.values()))
         if not tiers_on_call:
-            await self._audit("pending", aid, note="no counselor on call")
+            await self.audit("pending", aid, note="no counselor on call")
             return
         if first:
             level = tiers_on_call[0]
@@ -169,9 +168,13 @@ class Escalation:
         await svc.hub.broadcast({"k": "oncall", "frame": frame, "tiers": tiers})
         await svc.redis.hset(self.keys.alert(aid), "tier", level)
         recipients = sorted(uid for uid, t in oncall.items() if tiers is None or t in tiers)
-        await self._audit("delivered", aid, tier=level, to=",".join(recipients))
+        await self.audit("delivered", aid, tier=level, to=",".join(recipients))
         if level != ALL_TIERS:
             await svc.lifecycle.deadlines.set("alert_tier", aid, svc.settings.tier_timeout_s)
+
+    async def redeliver(self, aid: str) -> None:
+        """An alert was opened again (its counselor is gone): page as if it were new."""
+        await self._deliver(aid, first=True)
 
     async def _send_resources(self, sid: str) -> None:
         session = await self.svc.sessions.get(sid)
@@ -191,9 +194,9 @@ class Escalation:
             raw = await self.svc.redis.hmget(self.keys.alert(aid), "state", "session")
             if raw[0] == b"open":
                 await self._send_resources(raw[1].decode())
-                await self._audit("resources_resent", aid)
+                await self.audit("resources_resent", aid)
         elif kind == "counselor_gone":
-            await self._counselor_gone(aid)
+            await self.svc.oncall.counselor_gone(aid)
 
     # -- frames from helpers and counselors --------------------------------------------------
 
@@ -289,7 +292,7 @@ class Escalation:
                  "reason": "taken_over"},
                 roles=("seeker", "counselor"),
             )
-        await self._audit("takeover", session.get("alert", ""), session=sid, by=conn.uid or "")
+        await self.audit("takeover", session.get("alert", ""), session=sid, by=conn.uid or "")
         conn.send(p.with_ref({"type": "taken_over", "session": sid}, frame.ref))
         await svc.matchmaker.kick()
 
@@ -321,7 +324,7 @@ class Escalation:
             await pipe.execute()
         if await svc.redis.hget(self.keys.session(sid), "alert") == aid.encode():
             await svc.redis.hset(self.keys.session(sid), "alert", "")
-        await self._audit("resolved", aid, session=sid, by=by, outcome=outcome)
+        await self.audit("resolved", aid, session=sid, by=by, outcome=outcome)
         await svc.hub.broadcast({"k": "oncall", "frame": {"type": "alert_resolved", "alert": aid,
                                                           "session": sid, "outcome": outcome},
                                  "tiers": None, "exclude": by})
@@ -348,98 +351,11 @@ class Escalation:
         )
         conn.send({"type": "ended", "session": sid, "by": "counselor", "reason": "left"})
 
-    # -- counselor presence ------------------------------------------------------------------
-
-    async def status(self, conn: Connection, frame: p.Status) -> None:
-        if frame.on_call is not None:
-            await self._set_on_call(conn, frame.on_call)
-        conn.send(p.with_ref(await self.presence(conn), frame.ref))
-        if frame.on_call:
-            await self._send_pending(conn)
-
-    async def _set_on_call(self, conn: Connection, on_call: bool) -> None:
-        svc = self.svc
-        if on_call:
-            svc.hub.oncall.add(conn)
-            await svc.redis.hset(self.keys.oncall, conn.uid or "", conn.tier)
-            await svc.redis.sadd(self.oncall_pref, conn.uid or "")
-            await self._audit("on_call", "", by=conn.uid or "")
-        else:
-            svc.hub.oncall.discard(conn)
-            await svc.redis.hdel(self.keys.oncall, conn.uid or "")
-            await svc.redis.srem(self.oncall_pref, conn.uid or "")
-            await self._audit("off_call", "", by=conn.uid or "")
-
-    async def presence(self, conn: Connection) -> dict[str, Any]:
-        return {"type": "presence", "on_call": conn in self.svc.hub.oncall, "capacity": None,
-                "active": sum(1 for r in conn.sessions.values() if r == "counselor"),
-                "tier": conn.tier}
-
-    async def _send_pending(self, conn: Connection) -> None:
-        """A counselor went on call: every unclaimed alert, then the watch list."""
-        svc = self.svc
-        for aid in await svc.redis.zrange(self.keys.alerts_open, 0, -1):
-            frame = await self.alert_frame(aid.decode())
-            if frame is not None:
-                conn.send(frame)
-                await self._audit("delivered", aid.decode(), tier=conn.tier, to=conn.uid or "")
-        cutoff = _now_ms() - 24 * 3600 * 1000
-        for sid in await svc.redis.zrangebyscore(self.keys.watchlist, cutoff, "+inf"):
-            raw = await svc.redis.hmget(self.keys.session(sid.decode()), "watch", "state")
-            if raw[0] and raw[1] != b"ended":
-                conn.send(json.loads(raw[0]))
-
-    async def restore_on_call(self, conn: Connection) -> None:
-        """A counselor who was on call when their console dropped is on call again."""
-        if await self.svc.redis.sismember(self.oncall_pref, conn.uid or ""):
-            await self._set_on_call(conn, True)
-
-    async def counselor_online(self, conn: Connection) -> None:
-        """After the welcome: an on-call counselor gets every unclaimed alert and the watch list."""
-        if conn in self.svc.hub.oncall:
-            await self._send_pending(conn)
-
-    async def counselor_offline(self, uid: str, sessions: dict[str, str]) -> None:
-        svc = self.svc
-        await svc.redis.hdel(self.keys.oncall, uid)
-        if any(role == "counselor" for role in sessions.values()):
-            await svc.lifecycle.deadlines.set("counselor_gone", uid,
-                                              svc.settings.counselor_grace_s)
-
-    async def _counselor_gone(self, uid: str) -> None:
-        """A counselor with claimed alerts did not come back: raise those alerts again."""
-        svc = self.svc
-        if await svc.sessions.location(uid):
-            return
-        for aid_raw in await svc.redis.zrange(self.claimed_alerts, 0, -1):
-            aid = aid_raw.decode()
-            raw = await svc.redis.hmget(self.keys.alert(aid), "state", "claimed_by", "session")
-            if raw[0] != b"claimed" or raw[1] != uid.encode():
-                continue
-            sid = raw[2].decode()
-            session = await svc.sessions.get(sid) or {}
-            if session.get("counselor") == uid:
-                await svc.redis.hset(self.keys.session(sid), mapping={"counselor": "",
-                                                                      "counselor_alias": ""})
-                await svc.hub.to_session(
-                    sid, {"type": "participant", "session": sid, "role": "counselor",
-                          "alias": session.get("counselor_alias", ""), "joined": False})
-            await svc.sessions.forget_for(uid, sid)
-            async with svc.redis.pipeline(transaction=True) as pipe:
-                pipe.hset(self.keys.alert(aid), mapping={"state": "open", "claimed_by": "",
-                                                         "tier": 0})
-                pipe.zrem(self.claimed_alerts, aid)
-                pipe.zadd(self.keys.alerts_open, {aid: _now_ms()})
-                await pipe.execute()
-            await self._audit("released", aid, session=sid, by=uid, note="counselor gone")
-            if session.get("state") != "ended":
-                await self._deliver(aid, first=True)
-
     # -- session events ----------------------------------------------------------------------
 
     async def matched(self, sid: str, session: dict[str, str], helper: str) -> None:
         if session.get("alert"):
-            await self._audit("helper_matched", session["alert"], session=sid, by=helper)
+            await self.audit("helper_matched", session["alert"], session=sid, by=helper)
 
     async def session_ended(self, sid: str, ended: Ended) -> None:
         """After a session with an alert, its helper gets a cooldown (and is told)."""
@@ -452,9 +368,9 @@ class Escalation:
             await svc.hub.to_user(helper, [{"type": "cooldown", "until": until,
                                             "seconds": int(svc.settings.cooldown_s)}])
         if session.get("alert"):
-            await self._audit("session_ended", session["alert"], session=sid)
+            await self.audit("session_ended", session["alert"], session=sid)
 
-    async def _audit(self, event: str, aid: str, **fields: Any) -> None:
+    async def audit(self, event: str, aid: str, **fields: Any) -> None:
         entry: dict[str, str | int] = {"event": event, "alert": aid, "ts": _now_ms()}
         entry.update({k: v for k, v in fields.items() if v is not None})
         await self.svc.redis.xadd(self.keys.audit, cast(Any, entry), maxlen=100_000,

@@ -131,7 +131,7 @@ class Lifecycle:
                 if await svc.queue.helper_sessions(uid):
                     await self.deadlines.set("helper_gone", uid, settings.helper_grace_s)
             else:
-                await svc.escalation.counselor_offline(uid, sessions)
+                await svc.oncall.counselor_offline(uid, sessions)
         except Exception:
             log.exception("cleanup after a disconnect failed")
 

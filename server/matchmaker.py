@@ -112,7 +112,7 @@ class Matchmaker:
 
     async def status(self, conn: Connection, frame: p.Status) -> None:
         if conn.role == "counselor":
-            await self.svc.escalation.status(conn, frame)
+            await self.svc.oncall.status(conn, frame)
             return
         queue = self.svc.queue
         uid = conn.uid or ""
@@ -133,7 +133,7 @@ class Matchmaker:
 
     async def presence(self, conn: Connection) -> dict[str, Any]:
         if conn.role == "counselor":
-            return await self.svc.escalation.presence(conn)
+            return await self.svc.oncall.presence(conn)
         state = await self.svc.queue.helper(conn.uid or "")
         frame: dict[str, Any] = {"type": "presence", "available": state.available,
                                  "capacity": state.capacity or DEFAULT_CAPACITY,

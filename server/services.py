@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .lifecycle import Lifecycle
     from .matchmaker import Matchmaker
     from .nodes import Nodes
+    from .oncall import OnCall
     from .talk import Talk
     from .welcome import Welcome
 
@@ -57,6 +58,7 @@ class Services:
     escalation: Escalation = field(init=False)
     lifecycle: Lifecycle = field(init=False)
     nodes: Nodes = field(init=False)
+    oncall: OnCall = field(init=False)
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -67,6 +69,7 @@ class Services:
         from .lifecycle import Lifecycle
         from .matchmaker import Matchmaker
         from .nodes import Nodes
+        from .oncall import OnCall
         from .talk import Talk
         from .welcome import Welcome
 
@@ -76,6 +79,7 @@ class Services:
         self.escalation = Escalation(self)
         self.lifecycle = Lifecycle(self)
         self.nodes = Nodes(self)
+        self.oncall = OnCall(self)
         self.hub.on_queued = self.matchmaker.watch_position
         self._routes: dict[type[Any], tuple[str, Callable[[Connection, Any], Awaitable[None]]]] = {
             p.Say: ("*", self.talk.say),

@@ -71,7 +71,7 @@ class Welcome:
             welcome["resume"] = conn.resume_token
         else:
             if conn.role == "counselor":
-                await svc.escalation.restore_on_call(conn)
+                await svc.oncall.restore_on_call(conn)
             welcome["presence"] = await svc.matchmaker.presence(conn)
         conn.send(p.with_ref(welcome, frame.ref))
         for sid, after in replay:
@@ -81,7 +81,7 @@ class Welcome:
         if conn.role == "helper":
             await svc.matchmaker.helper_online(conn)
         elif conn.role == "counselor":
-            await svc.escalation.counselor_online(conn)
+            await svc.oncall.counselor_online(conn)
 
     async def _seeker(self, conn: Connection, frame: p.Hello) -> None:
         store = self.svc.seekers
