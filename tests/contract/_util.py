@@ -143,3 +143,10 @@ async def reply_to(c: Client, frame: dict[str, Any], timeout: float = WAIT) -> d
         got = await c.recv(max(0.01, deadline - loop.time()))
         if got.get("ref") == r:
             return got
+
+
+async def drop(c: Client) -> None:
+    """The network goes away under a client: no close handshake (as a phone losing signal)."""
+    transport = c.ws.transport
+    transport.abort()
+    await asyncio.sleep(0.05)

@@ -6,8 +6,7 @@ import asyncio
 
 from tests.conftest import LiveServer
 
-from ._util import (counselor, frames_for, helper, pair, raw_json, reply_to, seeker, staff,
-                    until)
+from ._util import counselor, frames_for, helper, pair, raw_json, reply_to, seeker, staff, until
 
 
 async def test_request_with_no_helper_online_is_queued_with_helpers_online_0(

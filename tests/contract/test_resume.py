@@ -8,7 +8,7 @@ from typing import Any
 from tests.client import Client
 from tests.conftest import LiveServer
 
-from ._util import frames_for, helper, pair, raw_json, reply_to, say, seeker, staff, until
+from ._util import drop, frames_for, helper, pair, raw_json, reply_to, say, seeker, until
 
 
 async def resume(live: LiveServer, token: str, last_seen: dict[str, str] | None = None,
@@ -42,7 +42,7 @@ async def test_resume_replays_every_message_after_last_seen_in_order_once(
     m2 = await until(s, "message")
     assert m2["id"] == a2["id"]
     a3 = await say(s, sid, "three (mine, acked, but the ack was 'lost')")
-    await s.close()
+    await drop(s)
     # While the seeker is away the helper goes on.
     a4 = await say(h, sid, "four")
     a5 = await say(h, sid, "five")
@@ -71,7 +71,7 @@ async def test_resume_without_last_seen_entry_gets_the_whole_transcript(
     s, h, sid, welcome = await pair(live_server)
     ids = [(await say(s, sid, "a"))["id"], (await say(h, sid, "b"))["id"],
            (await say(s, sid, "c"))["id"]]
-    await s.close()
+    await drop(s)
     s2, w2 = await resume(live_server, welcome["resume"], {})
     assert [x["session"] for x in w2["sessions"]] == [sid]
     got = await messages_after_welcome(s2, 3)
@@ -82,7 +82,7 @@ async def test_resume_with_no_last_seen_field_gets_the_whole_transcript(
         live_server: LiveServer) -> None:
     s, h, sid, welcome = await pair(live_server)
     ids = [(await say(s, sid, "a"))["id"], (await say(h, sid, "b"))["id"]]
-    await s.close()
+    await drop(s)
     s2, w2 = await resume(live_server, welcome["resume"], None)
     got = await messages_after_welcome(s2, 2)
     assert [m["id"] for m in got] == ids
@@ -93,7 +93,7 @@ async def test_resume_with_last_seen_of_the_newest_message_replays_nothing(
     s, h, sid, welcome = await pair(live_server)
     await say(s, sid, "a")
     last = await say(h, sid, "b")
-    await s.close()
+    await drop(s)
     s2, _ = await resume(live_server, welcome["resume"], {sid: last["id"]})
     assert not [f for f in await frames_for(s2, 0.5) if f["type"] == "message"]
 
@@ -104,7 +104,7 @@ async def test_resume_with_a_garbage_last_seen_keeps_the_connection(
     error; the connection must stay usable."""
     s, h, sid, welcome = await pair(live_server)
     await say(s, sid, "a")
-    await s.close()
+    await drop(s)
     c = await live_server.client()
     await raw_json(c, {"type": "hello", "role": "seeker", "resume": welcome["resume"],
                        "last_seen": {sid: "not-an-id"}})
@@ -120,35 +120,43 @@ async def test_messages_sent_during_resume_are_neither_lost_nor_doubled(
     """Each message once, in order, even when the helper keeps talking while the seeker comes
     back (the window between joining the session and reading the transcript)."""
     s, h, sid, welcome = await pair(live_server)
-    for i in range(30):
+    for i in range(20):
         await raw_json(h, {"type": "say", "session": sid, "text": f"pre{i}", "ref": f"p{i}"})
     acks = 0
-    while acks < 30:
+    while acks < 20:
         if (await h.recv())["type"] == "ack":
             acks += 1
-    await s.close()
+    await drop(s)
 
     async def chatter() -> None:
-        for i in range(40):
+        for i in range(30):  # within the helper's rate budget (burst 50, then 20/s)
             await raw_json(h, {"type": "say", "session": sid, "text": f"live{i}",
                                "ref": f"l{i}"})
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.01)
 
     task = asyncio.create_task(chatter())
-    await asyncio.sleep(0.02)
+    await asyncio.sleep(0.03)
     s2, _ = await resume(live_server, welcome["resume"], {})
     await task
-    got = await messages_after_welcome(s2, 70, quiet=0.6)
+    live_acks = []
+    while len(live_acks) < 30:
+        f = await h.recv()
+        assert f["type"] != "error", f
+        if f["type"] == "ack":
+            live_acks.append(f)
+    got = [f for f in await frames_for(s2, 1.0) if f["type"] == "message"]
+    got += [f for f in s2.seen if f["type"] == "message" and f not in got]
     seqs = [m["seq"] for m in got]
-    assert len(seqs) == len(set(seqs)), f"duplicates: {sorted(seqs)}"
+    assert len(seqs) == len(set(seqs)), f"duplicates: {seqs}"
     assert seqs == sorted(seqs), f"out of order: {seqs}"
-    assert seqs == list(range(1, 71))
+    assert seqs == list(range(1, 51)), seqs
 
 
 async def test_session_ended_while_away_is_listed_as_ended(live_server: LiveServer) -> None:
     s, h, sid, welcome = await pair(live_server)
     a = await say(s, sid, "hello")
-    await s.close()
+    await drop(s)
+    await asyncio.sleep(0.3)  # the server has noticed the drop
     b = await say(h, sid, "I have to go now, take care")
     await raw_json(h, {"type": "leave", "session": sid})
     await until(h, "ended")
@@ -160,11 +168,31 @@ async def test_session_ended_while_away_is_listed_as_ended(live_server: LiveServ
     assert [m["id"] for m in got] == [b["id"]]
 
 
+async def test_session_that_ended_on_a_half_open_connection_is_listed_as_ended(
+        live_server: LiveServer) -> None:
+    """The seeker's network dies silently (no FIN: the server still thinks it is connected),
+    the helper leaves, the seeker comes back on a new connection. It never received `ended`,
+    so the session ended while it was away: it must be listed as ended with the missed
+    messages, not silently forgotten."""
+    s, h, sid, welcome = await pair(live_server)
+    a = await say(s, sid, "hello")
+    await until(h, "message")
+    s.ws.transport.pause_reading()  # the phone lost signal: nothing more reaches the client
+    b = await say(h, sid, "I have to go now, take care")
+    await raw_json(h, {"type": "leave", "session": sid})
+    await until(h, "ended")
+    s2, w2 = await resume(live_server, welcome["resume"], {sid: a["id"]})
+    summary = [x for x in w2["sessions"] if x["session"] == sid]
+    assert len(summary) == 1 and summary[0]["state"] == "ended", w2["sessions"]
+    got = await messages_after_welcome(s2, 1)
+    assert [m["id"] for m in got] == [b["id"]]
+
+
 async def test_queued_session_is_listed_with_position_on_resume(
         live_server: LiveServer) -> None:
     s, welcome = await seeker(live_server)
     q = await reply_to(s, {"type": "request", "topic": "academic", "lang": "en"})
-    await s.close()
+    await drop(s)
     s2, w2 = await resume(live_server, welcome["resume"], {})
     assert w2["sessions"] == [{"session": q["session"], "state": "queued", "peers": [],
                                "position": 1}] or (
@@ -180,7 +208,7 @@ async def test_resumed_seeker_is_matched_later_on_the_new_connection(
         live_server: LiveServer) -> None:
     s, welcome = await seeker(live_server)
     q = await reply_to(s, {"type": "request", "topic": "academic", "lang": "en"})
-    await s.close()
+    await drop(s)
     s2, _ = await resume(live_server, welcome["resume"], {})
     h = await helper(live_server)
     assert (await until(s2, "matched"))["session"] == q["session"]
@@ -198,7 +226,7 @@ async def test_staff_welcome_lists_their_sessions(live_server: LiveServer) -> No
     s, h, sid, welcome = await pair(live_server, h)
     a = await say(s, sid, "hi")
     await until(h, "message")
-    await h.close()
+    await drop(h)
     b = await say(s, sid, "are you there?")
     h2 = await live_server.client()
     await raw_json(h2, {"type": "hello", "role": "helper", "token": token})
@@ -224,14 +252,20 @@ async def test_new_connection_of_the_same_seeker_replaces_the_old(
     got = await until(s2, "message", )
     while got["id"] != a["id"]:
         got = await until(s2, "message")
-    old = [f for f in await frames_for(s, 0.3) if f["type"] == "message"]
+    old = [f for f in s.seen if f["type"] == "message"]
     assert a["id"] not in [m["id"] for m in old]
+    # The replaced connection is closed (the extension says 4000; any close is fine here).
+    import websockets
+    try:
+        await frames_for(s, 0.3)
+    except websockets.ConnectionClosed:
+        pass
 
 
 async def test_seeker_who_does_not_come_back_ends_the_session_for_the_helper(
         live_server: LiveServer) -> None:
     s, h, sid, _ = await pair(live_server)
-    await s.close()
+    await drop(s)
     e = await until(h, "ended", timeout=live_server.settings.seeker_grace_s + 4)
     assert e["session"] == sid and e["by"] in ("server", "seeker")
 
@@ -249,10 +283,9 @@ async def test_staff_welcome_for_a_counselor_lists_claimed_sessions(
     alert = await until(c, "alert")
     await raw_json(c, {"type": "claim", "alert": alert["alert"]})
     await until(c, "joined")
-    await c.close()
+    await drop(c)
     c2 = await live_server.client()
     await raw_json(c2, {"type": "hello", "role": "counselor", "token": token})
     w = await c2.expect("welcome", skip=())
     assert w["role"] == "counselor"
     assert sid in [x["session"] for x in w["sessions"]], w["sessions"]
-    del staff

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from tests.conftest import LiveServer
 
-from ._util import (frames_for, helper, now_ms, pair, raw_json, ref, reply_to, say, seeker,
-                    until)
+from ._util import frames_for, helper, now_ms, pair, raw_json, ref, reply_to, say, seeker, until
 
 
 async def test_ack_and_message_fields(live_server: LiveServer) -> None:
