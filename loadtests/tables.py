@@ -68,7 +68,7 @@ def scenario_table(out: Path) -> str:
         if r is None:
             continue
         lat = r.get("latency_ms")
-        mw = r.get("match_wait_ms") or r.get("setup_match_wait_ms")
+        mw = r.get("match_wait_ms")
         al = r.get("alert_latency_ms")
         lat_s = " / ".join(_fmt(_lat(lat, q)) for q in ("p50", "p95", "p99", "max")) if lat else "–"
         mw_s = " / ".join(_fmt(_lat(mw, q)) for q in ("p50", "p99")) if mw else "–"
