@@ -31,7 +31,7 @@ class Pair:
 @dataclass(frozen=True)
 class HelperPresence:
     available: bool
-    capacity: int
+    capacity: int | None  # None: never set
     active: int
     topics: list[str]
     langs: list[str]
@@ -206,7 +206,7 @@ class MatchQueue:
             (avail, cap, topics, langs, cooldown), active = await pipe.execute()
         return HelperPresence(
             available=avail == b"1",
-            capacity=int(cap or 0),
+            capacity=None if cap is None else int(cap),
             active=int(active),
             topics=[t for t in (topics or b"").decode().split(",") if t],
             langs=[t for t in (langs or b"").decode().split(",") if t],

@@ -56,10 +56,32 @@ class Connection:
         self.close_code: int | None = None
         self.close_reason = ""
         self._overflow_logged = False
+        self._held: list[dict[str, Any]] | None = None
 
     # -- sending -----------------------------------------------------------------------------
 
+    def hold(self) -> None:
+        """Hold back every frame sent to this connection until ``release``."""
+        self._held = []
+
+    def release(self, first: list[dict[str, Any]], replayed: dict[str, int]) -> None:
+        """Send ``first`` (welcome, replay), then what was held, less the messages replayed.
+
+        ``replayed`` maps a session to the last ``seq`` the replay sent: a held ``message`` at or
+        below it was already in the transcript and is dropped, so each message arrives once.
+        """
+        held, self._held = self._held or [], None
+        for frame in first:
+            self.send(frame)
+        for frame in held:
+            if frame["type"] == "message" and frame["seq"] <= replayed.get(frame["session"], 0):
+                continue
+            self.send(frame)
+
     def send(self, frame: dict[str, Any]) -> None:
+        if self._held is not None:
+            self._held.append(frame)
+            return
         try:
             self.outbox.put(frame)
         except Overflow:
@@ -127,13 +149,13 @@ class Connection:
         self.svc.metrics.frames_in.inc()
         ref: str | None = None
         try:
+            raw = self.codec.decode(data if data is not None else b"")
+            ref = frame_ref(raw)  # decoded first, so that even a refusal carries the ref
             if not self.bucket.take():
                 if self.abuse.record():
                     self.close(CLOSE_POLICY, "flooding")
                     return False
                 raise RateLimited("too many frames; slow down")
-            raw = self.codec.decode(data if data is not None else b"")
-            ref = frame_ref(raw)
             frame = parse_frame(raw)
             await self.svc.dispatch(self, frame, expect_hello)
         except PeerlineError as exc:

@@ -329,11 +329,12 @@ class Escalation:
                                                           "session": sid, "outcome": outcome},
                                  "tiers": None, "exclude": by})
 
-    async def counselor_leaves(self, conn: Connection, sid: str) -> None:
+    async def counselor_leaves(self, conn: Connection, sid: str, ref: str | None) -> None:
         svc = self.svc
         session = await svc.sessions.get(sid) or {}
         if session.get("taken_over") == conn.uid:
-            await svc.lifecycle.end_session(sid, by="counselor", reason="left")
+            await svc.lifecycle.end_session(sid, by="counselor", reason="left", leaver=conn,
+                                            ref=ref)
             return
         await svc.redis.hset(self.keys.session(sid), mapping={"counselor": "",
                                                               "counselor_alias": ""})
@@ -349,7 +350,8 @@ class Escalation:
             {"type": "participant", "session": sid, "role": "counselor", "alias": conn.alias,
              "joined": False},
         )
-        conn.send({"type": "ended", "session": sid, "by": "counselor", "reason": "left"})
+        conn.send(p.with_ref({"type": "ended", "session": sid, "by": "counselor",
+                              "reason": "left"}, ref))
 
     # -- session events ----------------------------------------------------------------------
 

@@ -36,17 +36,26 @@ class Lifecycle:
         sid = frame.session
         role = conn.sessions.get(sid)
         if role is None:
-            session = await self.svc.sessions.get(sid)
-            if session is not None and session.get(conn.role or "") == conn.uid:
-                raise SessionEnded("this session has ended")
-            raise NotInSession("you are not in this session")
+            raise await self.refusal(conn, sid)
         if role == "counselor":
-            await self.svc.escalation.counselor_leaves(conn, sid)
+            await self.svc.escalation.counselor_leaves(conn, sid, frame.ref)
             return
         session = await self.svc.sessions.get(sid)
         reason = "cancelled" if session and session.get("state") == "queued" else "left"
-        if not await self.end_session(sid, by=role, reason=reason):
+        if not await self.end_session(sid, by=role, reason=reason, leaver=conn, ref=frame.ref):
             raise SessionEnded("this session has ended")
+
+    async def refusal(self, conn: Connection, sid: str) -> NotInSession | SessionEnded:
+        """The error for a frame naming a session this connection is not (or no longer) in."""
+        session = await self.svc.sessions.get(sid)
+        if session is not None and session.get("state") == "ended" and conn.uid in (
+            session.get("seeker"), session.get("helper"), session.get("counselor"),
+            session.get("former_helper"),
+        ):
+            return SessionEnded("this session has ended")
+        if session is not None and conn.uid and session.get("former_helper") == conn.uid:
+            return SessionEnded("a counselor took this session over")
+        return NotInSession("you are not in this session")
 
     async def feedback(self, conn: Connection, frame: p.Feedback) -> None:
         session = await self.svc.sessions.get(frame.session)
@@ -68,7 +77,10 @@ class Lifecycle:
 
     # -- ending ------------------------------------------------------------------------------
 
-    async def end_session(self, sid: str, by: str, reason: str) -> bool:
+    async def end_session(
+        self, sid: str, by: str, reason: str, leaver: Connection | None = None,
+        ref: str | None = None,
+    ) -> bool:
         """End a session once, tell everyone, free the helper's place. False if it had ended."""
         svc = self.svc
         ended = await svc.sessions.end(sid, by, reason)
@@ -76,12 +88,15 @@ class Lifecycle:
             return False
         svc.metrics.sessions_ended.labels(reason).inc()
         frame = {"type": "ended", "session": sid, "by": by, "reason": reason}
-        await svc.hub.to_session(sid, frame)
+        if leaver is not None:  # the leaver's copy answers their `leave`, so it carries its ref
+            leaver.send(p.with_ref(dict(frame), ref))
+            svc.hub.part(leaver, sid)
+        await svc.hub.to_session(sid, frame, exclude=leaver.uid if leaver else None)
         for uid in (ended.helper, ended.counselor):
             if uid:
                 await svc.sessions.forget_for(uid, sid)
-        if ended.seeker and await svc.sessions.location(ended.seeker):
-            await svc.sessions.forget_for(ended.seeker, sid)
+        # The seeker's copy stays listed until their next welcome: a connection that looks
+        # open may be half-dead (a phone losing signal), and `ended` may never reach them.
         await svc.escalation.session_ended(sid, ended)
         svc.matchmaker.waiting.pop(sid, None)
         await svc.matchmaker.kick()

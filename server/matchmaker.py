@@ -118,8 +118,8 @@ class Matchmaker:
         uid = conn.uid or ""
         current = await queue.helper(uid)
         available = current.available if frame.available is None else frame.available
-        capacity = frame.capacity if frame.capacity is not None else (
-            current.capacity or DEFAULT_CAPACITY)
+        capacity = next(c for c in (frame.capacity, current.capacity, DEFAULT_CAPACITY)
+                        if c is not None)
         topics = frame.topics if frame.topics is not None else current.topics
         langs = frame.langs if frame.langs is not None else (current.langs or DEFAULT_LANGS)
         await queue.set_helper(uid, available=available, capacity=capacity, topics=list(topics),
@@ -136,7 +136,8 @@ class Matchmaker:
             return await self.svc.oncall.presence(conn)
         state = await self.svc.queue.helper(conn.uid or "")
         frame: dict[str, Any] = {"type": "presence", "available": state.available,
-                                 "capacity": state.capacity or DEFAULT_CAPACITY,
+                                 "capacity": DEFAULT_CAPACITY if state.capacity is None
+                                 else state.capacity,
                                  "active": state.active, "topics": state.topics,
                                  "langs": state.langs or DEFAULT_LANGS}
         if state.cooldown_until > time.time() * 1000:

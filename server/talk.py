@@ -19,7 +19,6 @@ import msgpack
 import orjson
 
 from . import protocol as p
-from .errors import NotInSession
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -35,7 +34,7 @@ class Talk:
         sid = frame.session
         role = conn.sessions.get(sid)
         if role is None:
-            raise NotInSession("you are not in this session")
+            raise await self.svc.lifecycle.refusal(conn, sid)
         text = p.check_text(frame.text)
         verdict = None
         risk = ""
@@ -68,7 +67,7 @@ class Talk:
         sid = frame.session
         role = conn.sessions.get(sid)
         if role is None:
-            raise NotInSession("you are not in this session")
+            raise await self.svc.lifecycle.refusal(conn, sid)
         event: dict[str, Any] = {"type": "typing", "session": sid, "from": role}
         self.svc.hub.deliver_session(sid, event, exclude=conn.uid)
         payload = msgpack.packb(

@@ -34,6 +34,9 @@ class Welcome:
             conn.close(CLOSE_POLICY, "unauthorized")
             return
         svc = self.svc
+        # From here until the transcript is replayed, live frames for this person are held back,
+        # so that the welcome comes first and no message is delivered twice or out of order.
+        conn.hold()
         old = svc.hub.add_user(conn)
         if old is not None:
             old.close(CLOSE_REPLACED, "replaced by a newer connection")
@@ -73,11 +76,14 @@ class Welcome:
             if conn.role == "counselor":
                 await svc.oncall.restore_on_call(conn)
             welcome["presence"] = await svc.matchmaker.presence(conn)
-        conn.send(p.with_ref(welcome, frame.ref))
+        first: list[dict[str, Any]] = [p.with_ref(welcome, frame.ref)]
+        replayed: dict[str, int] = {}
         for sid, after in replay:
             for message in await svc.sessions.messages(sid, after,
                                                        for_staff=conn.role != "seeker"):
-                conn.send(message)
+                first.append(message)
+                replayed[sid] = message["seq"]
+        conn.release(first, replayed)
         if conn.role == "helper":
             await svc.matchmaker.helper_online(conn)
         elif conn.role == "counselor":
