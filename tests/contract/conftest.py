@@ -1,12 +1,28 @@
-"""Contract-suite fixtures: only teardown hygiene, no behaviour of the server is assumed."""
+"""Contract-suite fixtures: teardown hygiene and test speed; no server behaviour is assumed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 
 from tests.conftest import LiveServer
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Staff accounts made by these tests are hashed with cheap Argon2id parameters.
+
+    The default parameters cost ~0.3 s per hash and per verify on this 2-core machine, and a test
+    with four staff members would spend seconds on set-up alone. Still Argon2id, still verified
+    by the real ``POST /api/login`` path; only the cost parameters differ (a stored hash carries
+    its own parameters, so verification is unchanged)."""
+    import server.staff as staff
+
+    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                         parallelism=1))
+    yield
 
 
 @pytest.fixture

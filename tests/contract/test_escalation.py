@@ -395,3 +395,50 @@ async def test_tier_2_counselor_on_call_also_gets_the_alert(server_factory) -> N
         assert a1["alert"] == a2["alert"]
         for c in (c1, c2, s, h):
             c.ws.close_timeout = 0.5
+
+
+async def test_seeker_leave_ends_for_the_counselor_too(live_server: LiveServer) -> None:
+    co = await counselor(live_server)
+    s, h, sid, _ = await pair(live_server)
+    await say(s, sid, CRISIS_EN)
+    aid = (await until(co, "alert"))["alert"]
+    await raw_json(co, {"type": "claim", "alert": aid})
+    await until(co, "joined")
+    p = await reply_to(co, {"type": "status", "on_call": True})
+    assert p["type"] == "presence" and p["active"] == 1 and p["on_call"] is True
+    await raw_json(s, {"type": "leave", "session": sid})
+    for side in (s, h, co):
+        e = await until(side, "ended")
+        assert e["session"] == sid and e["by"] == "seeker"
+    p = await reply_to(co, {"type": "status", "on_call": True})
+    assert p["active"] == 0
+
+
+@pytest.mark.parametrize("where", ["one_process", "two_processes"])
+async def test_live_delivery_follows_seq_with_three_senders(
+        live_server: LiveServer, where: str) -> None:
+    """Messages reach each participant in the order the server accepted them (seq), even when
+    the senders are on different processes (local fast path vs pub/sub)."""
+    url2 = live_server.spawn_process() if where == "two_processes" else None
+    co = await counselor(live_server, "cedar", url=url2)
+    s, h, sid, _ = await pair(live_server)
+    await say(s, sid, CRISIS_EN)
+    aid = (await until(co, "alert"))["alert"]
+    await raw_json(co, {"type": "claim", "alert": aid})
+    await until(co, "joined")
+    n = 25
+
+    async def burst(c, tag: str) -> None:  # type: ignore[no-untyped-def]
+        for i in range(n):
+            await raw_json(c, {"type": "say", "session": sid, "text": f"{tag}{i}",
+                               "ref": f"{tag}{i}"})
+            await asyncio.sleep(0.002)
+
+    await asyncio.gather(burst(h, "h"), burst(co, "c"))
+    got = []
+    while len(got) < 2 * n:
+        f = await s.recv()
+        if f["type"] == "message":
+            got.append(f)
+    seqs = [m["seq"] for m in got]
+    assert seqs == sorted(seqs), seqs

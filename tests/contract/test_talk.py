@@ -239,3 +239,35 @@ async def test_seq_continues_across_many_messages_unique_ids(live_server: LiveSe
     a1 = await say(s, sid, "ok", "d1")
     a2 = await say(s, sid, "ok", "d2")
     assert a1["id"] != a2["id"] and a2["seq"] == a1["seq"] + 1
+
+
+async def test_same_ref_and_same_text_twice_is_two_messages(live_server: LiveServer) -> None:
+    """PROTOCOL.md gives `ref` no uniqueness rule: it is echoed, nothing more. A client that
+    numbers refs per connection (c1, c2, … from the contract's example) reuses them after a
+    reconnect, and people do say "ok" twice. Every `say` is a message to the others."""
+    s, h, sid, _ = await pair(live_server)
+    a1 = await say(s, sid, "ok", "c1")
+    m1 = await until(h, "message")
+    a2 = await say(s, sid, "ok", "c1")
+    assert a2["id"] != a1["id"] and a2["seq"] == a1["seq"] + 1, (a1, a2)
+    m2 = await until(h, "message", timeout=1.0)
+    assert m2["id"] == a2["id"] and m1["id"] == a1["id"]
+
+
+async def test_ref_reused_after_reconnect_is_a_new_message(live_server: LiveServer) -> None:
+    """A client numbering refs per connection starts again at c1 after a reconnect; the
+    person says "yes" again, a new message the helper must get."""
+    from ._util import drop
+    s, h, sid, welcome = await pair(live_server)
+    a1 = await say(s, sid, "yes", "c1")
+    await until(h, "message")
+    a2 = await say(h, sid, "shall we meet the counselor tomorrow?")
+    await until(s, "message")
+    await drop(s)
+    s2 = await live_server.client()
+    await raw_json(s2, {"type": "hello", "role": "seeker", "resume": welcome["resume"],
+                        "last_seen": {sid: a2["id"]}})
+    await s2.expect("welcome", skip=())
+    a3 = await say(s2, sid, "yes", "c1")
+    assert a3["id"] != a1["id"] and a3["seq"] == 3, (a1, a3)
+    assert (await until(h, "message", timeout=1.0))["id"] == a3["id"]
