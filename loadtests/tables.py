@@ -82,9 +82,12 @@ def scenario_table(out: Path) -> str:
 
 
 def print_tables(out: Path) -> int:
-    peers = _load(out, "peers")
-    if peers:
-        print(peers_table(peers))
+    for name in ("peers", "peers-open"):
+        peers = _load(out, name)
+        if peers:
+            loop = peers["params"].get("rate") if "params" in peers else None
+            print(f"{name} ({'closed loop' if loop is None else f'open loop at {loop:g} msgs/s'}):")
+            print(peers_table(peers))
     print(scenario_table(out))
     for name in ("steady", "rush-free", "rush-overload", "multi", "alert"):
         r = _load(out, name)
