@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for task in tasks:
                 task.cancel()
             await asyncio.wait(tasks, timeout=5)
+            services.runner.close()
             await services.redis.aclose()
             if embedded is not None:
                 await asyncio.to_thread(embedded.stop)
@@ -105,7 +106,7 @@ async def build_services(settings: Settings, redis_url: str) -> Services:
     redis = connect(redis_url)
     keys = Keys(settings.key_prefix)
     node = secrets.token_hex(6)
-    runner = ScriptRunner(redis)
+    runner = ScriptRunner(redis, redis_url)
     sessions = SessionStore(
         redis, keys, runner, node,
         live_ttl_s=settings.seeker_ttl_s,

@@ -1,9 +1,11 @@
 """Lua scripts run by EVALSHA, with concurrent calls coalesced into one pipeline.
 
 Why not redis-py's ``register_script`` with a pipeline: its pipeline sends ``SCRIPT EXISTS``
-before every batch, one more round trip per batch. Here scripts are loaded once at start-up and
-reloaded only when Redis answers ``NOSCRIPT`` (after a restart or ``SCRIPT FLUSH``), then the
-failed calls are retried: a call that got NOSCRIPT did not run, so the retry is safe.
+before every batch, one more round trip per batch, and its pipeline machinery was a fifth of the
+server's CPU in the relay profile; batches go through ``resp.RespConnection`` instead.
+Scripts are loaded once at start-up and reloaded only when Redis answers ``NOSCRIPT`` (after a
+restart or ``SCRIPT FLUSH``), then the failed calls are retried: a call that got NOSCRIPT did not
+run, so the retry is safe.
 
 Batching: callers await ``run``; their calls queue up while a batch is in flight and go together
 in the next one. Under load this turns thousands of round trips a second into a few hundred
@@ -20,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import ResponseError
+
+from .resp import RespConnection, RespError
 
 log = logging.getLogger("peerline.redis")
 
@@ -41,8 +45,12 @@ _Call = tuple[LuaScript, list[Any], list[Any], "asyncio.Future[Any]"]
 
 
 class ScriptRunner:
-    def __init__(self, redis: aioredis.Redis, max_batch: int = 512, max_inflight: int = 2) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, url: str, max_batch: int = 512, max_inflight: int = 2
+    ) -> None:
         self.redis = redis
+        # One connection per batch in flight: a batch owns its connection until its replies are in.
+        self._connections = [RespConnection(url) for _ in range(max_inflight)]
         self.max_batch = max_batch
         self._scripts: dict[str, LuaScript] = {}
         self._pending: list[_Call] = []
@@ -71,17 +79,22 @@ class ScriptRunner:
         return await future
 
     async def _drain(self) -> None:
+        connection = self._connections.pop()
         try:
             while self._pending:
                 batch = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
-                await self._execute(batch)
+                await self._execute(batch, connection)
         finally:
+            self._connections.append(connection)
             self._inflight -= 1
 
-    async def _execute(self, batch: list[_Call]) -> None:
+    async def _execute(self, batch: list[_Call], connection: RespConnection) -> None:
         try:
-            results = await self._pipeline(batch)
+            results = await connection.batch(
+                [("EVALSHA", script.sha, len(keys), *keys, *args)
+                 for script, keys, args, _ in batch]
+            )
         except Exception as exc:  # connection lost etc.: every caller in the batch gets it
             for *_, future in batch:
                 if not future.done():
@@ -92,21 +105,17 @@ class ScriptRunner:
             future = call[3]
             if future.done():
                 continue
-            if isinstance(result, NoScriptError) or (
-                isinstance(result, ResponseError) and str(result).startswith("NOSCRIPT")
-            ):
+            if isinstance(result, RespError) and str(result).startswith("NOSCRIPT"):
                 retry.append(call)
-            elif isinstance(result, Exception):
-                future.set_exception(result)
+            elif isinstance(result, RespError):
+                future.set_exception(ResponseError(str(result)))
             else:
                 future.set_result(result)
         if retry:
             log.warning("redis lost its scripts; reloading %d", len(self._scripts))
             await self.load_all()
-            await self._execute(retry)
+            await self._execute(retry, connection)
 
-    async def _pipeline(self, batch: list[_Call]) -> list[Any]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for script, keys, args, _ in batch:
-                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-            return await pipe.execute(raise_on_error=False)
+    def close(self) -> None:
+        for connection in self._connections:
+            connection.close()

@@ -207,3 +207,11 @@ async def test_a_resent_ref_is_stored_once_and_acked_again(live_server: LiveServ
     # The same ref from the other participant is theirs, not a duplicate.
     theirs = await helper.say(sid, "sent while the network wobbled", ref="m-1")
     assert theirs["seq"] == 4
+
+
+async def test_messages_survive_redis_forgetting_its_scripts(live_server: LiveServer) -> None:
+    seeker, helper, sid = await matched_pair(live_server)
+    await live_server.services.redis.script_flush()  # as after a Redis restart
+    ack = await seeker.say(sid, "still delivered")
+    assert ack["seq"] == 1
+    assert (await helper.expect("message"))["text"] == "still delivered"
