@@ -442,3 +442,11 @@ async def test_live_delivery_follows_seq_with_three_senders(
             got.append(f)
     seqs = [m["seq"] for m in got]
     assert seqs == sorted(seqs), seqs
+
+
+async def test_alert_excerpt_is_masked(live_server: LiveServer) -> None:
+    co = await counselor(live_server)
+    s, h, sid, _ = await pair(live_server)
+    await say(s, sid, CRISIS_EN + ", my number is 13812345678")
+    a = await until(co, "alert")
+    assert "13812345678" not in a["excerpt"] and "12345678" not in a["excerpt"]

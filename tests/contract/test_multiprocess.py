@@ -67,7 +67,7 @@ async def test_one_seeker_never_goes_to_two_helpers_on_two_processes(
     h1 = await helper(live_server, "oak")
     h2 = await helper(live_server, "pine", url=url2)
     seekers = []
-    for i in range(3):
+    for _ in range(3):
         s, _ = await seeker(live_server)
         seekers.append(s)
     await asyncio.gather(*(raw_json(s, {"type": "request", "topic": "academic", "lang": "en"})
@@ -80,3 +80,43 @@ async def test_one_seeker_never_goes_to_two_helpers_on_two_processes(
     m1 = [f["session"] for f in h1.seen if f["type"] == "matched"]
     m2 = [f["session"] for f in h2.seen if f["type"] == "matched"]
     assert len(m1) + len(m2) == 3 and not set(m1) & set(m2), (m1, m2)
+
+
+async def test_resume_on_another_process_while_the_helper_keeps_talking(
+        live_server: LiveServer) -> None:
+    """Each message once, in order, when the seeker comes back on another process while the
+    helper is sending."""
+    url2 = live_server.spawn_process()
+    h = await helper(live_server)
+    s, welcome = await seeker(live_server)
+    await raw_json(s, {"type": "request", "topic": "academic", "lang": "en"})
+    sid = (await until(s, "matched"))["session"]
+    await until(h, "matched")
+    for i in range(10):
+        await say(h, sid, f"pre{i}")
+    await frames_for(s, 0.1)
+    await drop(s)
+
+    async def chatter() -> None:
+        for i in range(25):
+            await raw_json(h, {"type": "say", "session": sid, "text": f"live{i}",
+                               "ref": f"l{i}"})
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(chatter())
+    await asyncio.sleep(0.03)
+    back = await live_server.client(url2)
+    await raw_json(back, {"type": "hello", "role": "seeker", "resume": welcome["resume"],
+                          "last_seen": {}})
+    await back.expect("welcome", skip=())
+    await task
+    acks = 0
+    while acks < 25:
+        f = await h.recv()
+        assert f["type"] != "error", f
+        acks += f["type"] == "ack"
+    await frames_for(back, 1.0)
+    seqs = [f["seq"] for f in back.seen if f["type"] == "message"]
+    assert len(seqs) == len(set(seqs)), f"duplicates: {seqs}"
+    assert seqs == sorted(seqs), f"out of order: {seqs}"
+    assert seqs == list(range(1, 36)), seqs

@@ -237,3 +237,15 @@ async def test_request_while_queued_is_refused_not_a_second_session(
         assert second["session"] == q1["session"]
     else:
         assert second["type"] == "error"
+
+
+async def test_helper_capacity_above_10(live_server: LiveServer) -> None:
+    """The contract puts no bound on capacity; a server limit must not look like a broken
+    frame without saying so. Either accepted, or an error whose detail names capacity."""
+    h, _ = await staff(live_server, "larch", "helper")
+    got = await reply_to(h, {"type": "status", "available": True, "capacity": 12,
+                             "topics": ["academic"], "langs": ["en"]})
+    if got["type"] == "error":
+        assert "capacity" in got["detail"], got
+    else:
+        assert got["type"] == "presence"

@@ -289,3 +289,38 @@ async def test_staff_welcome_for_a_counselor_lists_claimed_sessions(
     w = await c2.expect("welcome", skip=())
     assert w["role"] == "counselor"
     assert sid in [x["session"] for x in w["sessions"]], w["sessions"]
+
+
+async def test_resume_with_a_slow_transcript_read_neither_doubles_nor_reorders(
+        live_server: LiveServer) -> None:
+    """The same race as above, made certain: the transcript read on resume is slowed by 300 ms
+    (as under load, or with Redis busy) while the helper talks. The contract still holds:
+    every message after last_seen, in order, each once — and the welcome comes first."""
+    s, h, sid, welcome = await pair(live_server)
+    for i in range(5):
+        await say(h, sid, f"pre{i}")
+    await frames_for(s, 0.1)
+    await drop(s)
+
+    sessions = live_server.services.sessions
+    original = sessions.messages
+
+    async def slow_messages(*args, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.3)
+        return await original(*args, **kwargs)
+
+    sessions.messages = slow_messages  # type: ignore[method-assign]
+    try:
+        c = await live_server.client()
+        await raw_json(c, {"type": "hello", "role": "seeker", "resume": welcome["resume"],
+                           "last_seen": {}})
+        await asyncio.sleep(0.1)  # the server is now reading the transcript
+        live = [await say(h, sid, f"live{i}") for i in range(3)]
+        await frames_for(c, 0.8)
+    finally:
+        sessions.messages = original  # type: ignore[method-assign]
+    kinds = [f["type"] for f in c.seen]
+    assert kinds and kinds[0] == "welcome", kinds
+    seqs = [f["seq"] for f in c.seen if f["type"] == "message"]
+    assert seqs == list(range(1, 9)), seqs
+    del live
