@@ -450,3 +450,40 @@ async def test_alert_excerpt_is_masked(live_server: LiveServer) -> None:
     await say(s, sid, CRISIS_EN + ", my number is 13812345678")
     a = await until(co, "alert")
     assert "13812345678" not in a["excerpt"] and "12345678" not in a["excerpt"]
+
+
+async def test_after_the_alert_is_closed_a_new_escalation_raises_a_new_alert(
+        live_server: LiveServer) -> None:
+    """At most one *open* alert per session; once closed (the counselor left), a helper's
+    escalation raises a new one, with the session's highest severity so far (3)."""
+    co = await counselor(live_server)
+    s, h, sid, _ = await pair(live_server)
+    await say(s, sid, CRISIS_EN)
+    first = await until(co, "alert")
+    await raw_json(co, {"type": "claim", "alert": first["alert"]})
+    await until(co, "joined")
+    while (await until(h, "participant"))["joined"] is not True:
+        pass
+    await raw_json(co, {"type": "leave", "session": sid})
+    while (await until(h, "participant"))["joined"] is not False:
+        pass
+    await raw_json(h, {"type": "escalate", "session": sid, "reason": "she is scared again"})
+    second = await until(co, "alert")
+    assert second["alert"] != first["alert"] and second["session"] == sid
+    assert second["severity"] == 3 and second["reason"] == "she is scared again"
+
+
+async def test_unclaimed_alert_goes_to_the_next_tier_and_resources_are_resent(
+        live_server: LiveServer) -> None:
+    """Issue 4: tier 1 first, the next tier after the tier timeout (1 s in tests); the seeker
+    gets resources again if nobody has claimed within the fallback time (1.5 s in tests)."""
+    c1 = await counselor(live_server, "cedar", tier=1)
+    c2 = await counselor(live_server, "aspen", tier=2)
+    s, h, sid, _ = await pair(live_server)
+    await say(s, sid, CRISIS_EN)
+    a1 = await until(c1, "alert")
+    await until(s, "resources")
+    a2 = await until(c2, "alert", timeout=live_server.settings.tier_timeout_s + 3)
+    assert a2["alert"] == a1["alert"]
+    again = await until(s, "resources", timeout=live_server.settings.resources_fallback_s + 3)
+    assert again["session"] == sid

@@ -249,3 +249,16 @@ async def test_helper_capacity_above_10(live_server: LiveServer) -> None:
         assert "capacity" in got["detail"], got
     else:
         assert got["type"] == "presence"
+
+
+async def test_longest_waiting_seeker_is_served_first_topic_is_only_a_preference(
+        live_server: LiveServer) -> None:
+    """Issue 2: the longest-waiting seeker goes first, to a helper who speaks the language and
+    preferably knows the topic; a topic the helper did not list does not make them wait."""
+    first, _ = await seeker(live_server)
+    q1 = await reply_to(first, {"type": "request", "topic": "family", "lang": "en"})
+    second, _ = await seeker(live_server)
+    await reply_to(second, {"type": "request", "topic": "mood", "lang": "en"})
+    h = await helper(live_server, capacity=1, topics=("mood",), langs=("en",))
+    m = await until(h, "matched")
+    assert m["session"] == q1["session"], "the seeker who waited longest goes first"
