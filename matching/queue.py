@@ -109,13 +109,17 @@ class MatchQueue:
             await self.redis.hset(self.keys.entry(sid), "priority", int(priority))
         return bool(added)
 
-    async def requeue_front(self, sid: str, helper: str, lang: str | None, topic: str) -> bool:
-        """Give a dropped helper's session back to the queue, ahead of normal seekers."""
-        now = _now_ms()
+    async def requeue_front(
+        self, sid: str, helper: str, lang: str | None, topic: str, first_asked_ms: int
+    ) -> bool:
+        """Give a dropped helper's session back to the queue, ahead of normal seekers.
+
+        Among those requeued, the one who first asked for help longest ago goes first.
+        """
         done = await self._release(
             keys=[self.keys.queue, self.keys.helper_sessions(helper), self.keys.entry(sid)],
-            args=[sid, queue_score(Priority.REQUEUED, now), lang or "", topic, now,
-                  int(Priority.REQUEUED)],
+            args=[sid, queue_score(Priority.REQUEUED, first_asked_ms), lang or "", topic,
+                  first_asked_ms, int(Priority.REQUEUED)],
         )
         return bool(done)
 

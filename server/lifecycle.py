@@ -190,7 +190,8 @@ class Lifecycle:
             if session is None or session["state"] != "active":
                 continue
             if not await svc.queue.requeue_front(sid, helper, session.get("lang") or None,
-                                                 session.get("topic", "other")):
+                                                 session.get("topic", "other"),
+                                                 int(session.get("created") or 0)):
                 continue
             await svc.sessions.requeued(sid)
             await svc.sessions.forget_for(helper, sid)

@@ -47,7 +47,7 @@ class Request(Frame):
 class Status(Frame):
     type: Literal["status"]
     available: bool | None = None
-    capacity: int | None = Field(None, ge=0, le=10)
+    capacity: int | None = Field(None, ge=0, le=100)
     topics: list[Topic] | None = Field(None, max_length=8)
     langs: list[Lang] | None = Field(None, max_length=4)
     on_call: bool | None = None
@@ -58,6 +58,8 @@ class Say(Frame):
     type: Literal["say"]
     session: SessionId
     text: str = Field(max_length=64 * 1024)
+    resend: bool = False
+    """Extension: the client re-sends a frame it may have sent before (same ref and text)."""
 
 
 class Typing(Frame):

@@ -124,11 +124,13 @@ class SessionStore:
 
     async def say(
         self, sid: str, uid: str, role: str, alias: str, text: str, severity: int, risk: str,
-        ref: str | None = None,
+        ref: str | None = None, resend: bool = False,
     ) -> Stored:
         """Store a message and publish it to the other participants' processes (one round trip).
 
-        With a ``ref``, a re-send of the same ref and text by the same sender is stored once.
+        A frame marked ``resend`` whose sender already had the same ref and text stored is not
+        stored again (the stored message is returned, ``duplicate``). Without the mark every
+        ``say`` is a new message: the contract does not make refs unique.
         """
         result = await self.runner.run(
             self._say,
@@ -136,7 +138,8 @@ class SessionStore:
             [uid, role, alias, text, self.node, self.keys.loc_prefix,
              self.keys.node_channel(""), self.live_ttl_ms, severity, risk, sid,
              f"{uid}:{ref}" if ref else "",
-             hashlib.blake2b(text.encode(), digest_size=8).hexdigest() if ref else ""],
+             hashlib.blake2b(text.encode(), digest_size=8).hexdigest() if ref else "",
+             1 if resend else 0],
         )
         if result[0] == b"err":
             raise _refusal(result[1])

@@ -7,6 +7,7 @@ revoke every token at once.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass
@@ -81,10 +82,11 @@ class StaffStore:
         created = await self.redis.hsetnx(self.keys.staff(username), "role", role)
         if not created:
             raise Conflict(f"staff account {username!r} exists")
+        password_hash = await asyncio.to_thread(_hasher.hash, password)
         await self.redis.hset(
             self.keys.staff(username),
             mapping={
-                "hash": _hasher.hash(password),
+                "hash": password_hash,
                 "alias": account.alias,
                 "tier": tier,
                 "created": account.created,
@@ -122,7 +124,8 @@ class StaffStore:
             raise NotFound(f"no staff account {username!r}")
         if len(password) < 8:
             raise InvalidStaff("password must have at least 8 characters")
-        await self.redis.hset(self.keys.staff(username), "hash", _hasher.hash(password))
+        password_hash = await asyncio.to_thread(_hasher.hash, password)
+        await self.redis.hset(self.keys.staff(username), "hash", password_hash)
         await self.revoke_all(username)
 
     async def revoke_all(self, username: str) -> None:
@@ -143,8 +146,11 @@ class StaffStore:
         stored = await self.redis.hget(self.keys.staff(username), "hash") if USERNAME_RE.match(
             username
         ) else None
+        # Argon2id is deliberately slow (~50-300 ms): off the event loop, or every socket of this
+        # process would stall while someone logs in.
         try:
-            _hasher.verify(stored.decode() if stored else _DUMMY_HASH, password)
+            await asyncio.to_thread(_hasher.verify, stored.decode() if stored else _DUMMY_HASH,
+                                    password)
         except (VerificationError, InvalidHashError):
             raise Unauthorized("wrong username or password") from None
         if stored is None:

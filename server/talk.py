@@ -46,7 +46,7 @@ class Talk:
             text = svc.escalation.mask(text)
         severity = verdict.severity if verdict is not None else 0
         stored = await svc.sessions.say(sid, conn.uid or "", role, conn.alias, text, severity,
-                                        risk, frame.ref)
+                                        risk, frame.ref, frame.resend)
         conn.send(p.with_ref({"type": "ack", "session": sid, "id": stored.id, "ts": stored.ts,
                               "seq": stored.seq, "text": text}, frame.ref))
         if stored.duplicate:

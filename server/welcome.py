@@ -66,7 +66,10 @@ class Welcome:
                     conn.risk[sid] = session["risk"]
                 if session["state"] == "queued" and role == "seeker":
                     svc.matchmaker.watch_position(sid, conn)
-            replay.append((sid, last_seen.get(sid)))
+            if conn.role == "seeker" or frame.last_seen is not None:
+                # Staff get a replay only when they ask for one (a `last_seen`, even empty): a
+                # console written to the contract expects no messages it did not ask for.
+                replay.append((sid, last_seen.get(sid)))
 
         welcome: dict[str, Any] = {"type": "welcome", "role": conn.role, "alias": conn.alias,
                                    "sessions": summaries, "node": svc.node}

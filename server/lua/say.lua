@@ -6,15 +6,15 @@
 -- ARGV[5] origin node    ARGV[6] loc key prefix ARGV[7] node channel prefix
 -- ARGV[8] live ttl (ms)  ARGV[9] severity       ARGV[10] risk context ('' = unchanged)
 -- ARGV[11] session id   ARGV[12] sender's ref key ('' = the frame had no ref)
--- ARGV[13] digest of the text as sent
--- Returns {'ok', id, seq, ts}, {'dup', id, seq, ts} when this sender already sent this ref with
--- this text (a client re-sending after a lost ack: stored once, acked again), or {'err', code}.
--- The same ref with another text is a new message: the contract does not make refs unique.
+-- ARGV[13] digest of the text as sent   ARGV[14] 1 if the client marked the frame as a re-send
+-- Returns {'ok', id, seq, ts}, {'dup', id, seq, ts} for a re-send (marked by the client) of a ref
+-- and text this sender already had stored (a lost ack: stored once, acked again), or
+-- {'err', code}. Unmarked frames are always new messages: the contract does not make refs unique.
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'err', 'not_in_session'} end
 if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return {'err', 'not_in_session'} end
 if state == 'ended' then return {'err', 'session_ended'} end
-if ARGV[12] ~= '' then
+if ARGV[12] ~= '' and ARGV[14] == '1' then
   local prev = redis.call('HGET', KEYS[3], ARGV[12])
   if prev then
     local pid, pseq, pts, pdigest = string.match(prev, '^(%S+) (%d+) (%d+) (%S+)$')

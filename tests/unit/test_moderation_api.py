@@ -99,15 +99,24 @@ def test_odd_input_never_raises(mod: Moderator, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["." * 5000, "a." * 5000, "-" * 5000 + "a", "1" * 5000, "a@" * 3000, "自 " * 3000]
+    "unit", [".", "a.", "-", "1", "a@", "自 "]
 )
-def test_adversarial_input_stays_linear(mod: Moderator, text: str) -> None:
-    # a run of symbols once cost quadratic time in one regex; 10k characters must stay fast
+def test_adversarial_input_stays_linear(mod: Moderator, unit: str) -> None:
+    # A run of symbols once cost quadratic time in one regex. This checks how the cost grows
+    # (four times the text, about four times the work; quadratic would be sixteen), not how fast
+    # a scan is: speed is measured by moderation/bench.py, not asserted here.
     import time
 
-    t0 = time.thread_time()
-    mod.scan(text)
-    assert time.thread_time() - t0 < 0.05
+    def cost(n: int) -> float:
+        text = unit * n
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.thread_time()
+            mod.scan(text)
+            best = min(best, time.thread_time() - t0)
+        return max(best, 1e-5)
+
+    assert cost(12_000) / cost(3_000) < 10
 
 
 def test_scan_is_thread_safe(mod: Moderator) -> None:

@@ -171,6 +171,7 @@ function reconcile(outbox) {
       continue;
     }
     list.addPending(frame.ref, frame.text);
+    frame.resend = true; // it may have been stored before the reload, with its ack lost
     outbox.set(frame.ref, frame);
   }
   save();

@@ -109,7 +109,8 @@ export function startConsole(cfg) {
   function hello() {
     const frame = { type: 'hello', role: cfg.role, token: app.token };
     const lastSeen = app.sessions.lastSeen();
-    if (Object.keys(lastSeen).length) frame.last_seen = lastSeen;
+    // Always sent, even empty: staff get the transcript replay only when they ask for it.
+    frame.last_seen = lastSeen;
     return frame;
   }
 

@@ -50,6 +50,7 @@ export class Connection {
     this.attempt = 0;
     this.outbox = new Map(); // ref -> frame, in insertion order
     this.sentAt = new Map(); // ref -> when it was last written to a socket
+    this.written = new WeakSet(); // frames written at least once (a second write is a re-send)
     this.later = []; // frames to send once, when next online
     this.waiters = new Map(); // ref -> {resolve, timer}
     this.retryTimer = null;
@@ -133,6 +134,9 @@ export class Connection {
   }
 
   _write(frame) {
+    // A re-send says so: the server then stores a `say` it already has (same ref and text) once.
+    if (this.written.has(frame)) frame.resend = true;
+    this.written.add(frame);
     this.ws.send(JSON.stringify(frame));
     if (frame.ref) this.sentAt.set(frame.ref, Date.now());
   }
