@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 
 from .codec import Codec
 from .errors import PeerlineError, RateLimited
+from .ordering import MAX_WAIT_S, SessionOrder
 from .outbox import Outbox, Overflow
 from .protocol import error_frame, frame_ref, parse_frame
 from .ratelimit import AbuseCounter, TokenBucket
@@ -57,6 +58,8 @@ class Connection:
         self.close_reason = ""
         self._overflow_logged = False
         self._held: list[dict[str, Any]] | None = None
+        self._order: dict[str, SessionOrder] = {}
+        self._order_timers: dict[str, asyncio.TimerHandle] = {}
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -82,6 +85,37 @@ class Connection:
         if self._held is not None:
             self._held.append(frame)
             return
+        kind = frame["type"]
+        if kind == "message":
+            self._in_order(frame["session"], frame)
+            return
+        self._put(frame)
+        if kind == "ack" and "seq" in frame:
+            order = self._order.setdefault(frame["session"], SessionOrder())
+            for ready in order.own_seq(frame["seq"]):
+                self._put(ready)
+        elif kind == "ended":
+            self._order.pop(frame["session"], None)
+
+    def _in_order(self, sid: str, frame: dict[str, Any]) -> None:
+        order = self._order.get(sid)
+        if order is None:
+            order = self._order[sid] = SessionOrder()
+        for ready in order.offer(frame):
+            self._put(ready)
+        if order.held and sid not in self._order_timers:
+            self._order_timers[sid] = asyncio.get_running_loop().call_later(
+                MAX_WAIT_S, self._give_up, sid
+            )
+
+    def _give_up(self, sid: str) -> None:
+        self._order_timers.pop(sid, None)
+        order = self._order.get(sid)
+        if order is not None:
+            for ready in order.give_up():
+                self._put(ready)
+
+    def _put(self, frame: dict[str, Any]) -> None:
         try:
             self.outbox.put(frame)
         except Overflow:

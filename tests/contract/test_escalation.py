@@ -381,6 +381,9 @@ async def test_counselor_who_took_over_ends_the_session_on_leave(
     assert e["session"] == sid and e["by"] == "counselor"
 
 
+@pytest.mark.xfail(strict=True, reason="deliberate: issue 4 stages alerts by counselor tier "
+                   "(tier 1 first, the next after PEERLINE_TIER_TIMEOUT_S); with one tier, the "
+                   "default, every on-call counselor gets the alert at once (docs/protocol.md)")
 async def test_tier_2_counselor_on_call_also_gets_the_alert(server_factory) -> None:  # type: ignore[no-untyped-def]
     """PROTOCOL.md: 'every on-call counselor gets alert'. Issue 4 adds tiers (tier 1 first,
     then the next after a timeout): with the default 60 s timeout, a tier-2 counselor who is on
