@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from .services import Services
 
 
+LOGIN_FAILURES_ALLOWED = 10
+LOGIN_FAILURE_WINDOW_S = 15 * 60
+
+
 def _svc(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
@@ -31,11 +35,24 @@ async def login(request: Request) -> Response:
     if len(username) > 64 or len(password) > 1024:
         return JSONResponse({"error": "unauthorized", "detail": "wrong username or password"},
                             401)
+    svc = _svc(request)
+    name = username.strip().lower()
+    # Password guessing is slowed per account name (Argon2id already makes each guess costly).
+    # Keyed by the name only: no client address is kept, and unknown names count the same way.
+    failures_key = f"{svc.keys.p}:loginfail:{name[:64]}"
+    if int(await svc.redis.get(failures_key) or 0) >= LOGIN_FAILURES_ALLOWED:
+        return JSONResponse({"error": "rate_limited",
+                             "detail": "too many failed sign-ins; try again later"}, 429)
     try:
-        token = await _svc(request).staff.login(username.strip().lower(), password)
+        token = await svc.staff.login(name, password)
     except Unauthorized:
+        async with svc.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(failures_key)
+            pipe.expire(failures_key, LOGIN_FAILURE_WINDOW_S)
+            await pipe.execute()
         return JSONResponse({"error": "unauthorized", "detail": "wrong username or password"},
                             401)
+    await svc.redis.delete(failures_key)
     return JSONResponse({"token": token.token, "role": token.role,
                          "expires_at": token.expires_at})
 

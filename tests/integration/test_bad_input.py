@@ -210,3 +210,14 @@ async def test_removing_an_account_closes_its_open_console(live_server: LiveServ
     error = await helper.expect("error")
     assert error["code"] == "unauthorized"
     assert await helper.close_code() == 1008
+
+
+async def test_password_guessing_is_slowed_per_account(live_server: LiveServer) -> None:
+    await live_server.add_staff("yew", "helper", "the-right-password")
+    for _ in range(10):
+        assert (await live_server.login("yew", "wrong-guess"))[0] == 401
+    status, body = await live_server.login("yew", "the-right-password")
+    assert status == 429 and body["error"] == "rate_limited"
+    # Other accounts are not affected.
+    await live_server.add_staff("fir", "helper", "another-password")
+    assert (await live_server.login("fir", "another-password"))[0] == 200
