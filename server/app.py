@@ -22,6 +22,7 @@ from matching import MatchQueue
 from . import http_api, logs
 from .codec import choose_codec
 from .connection import Connection
+from .gcpolicy import GcPolicy
 from .hub import Hub
 from .metrics import Metrics
 from .redis_setup import EmbeddedRedis, Keys, connect, start_embedded
@@ -53,11 +54,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services = await build_services(settings, url)
         app.state.services = services
         await services.nodes.beat()
+        gc_policy = GcPolicy(settings.gc_refreeze_s, settings.gc_full_s)
+        if settings.gc_refreeze_s > 0:
+            gc_policy.start()
         tasks = [
             asyncio.create_task(services.hub.listen(), name="hub-listener"),
             asyncio.create_task(services.matchmaker.run(), name="matchmaker"),
             asyncio.create_task(services.lifecycle.run(), name="sweeper"),
         ]
+        if settings.gc_refreeze_s > 0:
+            tasks.append(asyncio.create_task(gc_policy.run(services.stopping), name="gc"))
         log.info("node %s ready", services.node)
         try:
             yield
@@ -68,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for task in tasks:
                 task.cancel()
             await asyncio.wait(tasks, timeout=5)
+            GcPolicy.stop()
             services.runner.close()
             await services.redis.aclose()
             if embedded is not None:

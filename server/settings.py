@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     """A process silent this long is taken for dead; its users' grace periods start."""
     queue_refresh_s: float = 0.5
 
+    # Garbage collection (server/gcpolicy.py); 0 turns the policy off.
+    gc_refreeze_s: float = 30.0
+    gc_full_s: float = 600.0
+
     # Escalation.
     tier_timeout_s: float = 60.0
     resources_fallback_s: float = 120.0

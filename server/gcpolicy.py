@@ -1,0 +1,58 @@
+"""Keeping the garbage collector's full passes off the long-lived heap.
+
+Measured (docs/performance.md, "The GC pauses"): with 4,000 connections, CPython's full
+collections walk every object of every connection and stop the event loop for 0.3–2 s, every few
+seconds under load; p99 latency was 639 ms with the default collector and 53 ms with it off.
+
+The policy: objects that have lived a while (start-up state, open connections) are moved out of
+the collector's sight with ``gc.freeze()`` every ``refreeze_s``, after a cheap pass over the
+young generations, so the automatic collections only ever look at recent objects. Cyclic
+garbage that was frozen (a connection that closed after its objects were frozen) is reclaimed by
+one full pass every ``full_s`` (``gc.unfreeze(); gc.collect(); gc.freeze()``): one pause every
+ten minutes by default, instead of one every few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+
+log = logging.getLogger("peerline.gc")
+
+
+class GcPolicy:
+    def __init__(self, refreeze_s: float = 30.0, full_s: float = 600.0) -> None:
+        self.refreeze_s = refreeze_s
+        self.full_s = full_s
+
+    def start(self) -> None:
+        """Once start-up is done: collect what start-up left, then freeze the rest."""
+        gc.collect()
+        gc.freeze()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        last_full = time.monotonic()
+        while not stopping.is_set():
+            try:
+                await asyncio.wait_for(stopping.wait(), self.refreeze_s)
+            except TimeoutError:
+                pass
+            if stopping.is_set():
+                break
+            if self.full_s > 0 and time.monotonic() - last_full >= self.full_s:
+                started = time.perf_counter()
+                gc.unfreeze()
+                found = gc.collect()
+                gc.freeze()
+                last_full = time.monotonic()
+                log.info("full collection: %d objects freed in %.0f ms", found,
+                         (time.perf_counter() - started) * 1000)
+            else:
+                gc.collect(1)
+                gc.freeze()
+
+    @staticmethod
+    def stop() -> None:
+        gc.unfreeze()

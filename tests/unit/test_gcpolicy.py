@@ -1,0 +1,40 @@
+"""The GC policy freezes long-lived objects and thaws them for its rare full pass."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+
+from server.gcpolicy import GcPolicy
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+async def test_frozen_cyclic_garbage_is_reclaimed_by_the_full_pass() -> None:
+    policy = GcPolicy(refreeze_s=0.05, full_s=0.4)
+    stopping = asyncio.Event()
+    try:
+        policy.start()
+        assert gc.get_freeze_count() > 0
+        garbage = Cycle()
+        ref = weakref.ref(garbage)
+        gc.freeze()  # now only a full pass after unfreezing can reclaim it
+        del garbage
+        gc.collect()
+        assert ref() is not None  # frozen: the ordinary collector does not see it
+        task = asyncio.create_task(policy.run(stopping))
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            if ref() is None:
+                break
+        assert ref() is None
+        assert gc.get_freeze_count() > 0  # and the heap is frozen again after the pass
+        stopping.set()
+        await asyncio.wait_for(task, 2)
+    finally:
+        GcPolicy.stop()
+    assert gc.get_freeze_count() == 0
