@@ -88,7 +88,7 @@ class Matchmaker:
             return
         sids = list(self.waiting)
         positions = await self.svc.queue.positions(sids)
-        helpers_online, free, recent = await self.svc.queue.outlook()
+        helpers_online, free, recent = await self.svc.queue.cached_outlook()
         from matching import estimate_wait_s
 
         now = int(time.time() * 1000)

@@ -57,13 +57,16 @@ def start_embedded(data_dir: Path) -> EmbeddedRedis:
 
 
 def connect(url: str, pool_size: int = POOL_SIZE) -> aioredis.Redis:
-    """An asyncio client; ``unix://`` and ``redis://`` URLs both work."""
-    return aioredis.Redis.from_url(
-        url,
-        max_connections=pool_size,
-        decode_responses=False,
-        health_check_interval=30,
+    """An asyncio client; ``unix://`` and ``redis://`` URLs both work.
+
+    A blocking pool: when every connection is busy (thousands of clients disconnecting at once,
+    each cleaning up), a command waits for a free connection instead of failing. The default
+    pool raised ``MaxConnectionsError`` there and left helpers marked available (load tests).
+    """
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=pool_size, timeout=30, health_check_interval=30
     )
+    return aioredis.Redis(connection_pool=pool, decode_responses=False)
 
 
 class Keys:
