@@ -9,9 +9,9 @@ the collector's sight with ``gc.freeze()`` every ``refreeze_s``, after a cheap p
 young generations, so the automatic collections only ever look at recent objects. Cyclic
 garbage that was frozen (a connection that closed after its objects were frozen) is reclaimed by
 one full pass every ``full_s`` (``gc.unfreeze(); gc.collect(); gc.freeze()``): one pause every
-ten minutes by default, instead of one every few seconds. Measured on the `steady` load (4,000 connections, 2,000
-msgs/s): p99 639 ms with the default collector, 142 ms refreezing every 30 s, 104 ms every 5 s
-(the default), 53 ms with the collector off (which would leak cycles).
+ten minutes by default, instead of one every few seconds. Measured on the `steady` load (4,000
+connections, 2,000 msgs/s): p99 639 ms with the default collector, 142 ms refreezing every 30 s,
+104 ms every 5 s (the default), 53 ms with the collector off (which would leak cycles).
 """
 
 from __future__ import annotations
