@@ -8,7 +8,9 @@ from server.resp import RespConnection, RespError, pack
 
 def test_pack_writes_resp_arrays_of_bulk_strings() -> None:
     assert pack(["SET", "k", 5]) == b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n5\r\n"
-    assert pack(["ECHO", "你好".encode()]) == b"*2\r\n$4\r\nECHO\r\n$6\r\n\xe4\xbd\xa0\xe5\xa5\xbd\r\n"
+    assert pack(["ECHO", "你好".encode()]) == (
+        b"*2\r\n$4\r\nECHO\r\n$6\r\n\xe4\xbd\xa0\xe5\xa5\xbd\r\n"
+    )
     assert pack(["ECHO", "é"]) == b"*2\r\n$4\r\nECHO\r\n$2\r\n\xc3\xa9\r\n"
 
 
