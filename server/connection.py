@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket
 
+from moderation import RiskContext
+
 from .codec import Codec
 from .errors import PeerlineError, RateLimited
 from .ordering import MAX_WAIT_S, SessionOrder
@@ -50,7 +52,7 @@ class Connection:
         self.tier = 0
         self.sessions: dict[str, str] = {}
         """Sessions this connection takes part in → its role in each."""
-        self.risk: dict[str, Any] = {}
+        self.risk: dict[str, RiskContext] = {}
         """A seeker's running moderation context per session (the seeker's process owns it)."""
         self.resume_token: str | None = None
         self.lang: str | None = None

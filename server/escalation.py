@@ -50,9 +50,7 @@ class Escalation:
 
     # -- screening ---------------------------------------------------------------------------
 
-    def screen(self, text: str, lang: str | None, context: Any) -> Verdict:
-        if isinstance(context, str):
-            context = RiskContext.from_dict(json.loads(context)) if context else None
+    def screen(self, text: str, lang: str | None, context: RiskContext | None) -> Verdict:
         return self.svc.moderator.scan(text, lang=lang, context=context)
 
     def mask(self, text: str) -> str:
@@ -66,7 +64,7 @@ class Escalation:
                 "matches": [{"term": m.term, "category": m.category, "severity": m.severity}
                             for m in verdict.matches if m.category != "pii"][:10]}
         # A seeker still waiting who writes something worrying moves up the queue.
-        if verdict.severity >= 2:
+        if verdict.severity >= 2 and sid in svc.matchmaker.waiting:
             await svc.queue.raise_priority(
                 sid, Priority.CRISIS if verdict.severity >= 3 else Priority.RAISED
             )

@@ -41,7 +41,6 @@ class Hub:
         self.queue_changed = asyncio.Event()
         self.listening = False
         self.stopping = asyncio.Event()
-        self.on_broadcast: dict[str, Callable[[dict[str, Any]], None]] = {}
         self.on_queued: Callable[[str, Connection], None] | None = None
 
     # -- registry ----------------------------------------------------------------------------
@@ -80,9 +79,6 @@ class Hub:
             members.discard(conn)
             if not members:
                 del self.by_session[sid]
-
-    def local_count(self) -> int:
-        return len(self.users)
 
     # -- local delivery ----------------------------------------------------------------------
 
@@ -143,8 +139,13 @@ class Hub:
         roles: Iterable[str] | None = None,
         exclude: str | None = None,
         also: str = "",
+        sender: tuple[str, str] | None = None,
     ) -> None:
-        """Deliver to the session's participants here and on every process holding one."""
+        """Deliver to the session's participants here and on every process holding one.
+
+        With a ``sender`` (uid, role), Redis first checks that the sender is in the active
+        session and refuses otherwise (``NotInSession`` / ``SessionEnded``).
+        """
         roles_list = list(roles) if roles is not None else None
         self.deliver_session(sid, frame, roles_list, exclude)
         if also:
@@ -154,7 +155,8 @@ class Hub:
              "exclude": exclude, "also": also},
             use_bin_type=True,
         )
-        await self.sessions.relay(sid, payload, extra_uid=also)
+        uid, role = sender or ("", "")
+        await self.sessions.relay(sid, payload, uid=uid, role=role, extra_uid=also)
 
     async def to_user(
         self,
@@ -237,7 +239,5 @@ class Hub:
                 self.queue_changed.set()
             elif kind == "oncall":
                 self.deliver_oncall(event["frame"], event.get("tiers"), event.get("exclude"))
-            elif kind in self.on_broadcast:
-                self.on_broadcast[kind](event)
         except Exception:
             log.exception("bad event on the pub/sub channel")

@@ -12,7 +12,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from matching import Pair, Priority
+from matching import Pair, Priority, estimate_wait_s
 
 from . import protocol as p
 from .errors import Conflict, SessionEnded
@@ -89,8 +89,6 @@ class Matchmaker:
         sids = list(self.waiting)
         positions = await self.svc.queue.positions(sids)
         helpers_online, free, recent = await self.svc.queue.cached_outlook()
-        from matching import estimate_wait_s
-
         now = int(time.time() * 1000)
         for sid, position in zip(sids, positions, strict=True):
             conn, last = self.waiting.get(sid, (None, ()))

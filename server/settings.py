@@ -33,7 +33,6 @@ class Settings(BaseSettings):
     """This many refused frames within ``rate_abuse_window_s`` close the connection with 1008."""
     rate_abuse_window_s: float = 10.0
     outbound_queue: int = 2000
-    max_text_chars: int = 2000
     max_note_chars: int = 500
 
     # Time and retention.

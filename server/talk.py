@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-import msgpack
 import orjson
 
 from . import protocol as p
@@ -69,12 +68,7 @@ class Talk:
         if role is None:
             raise await self.svc.lifecycle.refusal(conn, sid)
         event: dict[str, Any] = {"type": "typing", "session": sid, "from": role}
-        self.svc.hub.deliver_session(sid, event, exclude=conn.uid)
-        payload = msgpack.packb(
-            {"k": "sess", "session": sid, "frame": event, "roles": None, "exclude": conn.uid},
-            use_bin_type=True,
-        )
-        await self.svc.sessions.relay(sid, payload, uid=conn.uid or "", role=role)
+        await self.svc.hub.to_session(sid, event, exclude=conn.uid, sender=(conn.uid or "", role))
 
     async def ping(self, conn: Connection, frame: p.Ping) -> None:
         conn.send(p.with_ref({"type": "pong", "ts": int(time.time() * 1000)}, frame.ref))

@@ -6,7 +6,10 @@ away), then, per session, every message after their ``last_seen`` id, in order, 
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
+
+from moderation import RiskContext
 
 from . import protocol as p
 from .connection import CLOSE_POLICY, CLOSE_REPLACED
@@ -63,7 +66,7 @@ class Welcome:
             else:
                 svc.hub.join(conn, sid, role)
                 if role == "seeker" and session.get("risk"):
-                    conn.risk[sid] = session["risk"]
+                    conn.risk[sid] = RiskContext.from_dict(json.loads(session["risk"]))
                 if session["state"] == "queued" and role == "seeker":
                     svc.matchmaker.watch_position(sid, conn)
             if conn.role == "seeker" or frame.last_seen is not None:

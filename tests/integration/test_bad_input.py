@@ -7,7 +7,6 @@ import json
 
 import websockets
 
-from tests.client import Client
 from tests.conftest import LiveServer, http_json
 from tests.integration.test_talk import matched_pair
 
@@ -198,10 +197,6 @@ async def test_nothing_identifies_a_seeker_in_redis(live_server: LiveServer) -> 
             dump += await redis.get(key) or b""
     assert b"127.0.0.1" not in dump
     assert seeker.seen[0]["resume"].encode() not in dump  # only its digest is kept
-
-
-async def test_unused_client_class_guard() -> None:
-    assert Client  # the client module is importable on its own
 
 
 async def test_removing_an_account_closes_its_open_console(live_server: LiveServer) -> None:
