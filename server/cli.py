@@ -24,6 +24,7 @@ from .errors import PeerlineError
 from .redis_setup import Keys, connect, start_embedded
 from .settings import Settings
 from .staff import StaffStore
+from .wsproto import WS_PROTOCOL
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,7 +124,7 @@ def _serve(args: argparse.Namespace) -> int:
           f"{'embedded, ' + str(embedded.path) if embedded else 'external'})", flush=True)
     try:
         config = dict(
-            host=settings.host, port=settings.port, ws="websockets-sansio", loop="uvloop",
+            host=settings.host, port=settings.port, ws=WS_PROTOCOL, loop="uvloop",
             http="httptools", ws_max_size=settings.max_frame_bytes, access_log=False,
             log_level=settings.log_level, lifespan="on", log_config=None,
             timeout_graceful_shutdown=10,

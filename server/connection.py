@@ -1,8 +1,12 @@
 """One WebSocket connection: a receive task and a send task in a TaskGroup.
 
 The receive task decodes, rate-limits and validates each frame and hands it to ``dispatch``;
-errors become ``error`` frames and the connection carries on. The send task drains the bounded
-outbox. When either ends, the other is cancelled and the socket is closed with the code chosen.
+errors become ``error`` frames and the connection carries on. Frames sent to the connection go
+into its bounded outbox. Under Peerline's own uvicorn protocol (``wsproto.py``) the outbox is
+flushed once per event-loop turn straight to the socket, every frame queued in that turn in one
+write, and the send task only waits for the end; under any other ASGI server the send task
+drains the outbox through ``websocket.send``. When either task ends, the other is cancelled and
+the socket is closed with the code chosen.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .ordering import MAX_WAIT_S, SessionOrder
 from .outbox import Outbox, Overflow
 from .protocol import error_frame, frame_ref, parse_frame
 from .ratelimit import AbuseCounter, TokenBucket
+from .wsproto import DIRECT_WRITE, PeerlineWebSocketProtocol
 
 if TYPE_CHECKING:
     from .services import Services
@@ -62,6 +67,11 @@ class Connection:
         self._held: list[dict[str, Any]] | None = None
         self._order: dict[str, SessionOrder] = {}
         self._order_timers: dict[str, asyncio.TimerHandle] = {}
+        extensions = ws.scope.get("extensions") or {}
+        self._direct: PeerlineWebSocketProtocol | None = extensions.get(DIRECT_WRITE)
+        self._flush_pending = False
+        if self._direct is not None:
+            self._direct.on_resume = self._schedule_flush
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -125,6 +135,26 @@ class Connection:
                 self._overflow_logged = True
                 log.warning("outbox full for a %s connection; closing it to resume", self.role)
             self.close(CLOSE_TRY_AGAIN, "too slow to keep up; reconnect and resume")
+            return
+        if self._direct is not None and not self._flush_pending:
+            self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        self._flush_pending = True
+        asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Write every queued frame in one socket write (direct mode), unless the client's
+        socket is backed up: then they wait in the bounded outbox for ``on_resume``."""
+        self._flush_pending = False
+        direct = self._direct
+        if direct is None or direct.paused:
+            return
+        frames = self.outbox.take_nowait()
+        if frames:
+            payload = self.codec.payload
+            if direct.write_frames([payload(frame) for frame in frames], self.codec.binary):
+                self.svc.metrics.hot.frames_out += len(frames)
 
     def error(self, exc: PeerlineError, ref: str | None) -> None:
         self.svc.metrics.errors.labels(exc.code).inc()
@@ -182,7 +212,7 @@ class Connection:
         data = message.get("text")
         if data is None:
             data = message.get("bytes")
-        self.svc.metrics.frames_in.inc()
+        self.svc.metrics.hot.frames_in += 1
         ref: str | None = None
         try:
             raw = self.codec.decode(data if data is not None else b"")
@@ -203,19 +233,23 @@ class Connection:
         return True
 
     async def _send_loop(self) -> None:
+        if self._direct is not None:
+            await self.outbox.wait_closed()
+            self._flush()  # what was queued before the close (an error frame before a 1008, say)
+            raise _Closing
         # The raw ASGI send: Starlette's wrapper re-checks its state machine on every frame,
         # and the handshake is long done here.
         send = self.ws._send
         encode = self.codec.encode
         key = "bytes" if self.codec.binary else "text"
-        frames_out = self.svc.metrics.frames_out
+        hot = self.svc.metrics.hot
         while True:
             frames = await self.outbox.take_all()
             if not frames:
                 raise _Closing
             for frame in frames:
                 await send({"type": "websocket.send", key: encode(frame)})
-            frames_out.inc(len(frames))
+            hot.frames_out += len(frames)
 
 
 def _is_disconnect(exc: BaseException) -> bool:

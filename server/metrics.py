@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+
+class HotCounts(Collector):
+    """Counts bumped for every frame, kept as plain integers and read when /metrics is scraped.
+
+    Why: a prometheus ``Counter`` takes a lock on every ``inc`` (about 2 % of the relay profile
+    for three increments per message); the event loop is the only writer here, so a plain
+    integer is exact.
+    """
+
+    def __init__(self) -> None:
+        self.frames_in = 0
+        self.frames_out = 0
+        self.messages: dict[str, int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily("peerline_frames_in", "Frames received", value=self.frames_in)
+        yield CounterMetricFamily("peerline_frames_out", "Frames sent", value=self.frames_out)
+        messages = CounterMetricFamily("peerline_messages", "Chat messages stored",
+                                       labels=["role"])
+        for role, count in sorted(self.messages.items()):
+            messages.add_metric([role], count)
+        yield messages
 
 
 class Metrics:
@@ -13,11 +38,8 @@ class Metrics:
         r = self.registry
         self.connections = Gauge("peerline_connections", "Open WebSocket connections", ["role"],
                                  registry=r)
-        self.frames_in = Counter("peerline_frames_in_total", "Frames received", registry=r)
-        self.frames_out = Counter("peerline_frames_out_total", "Frames sent", registry=r)
-        self.messages = Counter("peerline_messages_total", "Chat messages stored", ["role"],
-                                registry=r)
-        self._message_children: dict[str, Any] = {}
+        self.hot = HotCounts()
+        r.register(self.hot)
         self.errors = Counter("peerline_errors_total", "Error frames sent", ["code"], registry=r)
         self.queue_length = Gauge("peerline_queue_length", "Seekers waiting (Redis)", registry=r)
         self.helpers_available = Gauge("peerline_helpers_available",
@@ -33,8 +55,5 @@ class Metrics:
                                       ["reason"], registry=r)
 
     def message_stored(self, role: str) -> None:
-        """Hot path: the labelled child is looked up once per role, not per message."""
-        child = self._message_children.get(role)
-        if child is None:
-            child = self._message_children[role] = self.messages.labels(role)
-        child.inc()
+        messages = self.hot.messages
+        messages[role] = messages.get(role, 0) + 1

@@ -51,6 +51,17 @@ class Outbox:
         self._frames.clear()
         return frames
 
+    def take_nowait(self) -> list[dict[str, Any]]:
+        """Every queued frame, at once (possibly none)."""
+        frames = list(self._frames)
+        self._frames.clear()
+        return frames
+
+    async def wait_closed(self) -> None:
+        while not self.closed:
+            self._ready.clear()
+            await self._ready.wait()
+
     def close(self) -> None:
         self.closed = True
         self._ready.set()

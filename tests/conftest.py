@@ -30,6 +30,7 @@ from server.app import create_app
 from server.redis_setup import EmbeddedRedis, connect, start_embedded
 from server.services import Services
 from server.settings import Settings
+from server.wsproto import WS_PROTOCOL
 from tests.client import TIME_SCALE, Client
 
 # Grace periods and escalation timers short enough for tests (scaled by PEERLINE_TEST_TIME_SCALE).
@@ -171,7 +172,7 @@ async def run_server(redis_url: str, **overrides: Any) -> AsyncIterator[LiveServ
     settings = Settings(redis_url=redis_url, key_prefix=prefix,
                         **{**FAST, "gc_refreeze_s": 0, **overrides})
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws="websockets-sansio",
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=WS_PROTOCOL,
                             ws_max_size=settings.max_frame_bytes, lifespan="on",
                             log_level="warning", access_log=False, log_config=None,
                             timeout_graceful_shutdown=5)

@@ -216,3 +216,28 @@ async def test_password_guessing_is_slowed_per_account(live_server: LiveServer) 
     # Other accounts are not affected.
     await live_server.add_staff("fir", "helper", "another-password")
     assert (await live_server.login("fir", "another-password"))[0] == 200
+
+
+async def test_metrics_count_frames_and_messages_without_text(live_server: LiveServer) -> None:
+    import re
+    import urllib.request
+
+    seeker, helper, sid = await matched_pair(live_server)
+    await seeker.say(sid, "a line that must not reach the metrics")
+    await helper.expect("message")
+    await helper.say(sid, "and a reply")
+    await seeker.expect("message")
+    text = (await asyncio.to_thread(
+        lambda: urllib.request.urlopen(live_server.http_url + "/metrics").read())).decode()
+
+    def value(name: str) -> float:
+        found = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+        assert found, name
+        return float(found.group(1))
+
+    assert value('peerline_messages_total{role="seeker"}') == 1
+    assert value('peerline_messages_total{role="helper"}') == 1
+    # hello, request, say from the seeker; hello, status, say from the helper at the least
+    assert value("peerline_frames_in_total") >= 6
+    assert value("peerline_frames_out_total") >= 6
+    assert "must not reach" not in text

@@ -1,0 +1,105 @@
+"""uvicorn's sans-I/O WebSocket protocol, with a direct write path for Peerline's connections.
+
+Why: in the relay profile every outgoing frame crossed the ASGI ``send`` coroutine, a send task
+wake-up, websockets' frame serializer and its own ``transport.write``; each relayed message is
+one frame in and two out (``ack``, ``message``), so that machinery cost more than the message's
+own work. This class keeps uvicorn's handshake, close handshake, keepalive and parsing, and adds:
+
+- ``write_frames``: whole data frames written straight to the transport, several in one write.
+  A server's frames are unmasked, so framing is a two- to ten-byte header. Frames are always
+  sent uncompressed, which permessage-deflate allows per message (RFC 7692 §6: RSV1 clear).
+- ``on_resume``: called when the transport drains below its low-water mark, so a connection
+  whose client reads slowly can hold its frames (in its bounded outbox) until then.
+- reading ahead: uvicorn pauses reading after every received frame and resumes when the app has
+  taken it (two event-loop registrations per frame); here reading pauses only once ``READ_AHEAD``
+  frames wait, which still bounds what a client can queue.
+
+The connection finds this object in ``scope["extensions"][DIRECT_WRITE]``; under any other
+ASGI server it falls back to ``websocket.send`` messages. Selected with
+``uvicorn.run(..., ws="server.wsproto:PeerlineWebSocketProtocol")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from struct import Struct
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
+
+DIRECT_WRITE = "peerline.direct_write"
+WS_PROTOCOL = "server.wsproto:PeerlineWebSocketProtocol"
+READ_AHEAD = 8
+"""Frames a client may have waiting for the app before the socket stops being read."""
+
+_HEADER_16 = Struct("!BBH")
+_HEADER_64 = Struct("!BBQ")
+_FIN_TEXT = 0x81
+_FIN_BINARY = 0x82
+
+
+def frame_bytes(payloads: Iterable[bytes], binary: bool) -> bytes:
+    """Unmasked, unfragmented data frames (RFC 6455 §5.2) for each payload, concatenated."""
+    opcode = _FIN_BINARY if binary else _FIN_TEXT
+    parts: list[bytes] = []
+    for payload in payloads:
+        size = len(payload)
+        if size < 126:
+            parts.append(bytes((opcode, size)))
+        elif size < 65536:
+            parts.append(_HEADER_16.pack(opcode, 126, size))
+        else:
+            parts.append(_HEADER_64.pack(opcode, 127, size))
+        parts.append(payload)
+    return b"".join(parts)
+
+
+class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
+    on_resume: Callable[[], None] | None = None
+
+    async def run_asgi(self) -> None:
+        self.scope["extensions"][DIRECT_WRITE] = self  # type: ignore[index]
+        await super().run_asgi()
+
+    # -- the direct write path -----------------------------------------------------------------
+
+    @property
+    def open(self) -> bool:
+        """Data frames may still be sent: no close sent or received, the socket still there."""
+        return (not self.close_sent and not self.disconnected
+                and self.conn.state is State.OPEN and not self.transport.is_closing())
+
+    @property
+    def paused(self) -> bool:
+        """The transport's buffer is above its high-water mark: hold frames back."""
+        return not self.writable.is_set()
+
+    def write_frames(self, payloads: Iterable[bytes], binary: bool) -> bool:
+        """Write data frames in one transport write; False (nothing written) once closed."""
+        if not self.open:
+            return False
+        self.transport.write(frame_bytes(payloads, binary))
+        return True
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self.on_resume is not None:
+            self.on_resume()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.on_resume = None
+        super().connection_lost(exc)
+
+    # -- reading ahead ---------------------------------------------------------------------------
+
+    def send_receive_event_to_app(self) -> None:
+        # The parent pauses reading unless ``read_paused`` says it already has; keep it from
+        # doing so, and pause here only once READ_AHEAD frames are waiting. ``receive`` (the
+        # parent's) resumes reading when the app has emptied the queue.
+        paused = self.read_paused
+        self.read_paused = True
+        super().send_receive_event_to_app()
+        self.read_paused = paused
+        if not paused and self.queue.qsize() >= READ_AHEAD:
+            self.read_paused = True
+            self.transport.pause_reading()
