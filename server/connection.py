@@ -65,6 +65,7 @@ class Connection:
         self.close_reason = ""
         self._overflow_logged = False
         self._held: list[dict[str, Any]] | None = None
+        self._replaying = False
         self._order: dict[str, SessionOrder] = {}
         self._order_timers: dict[str, asyncio.TimerHandle] = {}
         extensions = ws.scope.get("extensions") or {}
@@ -86,12 +87,19 @@ class Connection:
         below it was already in the transcript and is dropped, so each message arrives once.
         """
         held, self._held = self._held or [], None
-        for frame in first:
-            self.send(frame)
-        for frame in held:
-            if frame["type"] == "message" and frame["seq"] <= replayed.get(frame["session"], 0):
-                continue
-            self.send(frame)
+        # The replay may be longer than the outbox: it is let in whole (it is bounded by the
+        # transcripts, already read into memory), or a client cut off for falling behind
+        # could never come back.
+        self._replaying = True
+        try:
+            for frame in first:
+                self.send(frame)
+            for frame in held:
+                if frame["type"] == "message" and frame["seq"] <= replayed.get(frame["session"], 0):
+                    continue
+                self.send(frame)
+        finally:
+            self._replaying = False
 
     def send(self, frame: dict[str, Any]) -> None:
         if self._held is not None:
@@ -129,7 +137,7 @@ class Connection:
 
     def _put(self, frame: dict[str, Any]) -> None:
         try:
-            self.outbox.put(frame)
+            self.outbox.put(frame, over_limit=self._replaying)
         except Overflow:
             if not self._overflow_logged:
                 self._overflow_logged = True

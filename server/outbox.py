@@ -29,10 +29,11 @@ class Outbox:
         self.closed = False
         self.dropped = 0
 
-    def put(self, frame: dict[str, Any]) -> None:
+    def put(self, frame: dict[str, Any], over_limit: bool = False) -> None:
+        """Queue a frame; ``over_limit`` lets it in past the limit (a resume's replay)."""
         if self.closed:
             return
-        if len(self._frames) >= self._limit:
+        if len(self._frames) >= self._limit and not over_limit:
             if frame.get("type") in DROPPABLE:
                 self.dropped += 1
                 return

@@ -108,6 +108,23 @@ async def test_outbox_drops_ephemeral_frames_and_overflows_on_messages() -> None
     assert await asyncio.wait_for(box.take_all(), 1) == []
 
 
+async def test_outbox_lets_a_replay_past_its_limit_and_hands_frames_over_at_once() -> None:
+    box = Outbox(limit=1)
+    for seq in range(5):
+        box.put({"type": "message", "seq": seq}, over_limit=True)
+    with pytest.raises(Overflow):
+        box.put({"type": "message"})
+    assert [f["seq"] for f in box.take_nowait()] == [0, 1, 2, 3, 4]
+    assert box.take_nowait() == []
+    waiter = asyncio.create_task(box.wait_closed())
+    await asyncio.sleep(0.01)
+    assert not waiter.done()
+    box.close()
+    await asyncio.wait_for(waiter, 1)
+    box.put({"type": "message"})  # after the close: ignored
+    assert box.take_nowait() == []
+
+
 def test_queue_score_orders_priority_before_time() -> None:
     assert queue_score(Priority.CRISIS, 2_000) < queue_score(Priority.NORMAL, 1_000)
     assert queue_score(Priority.NORMAL, 1_000) < queue_score(Priority.NORMAL, 1_001)
