@@ -198,14 +198,43 @@ def _slow_chars() -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _ascii_folds() -> tuple[tuple[str, str], ...]:
+    """Printable ASCII characters the table maps otherwise than ``str.lower`` does, with their
+    mapping: today only the backtick (an apostrophe).
+
+    For printable ASCII text, step 1 is then ``str.lower`` plus a ``str.replace`` per listed
+    character present: a fifth of the cost of ``str.translate``. Derived from the table, so
+    the fast route cannot drift from it; control characters take the table route.
+    """
+    table = translation_table()
+    folds: list[tuple[str, str]] = []
+    for cp in range(0x20, 0x7F):
+        c = chr(cp)
+        mapped = table[cp]
+        folded = mapped if isinstance(mapped, str) else chr(mapped)
+        if folded != c.lower():
+            if c.lower() != c:  # would be lowered before it is replaced
+                raise RuntimeError(f"the fold table maps the letter {c!r} to {folded!r}")
+            folds.append((c, folded))
+    return tuple(folds)
+
+
 def prepare() -> None:
     """Build the tables now (~0.1 s) rather than on the first message."""
     translation_table()
     _slow_chars()
+    _ascii_folds()
 
 
 def _fold_text(text: str) -> str:
     """Step 1 of the pipeline: the table, or the same result by a faster route."""
+    if text.isascii() and text.isprintable():
+        text = text.lower()
+        for c, folded in _ascii_folds():
+            if c in text:
+                text = text.replace(c, folded)
+        return text
     table = translation_table()
     if text.isascii() or _slow_chars().search(text) is not None:
         return text.translate(table)
@@ -315,13 +344,16 @@ def _token_start(a: str, i: int) -> int:
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for matching; see the module docstring for the steps and why."""
     a = _fold_text(text)
-    latin = _LATIN_ANY.search(a) is not None
+    ascii_text = a.isascii()
+    # Folded ASCII text has no upper-case letters left, so it is "lower" exactly when it has a
+    # Latin letter: a method call instead of a regex search.
+    latin = a.islower() if ascii_text else _LATIN_ANY.search(a) is not None
     if latin and _LEET_ANY.search(a) and (_LEET_AFTER.search(a) or _LEET_BEFORE.search(a)):
         a = _leet_words(a)
     spans: list[tuple[int, int]] = []
     if "\x00" in a:
         spans.extend(m.span() for m in _ZW_RUN.finditer(a))
-    if _CJK_ANY.search(a) is not None:
+    if not ascii_text and _CJK_ANY.search(a) is not None:
         spans.extend(m.span() for m in _CJK_GAP.finditer(a))
     for m in _IN_WORD.finditer(a) if latin else ():
         s = m.start()

@@ -68,7 +68,9 @@ _QQ_CUES = ("qq", "扣扣", "企鹅")
 _STUDENT_CUES = ("学号", "學號", "学生证", "student")
 _WECHAT_CUES = ("微信", "威信", "薇信", "v信", "vx", "wx", "weixin", "wechat", "wei xin")
 _NUM_CLUSTER = re.compile(r"[+(（\d][\d \-()（）]{5,24}[\dXx]")
-
+# Only ASCII digits open the digit detectors; one class search is half the cost of ten
+# substring tests.
+_ASCII_DIGIT = re.compile(r"[0-9]")
 
 
 def valid_cn_id(number: str) -> bool:
@@ -104,7 +106,7 @@ class PiiMasker:
     def find(self, text: str) -> list[PiiSpan]:
         """All non-overlapping personal-data spans, earliest first; the first detector wins."""
         found: list[PiiSpan] = []
-        digits = any(d in text for d in "0123456789")  # str.find is far cheaper than a regex
+        digits = _ASCII_DIGIT.search(text) is not None
         for cl in _NUM_CLUSTER.finditer(text) if digits else ():
             base = cl.start()
             chunk = text[max(0, base - 1) : cl.end() + 1]  # one char of context each side
@@ -135,9 +137,12 @@ class PiiMasker:
             at = text.find("@", at + 1)
         if "/" in text and any(h in low for h in _URL_HINTS):  # every profile URL has a path
             self._add(found, _PROFILE_URL, text, "url", 0)
-        if any(c in low for c in _WECHAT_CUES):
+        # Every WeChat cue contains 信, x or we (a unit test keeps this true): three substring
+        # tests rule most lines out before the nine cues are tried.
+        if ("信" in low or "x" in low or "we" in low) and any(c in low for c in _WECHAT_CUES):
             self._add(found, _WECHAT, low, "wechat", 1)
-        found.sort(key=lambda s: s.start)
+        if len(found) > 1:
+            found.sort(key=lambda s: s.start)
         return found
 
     @staticmethod

@@ -108,6 +108,8 @@ class Moderator:
         self._partner_bits = 0
         for cat in self._marker_partners:
             self._partner_bits |= FLAG_BITS.get(cat, 0)
+        # Remembered flags that make a message with no match still look for markers.
+        self._marker_bits = self._partner_bits if self.lexicon.markers is not None else 0
         self._msg_rules = [r for r in self.lexicon.combine if not r.conversation]
         self._conv_rules = [r for r in self.lexicon.combine if r.conversation]
 
@@ -129,6 +131,8 @@ class Moderator:
         norm = normalize(text)
         nt = norm.text
         found = find_entries(self.lexicon.automaton, self._entries, nt)
+        if not found and not ctx.flags() & self._marker_bits:
+            return self._quiet(text, lang, ctx)  # nothing matched: most chat lines
         matches: list[Match] = []
         severity = NONE
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
@@ -198,18 +202,40 @@ class Moderator:
             flags |= FLAG_BITS.get(cat, 0)
         severity, extra = self._conversation(own, severity, live, ctx)
         categories.extend(c for c in extra if c not in categories)
-        spans = self._masker.find(text)
-        masked = text
-        if spans:
-            masked = self._masker.mask(text, spans)
-            categories.append("pii")
-            for sp in spans:
-                matches.append(Match(text[sp.start : sp.end], "pii", NOTE, sp.start, sp.end,
-                                     sp.kind))
-            severity = max(severity, NOTE)
+        severity, masked = self._pii(text, severity, categories, matches)
         return Verdict(
             severity, categories, masked, matches, lang, ctx.pushed(own, flags, self._window)
         )
+
+    def _quiet(self, text: str, lang: str, ctx: RiskContext) -> Verdict:
+        """The verdict of :meth:`scan` for a message in which no lexicon entry matched and no
+        marker is wanted: most chat lines.
+
+        With nothing matched, nothing is live: no cue, combination, note pile or conversation
+        rule can apply (each needs a live category), so the message is severity 0 with no
+        flags, and only personal data can add to it. Conversation rules that could combine a
+        remembered category with a marker found here are why a context with a marker partner
+        takes the full path.
+        """
+        categories: list[str] = []
+        matches: list[Match] = []
+        severity, masked = self._pii(text, NONE, categories, matches)
+        return Verdict(
+            severity, categories, masked, matches, lang, ctx.pushed(NONE, 0, self._window)
+        )
+
+    def _pii(
+        self, text: str, severity: int, categories: list[str], matches: list[Match]
+    ) -> tuple[int, str]:
+        """Mask personal data: adds its category and matches; returns the severity (at least a
+        note when something was masked) and the masked text."""
+        spans = self._masker.find(text)
+        if not spans:
+            return severity, text
+        categories.append("pii")
+        for sp in spans:
+            matches.append(Match(text[sp.start : sp.end], "pii", NOTE, sp.start, sp.end, sp.kind))
+        return max(severity, NOTE), self._masker.mask(text, spans)
 
     def _conversation(
         self, own: int, current: int, live: dict[str, list[tuple[int, int]]], ctx: RiskContext

@@ -78,3 +78,22 @@ def test_piled_up_notes_do_not_make_a_run(mod: Moderator) -> None:
     # not a crisis: the conversation remembers them as notes
     line = "I'm so tired and lonely"
     assert _run(mod, [line, line, line]) == [2, 2, 2]
+
+
+def test_marker_alone_after_a_method_pages(mod: Moderator) -> None:
+    # "tonight" matches no lexicon entry of its own (it is a marker), so this message takes
+    # the scan's full path only because the conversation remembers a method
+    ctx = mod.scan("I have a bottle of pills").context
+    v = mod.scan("tonight", context=ctx)
+    assert (v.severity, v.categories, v.matches) == (3, ["conversation_risk"], [])
+    assert v.context.recent[-1] == (0, 32)  # the marker's flag is remembered
+    assert _run(mod, ["hello", "tonight"]) == [0, 0]
+
+
+def test_message_without_match_keeps_pii_and_context(mod: Moderator) -> None:
+    ctx = RiskContext([(2, 1)])
+    v = mod.scan("see you at the library, call 13812345678", context=ctx)
+    assert (v.severity, v.categories) == (1, ["pii"])
+    assert v.masked == "see you at the library, call [phone]"
+    assert [m.category for m in v.matches] == ["pii"]
+    assert v.context.recent == [(2, 1), (0, 0)]

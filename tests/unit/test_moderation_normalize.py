@@ -97,6 +97,22 @@ def test_fast_fold_equals_the_table() -> None:
         assert _fold_text(text) == text.translate(table), repr(text)
 
 
+
+def test_ascii_fold_equals_the_table() -> None:
+    # the str.lower route for printable ASCII text must give exactly the table's result
+    import random
+
+    from moderation.normalize import _fold_text, translation_table
+
+    table = translation_table()
+    for cp in range(0x80):
+        assert _fold_text(chr(cp)) == chr(cp).translate(table), hex(cp)
+    rnd = random.Random(5)
+    pool = "AZaz09 `'\".,!?@$*-_~|\t\n\x00\x7f"
+    for _ in range(2000):
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 30)))
+        assert _fold_text(text) == text.translate(table), repr(text)
+
 def test_chinese_stand_ins(mod: Moderator) -> None:
     assert mod.scan("我想亖").severity == 2  # 亖 written for 死
     assert mod.scan("我想自sha").severity == 2  # half pinyin

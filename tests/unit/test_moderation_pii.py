@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderation import Moderator
+from moderation import Moderator, pii
 from moderation.pii import PiiMasker, valid_cn_id
 
 
@@ -96,3 +96,8 @@ def test_pii_match_reported_with_span(mod: Moderator) -> None:
 def test_several_emails_and_mentions() -> None:
     masker = PiiMasker()
     assert masker.mask("a.b@x.com, c@d.org.cn; @friend hi") == "[email], [email]; @friend hi"
+
+
+def test_wechat_cues_share_the_quick_hints() -> None:
+    # PiiMasker.find tries the WeChat cues only when 信, x or we is in the text
+    assert all("信" in c or "x" in c or "we" in c for c in pii._WECHAT_CUES)
