@@ -353,9 +353,13 @@ def normalize(text: str) -> Normalized:
     spans: list[tuple[int, int]] = []
     if "\x00" in a:
         spans.extend(m.span() for m in _ZW_RUN.finditer(a))
-    if not ascii_text and _CJK_ANY.search(a) is not None:
-        spans.extend(m.span() for m in _CJK_GAP.finditer(a))
-    for m in _IN_WORD.finditer(a) if latin else ():
+    # For the two deletions below, one search first: most lines have nothing to delete, and a
+    # search that finds nothing costs a third of an empty finditer loop.
+    first = _CJK_GAP.search(a) if not ascii_text and _CJK_ANY.search(a) is not None else None
+    if first is not None:
+        spans.extend(m.span() for m in _CJK_GAP.finditer(a, first.start()))
+    first = _IN_WORD.search(a) if latin else None
+    for m in _IN_WORD.finditer(a, first.start()) if first is not None else ():
         s = m.start()
         if s > 0 and a[s - 1] in _LATIN_LETTERS:
             spans.append(m.span())

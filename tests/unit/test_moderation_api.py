@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -26,6 +27,15 @@ def test_verdict_shape(mod: Moderator) -> None:
     assert "I want to die"[m.start : m.end] == m.term == "want to die"
     assert isinstance(v.context, RiskContext)
 
+
+
+def test_verdict_is_a_frozen_dataclass(mod: Moderator) -> None:
+    # scan fills the slots directly (faster than the dataclass __init__): same object
+    for text in ("I want to die", "thanks, that helps"):
+        v = mod.scan(text)
+        assert v == Verdict(**{f.name: getattr(v, f.name) for f in dataclasses.fields(v)})
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            v.severity = 3  # type: ignore[misc]
 
 def test_plain_message_is_none(mod: Moderator) -> None:
     v = mod.scan("see you at the library at 3pm, bring the notes")
