@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket
@@ -25,7 +26,7 @@ from .ordering import MAX_WAIT_S, SessionOrder
 from .outbox import Outbox, Overflow
 from .protocol import error_frame, frame_ref, parse_frame
 from .ratelimit import AbuseCounter, TokenBucket
-from .wsproto import DIRECT_WRITE, PeerlineWebSocketProtocol
+from .wsproto import DIRECT_WRITE, READ_AHEAD, PeerlineWebSocketProtocol
 
 if TYPE_CHECKING:
     from .services import Services
@@ -36,6 +37,8 @@ CLOSE_POLICY = 1008
 CLOSE_SERVER_FAULT = 1011
 CLOSE_TRY_AGAIN = 1013
 CLOSE_REPLACED = 4000
+WORKER_GRACE_S = 10.0
+"""How long a closed connection's last frames may take to be handled before they are dropped."""
 
 
 class _Closing(Exception):
@@ -71,8 +74,10 @@ class Connection:
         extensions = ws.scope.get("extensions") or {}
         self._direct: PeerlineWebSocketProtocol | None = extensions.get(DIRECT_WRITE)
         self._flush_pending = False
-        if self._direct is not None:
-            self._direct.on_resume = self._schedule_flush
+        self._inbox: deque[str | bytes] = deque()
+        self._worker: asyncio.Task[None] | None = None
+        self._room: asyncio.Event | None = None
+        self._hello_timer: asyncio.TimerHandle | None = None
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -147,13 +152,18 @@ class Connection:
         if self._direct is not None and not self._flush_pending:
             self._schedule_flush()
 
+    def writing_resumed(self) -> None:
+        """The client's socket drained: send what waited in the outbox."""
+        if not self._flush_pending:
+            self._schedule_flush()
+
     def _schedule_flush(self) -> None:
         self._flush_pending = True
         asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
         """Write every queued frame in one socket write (direct mode), unless the client's
-        socket is backed up: then they wait in the bounded outbox for ``on_resume``."""
+        socket is backed up: then they wait in the bounded outbox for ``writing_resumed``."""
         self._flush_pending = False
         direct = self._direct
         if direct is None or direct.paused:
@@ -174,61 +184,51 @@ class Connection:
             self.close_reason = reason
         self.outbox.close()
 
-    # -- running -----------------------------------------------------------------------------
+    # -- receiving ---------------------------------------------------------------------------
 
-    async def run(self) -> None:
+    def frame_received(self, data: str | bytes) -> int:
+        """A whole frame from the client; returns how many are waiting to be handled.
+
+        Called straight from the socket's ``data_received`` under Peerline's protocol (from the
+        ASGI receive loop under any other server). Frames are handled one at a time, in order,
+        by a worker task that exists only while there are frames: an idle connection holds no
+        task, coroutine or future of its own (see "The GC pauses" in docs/performance.md).
+        """
+        if self.close_code is not None:
+            return 0
+        self._inbox.append(data)
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+        return len(self._inbox)
+
+    async def _work(self) -> None:
+        inbox = self._inbox
         try:
-            async with asyncio.TaskGroup() as tg:
-                tg.create_task(self._receive_loop())
-                tg.create_task(self._send_loop())
-        except* _Closing:
-            pass
-        except* Exception as group:
-            for exc in group.exceptions:
-                if not _is_disconnect(exc):
-                    log.error("connection failed", exc_info=exc)
-                    self.close_code = self.close_code or CLOSE_SERVER_FAULT
+            while inbox and self.close_code is None:
+                await self._handle(inbox.popleft())
+        except Exception as exc:
+            log.error("connection failed", exc_info=exc)
+            self.close(CLOSE_SERVER_FAULT, "server error")
         finally:
-            await self.svc.lifecycle.disconnected(self)
+            self._worker = None
             if self.close_code is not None:
-                try:
-                    await self.ws.close(self.close_code, self.close_reason[:120])
-                except Exception:
-                    pass
+                inbox.clear()
+            if self._direct is not None:
+                self._direct.resume_reading()
+            elif self._room is not None:
+                self._room.set()
 
-    async def _receive_loop(self) -> None:
-        try:
-            hello_timeout = self.svc.settings.hello_timeout_s
-            try:
-                async with asyncio.timeout(hello_timeout):
-                    while self.uid is None and self.close_code is None:
-                        if not await self._receive_one(expect_hello=True):
-                            return
-            except TimeoutError:
-                self.close(CLOSE_POLICY, "no hello in time")
-                return
-            while self.close_code is None:
-                if not await self._receive_one(expect_hello=False):
-                    return
-        finally:
-            self.outbox.close()
-
-    async def _receive_one(self, expect_hello: bool) -> bool:
-        message = await self.ws._receive()  # raw ASGI, as in _send_loop
-        if message["type"] == "websocket.disconnect":
-            return False
-        data = message.get("text")
-        if data is None:
-            data = message.get("bytes")
+    async def _handle(self, data: str | bytes) -> None:
         self.svc.metrics.hot.frames_in += 1
+        expect_hello = self.uid is None
         ref: str | None = None
         try:
-            raw = self.codec.decode(data if data is not None else b"")
+            raw = self.codec.decode(data)
             ref = frame_ref(raw)  # decoded first, so that even a refusal carries the ref
             if not self.bucket.take():
                 if self.abuse.record():
                     self.close(CLOSE_POLICY, "flooding")
-                    return False
+                    return
                 raise RateLimited("too many frames; slow down")
             frame = parse_frame(raw)
             await self.svc.dispatch(self, frame, expect_hello)
@@ -237,14 +237,75 @@ class Connection:
             if expect_hello and not isinstance(exc, RateLimited):
                 # The contract: the first frame must be a (valid) hello.
                 self.close(CLOSE_POLICY, "the first frame must be hello")
-                return False
-        return True
+        if expect_hello and self.uid is not None and self._hello_timer is not None:
+            self._hello_timer.cancel()
+            self._hello_timer = None
+
+    def _no_hello(self) -> None:
+        self._hello_timer = None
+        if self.uid is None:
+            self.close(CLOSE_POLICY, "no hello in time")
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._hello_timer = loop.call_later(self.svc.settings.hello_timeout_s, self._no_hello)
+        if self._direct is not None:
+            self._direct.attach(self)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self._pump())
+                tg.create_task(self._closer() if self._direct is not None else self._send_loop())
+        except* _Closing:
+            pass
+        except* Exception as group:
+            for exc in group.exceptions:
+                if not _is_disconnect(exc):
+                    log.error("connection failed", exc_info=exc)
+                    self.close_code = self.close_code or CLOSE_SERVER_FAULT
+        finally:
+            if self._hello_timer is not None:
+                self._hello_timer.cancel()
+            # Frames the client sent before it went are still handled (a last message is
+            # stored and delivered), within the time a Redis call may take.
+            if self._worker is not None:
+                worker = self._worker
+                await asyncio.wait({worker}, timeout=WORKER_GRACE_S)
+                worker.cancel()
+            await self.svc.lifecycle.disconnected(self)
+            if self.close_code is not None:
+                try:
+                    await self.ws.close(self.close_code, self.close_reason[:120])
+                except Exception:
+                    pass
+
+    async def _pump(self) -> None:
+        """The ASGI receive loop. Under Peerline's protocol it sees only the frames that came
+        before the connection attached, then the disconnect; under another server, every frame."""
+        try:
+            receive = self.ws._receive  # raw ASGI: the handshake is long done
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                data = message.get("text")
+                if data is None:
+                    data = message.get("bytes") or b""
+                if self.frame_received(data) >= READ_AHEAD and self._direct is None:
+                    self._room = self._room or asyncio.Event()
+                    self._room.clear()
+                    await self._room.wait()
+        finally:
+            self.outbox.close()
+
+    async def _closer(self) -> None:
+        await self.outbox.wait_closed()
+        self._flush()  # what was queued before the close (an error frame before a 1008, say)
+        raise _Closing
 
     async def _send_loop(self) -> None:
-        if self._direct is not None:
-            await self.outbox.wait_closed()
-            self._flush()  # what was queued before the close (an error frame before a 1008, say)
-            raise _Closing
+        """Sending under another ASGI server: the outbox drained through ``websocket.send``."""
         # The raw ASGI send: Starlette's wrapper re-checks its state machine on every frame,
         # and the handshake is long done here.
         send = self.ws._send

@@ -8,21 +8,25 @@ own work. This class keeps uvicorn's handshake, close handshake, keepalive and p
 - ``write_frames``: whole data frames written straight to the transport, several in one write.
   A server's frames are unmasked, so framing is a two- to ten-byte header. Frames are always
   sent uncompressed, which permessage-deflate allows per message (RFC 7692 §6: RSV1 clear).
-- ``on_resume``: called when the transport drains below its low-water mark, so a connection
-  whose client reads slowly can hold its frames (in its bounded outbox) until then.
+- ``attach``: parsed frames are handed straight to the connection (``FrameSink``) instead of
+  an ASGI ``websocket.receive`` message on a queue that a task awaits: no future, coroutine
+  chain or task wake-up per frame, and nothing allocated while a connection sits idle.
+- ``sink.writing_resumed``: called when the transport drains below its low-water mark, so a
+  connection whose client reads slowly can hold its frames (in its bounded outbox) until then.
 - reading ahead: uvicorn pauses reading after every received frame and resumes when the app has
-  taken it (two event-loop registrations per frame); here reading pauses only once ``READ_AHEAD``
-  frames wait, which still bounds what a client can queue.
+  taken it (two event-loop registrations per frame); here reading pauses only once
+  ``READ_AHEAD`` frames wait to be handled, which still bounds what a client can queue.
 
 The connection finds this object in ``scope["extensions"][DIRECT_WRITE]``; under any other
-ASGI server it falls back to ``websocket.send`` messages. Selected with
+ASGI server it falls back to ``websocket.receive``/``websocket.send`` messages. Selected with
 ``uvicorn.run(..., ws="server.wsproto:PeerlineWebSocketProtocol")``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from struct import Struct
+from typing import Protocol
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
@@ -54,12 +58,29 @@ def frame_bytes(payloads: Iterable[bytes], binary: bool) -> bytes:
     return b"".join(parts)
 
 
+class FrameSink(Protocol):
+    """What a protocol hands frames to once attached (``server.connection.Connection``)."""
+
+    def frame_received(self, data: str | bytes) -> int:
+        """A whole text (str) or binary (bytes) message; returns the frames now waiting."""
+        ...
+
+    def writing_resumed(self) -> None:
+        """The transport's buffer drained below its low-water mark."""
+        ...
+
+
 class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
-    on_resume: Callable[[], None] | None = None
+    sink: FrameSink | None = None
 
     async def run_asgi(self) -> None:
-        self.scope["extensions"][DIRECT_WRITE] = self  # type: ignore[index]
+        self.scope["extensions"][DIRECT_WRITE] = self  # type: ignore[index,assignment]
         await super().run_asgi()
+
+    def attach(self, sink: FrameSink) -> None:
+        """From now on, frames go to ``sink`` as they are parsed, not through the ASGI queue
+        (which keeps only the disconnect). Frames already queued stay there for the app."""
+        self.sink = sink
 
     # -- the direct write path -----------------------------------------------------------------
 
@@ -83,19 +104,48 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def resume_writing(self) -> None:
         super().resume_writing()
-        if self.on_resume is not None:
-            self.on_resume()
+        if self.sink is not None:
+            self.sink.writing_resumed()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.on_resume = None
+        self.sink = None
         super().connection_lost(exc)
 
-    # -- reading ahead ---------------------------------------------------------------------------
+    # -- the direct read path --------------------------------------------------------------------
 
     def send_receive_event_to_app(self) -> None:
-        # The parent pauses reading unless ``read_paused`` says it already has; keep it from
-        # doing so, and pause here only once READ_AHEAD frames are waiting. ``receive`` (the
-        # parent's) resumes reading when the app has emptied the queue.
+        sink = self.sink
+        if sink is None:
+            self._queue_for_app()
+            return
+        # As the parent's (uvicorn 0.54), with the sink in place of the ASGI queue.
+        data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+        self.frames = []
+        if self.close_sent:
+            return
+        message: str | bytes = data
+        if self.curr_msg_data_type == "text":
+            try:
+                message = data.decode()
+            except UnicodeDecodeError:
+                self.conn.send_close(1007)
+                self.handle_parser_exception()
+                return
+        if sink.frame_received(message) >= READ_AHEAD and not self.read_paused:
+            self.read_paused = True
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """The sink has handled what was waiting: read the socket again if it was paused."""
+        if self.read_paused and self.queue.empty() and not self.disconnected:
+            self.read_paused = False
+            self.transport.resume_reading()
+
+    def _queue_for_app(self) -> None:
+        # Before ``attach``: the parent queues the frame and pauses reading unless
+        # ``read_paused`` says it already has; keep it from doing so, and pause here only once
+        # READ_AHEAD frames are waiting. ``receive`` (the parent's) resumes reading when the app
+        # has emptied the queue.
         paused = self.read_paused
         self.read_paused = True
         super().send_receive_event_to_app()
