@@ -20,12 +20,13 @@ class Overflow(Exception):
 
 
 class Outbox:
-    __slots__ = ("_frames", "_limit", "_ready", "closed", "dropped")
+    __slots__ = ("_frames", "_limit", "_ready", "_closed", "closed", "dropped")
 
     def __init__(self, limit: int) -> None:
         self._frames: deque[dict[str, Any]] = deque()
         self._limit = limit
         self._ready = asyncio.Event()
+        self._closed = asyncio.Event()
         self.closed = False
         self.dropped = 0
 
@@ -59,10 +60,11 @@ class Outbox:
         return frames
 
     async def wait_closed(self) -> None:
-        while not self.closed:
-            self._ready.clear()
-            await self._ready.wait()
+        """Until ``close``. Its own event, not ``_ready``: waking on every frame would churn a
+        coroutine and a future per frame that live until the next one (see gcpolicy.py)."""
+        await self._closed.wait()
 
     def close(self) -> None:
         self.closed = True
         self._ready.set()
+        self._closed.set()

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     queue_refresh_s: float = 0.5
 
     # Garbage collection (server/gcpolicy.py); 0 turns the policy off.
-    gc_refreeze_s: float = 5.0
+    gc_refreeze_s: float = 1.0
     gc_full_s: float = 600.0
 
     # Escalation.
