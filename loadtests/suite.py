@@ -144,7 +144,9 @@ class PySpy:
 COMPONENTS = (
     ("Runner.run", "event loop (uvloop, C: polling, socket reads)"),
     ("redis/", "redis-py client (incl. its socket writes)"),
-    ("uvicorn/", "uvicorn (incl. WebSocket socket writes)"),
+    ("uvicorn/", "uvicorn (handshake, keepalive, frame events)"),
+    ("write_frames (server/wsproto", "WebSocket socket writes (server/wsproto.py)"),
+    ("concurrent/futures/thread", "idle thread-pool worker (waiting in queue.get)"),
     ("starlette/", "starlette (ASGI app)"),
     ("websockets/", "websockets protocol (frames)"),
     ("moderation/", "moderation"),

@@ -154,7 +154,12 @@ def _moderator(student_id_pattern: str | None) -> Moderator:
 
 
 def app_factory() -> Starlette:
-    """For ``uvicorn --factory server.app:app_factory`` and the CLI's worker processes."""
+    """For ``uvicorn --factory server.app:app_factory`` and the CLI's worker processes.
+
+    Run it with ``--ws server.wsproto:PeerlineWebSocketProtocol`` (as ``peerline serve``
+    does): under uvicorn's stock WebSocket protocols it works, through ASGI messages, but
+    without the direct read and write path that the throughput figures depend on.
+    """
     settings = Settings()
     logs.configure(settings.log_level)
     return create_app(settings)

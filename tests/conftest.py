@@ -165,14 +165,15 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def run_server(redis_url: str, **overrides: Any) -> AsyncIterator[LiveServer]:
+async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
+                     **overrides: Any) -> AsyncIterator[LiveServer]:
     prefix = "t" + secrets.token_hex(4)
     # The in-process server shares the test runner's heap: its GC policy (gc.freeze) stays off
     # here; spawned server processes run with it (tests/unit/test_gcpolicy.py tests it alone).
     settings = Settings(redis_url=redis_url, key_prefix=prefix,
                         **{**FAST, "gc_refreeze_s": 0, **overrides})
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=WS_PROTOCOL,
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=ws_protocol,
                             ws_max_size=settings.max_frame_bytes, lifespan="on",
                             log_level="warning", access_log=False, log_config=None,
                             timeout_graceful_shutdown=5)
