@@ -126,6 +126,10 @@ def _serve(args: argparse.Namespace) -> int:
         config = dict(
             host=settings.host, port=settings.port, ws=WS_PROTOCOL, loop="uvloop",
             http="httptools", ws_max_size=settings.max_frame_bytes, access_log=False,
+            # No permessage-deflate: chat lines are short, Peerline's own frames go out
+            # uncompressed anyway (server/wsproto.py), decompressing clients' frames costs CPU,
+            # and compressing secrets (tokens) with attacker-chosen text invites CRIME-style leaks.
+            ws_per_message_deflate=False,
             log_level=settings.log_level, lifespan="on", log_config=None,
             timeout_graceful_shutdown=10,
         )

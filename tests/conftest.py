@@ -175,6 +175,7 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
     app = create_app(settings)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=ws_protocol,
                             ws_max_size=settings.max_frame_bytes, lifespan="on",
+                            ws_per_message_deflate=False,
                             log_level="warning", access_log=False, log_config=None,
                             timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)

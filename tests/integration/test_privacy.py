@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -58,3 +59,15 @@ async def test_escalated_sessions_are_kept_longer(server_factory) -> None:  # ty
         assert 120_000 < ttl <= 3_600_000
 
 
+
+
+async def test_peerline_serve_declines_compression(live_server: LiveServer) -> None:
+    """No permessage-deflate, even when the client offers it: compressing a resume token or a
+    staff token together with text an attacker chooses is how CRIME-style attacks read secrets."""
+    import websockets
+
+    url = await asyncio.to_thread(live_server.spawn_process)  # a real `peerline serve`
+    for target in (url, live_server.ws_url):
+        async with websockets.connect(target, compression="deflate") as ws:
+            assert ws.response is not None
+            assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
