@@ -230,15 +230,22 @@ class Escalation:
         sid = result[1].decode()
         await svc.redis.zadd(self.claimed_alerts, {aid: now})
         await svc.sessions.add_member_session(conn.uid or "", sid)
-        svc.hub.join(conn, sid, "counselor")
-        session = await svc.sessions.get(sid) or {}
-        joined = {"type": "joined", "session": sid, "alert": aid,
-                  "transcript": await svc.sessions.messages(sid, for_staff=True),
+        # Live frames for the session (a message, its flag) that arrive while the transcript is
+        # read are held, so that `joined` comes first and no message is delivered twice.
+        conn.hold()
+        try:
+            svc.hub.join(conn, sid, "counselor")
+            session = await svc.sessions.get(sid) or {}
+            transcript = await svc.sessions.messages(sid, for_staff=True)
+        except BaseException:
+            conn.release([], {})
+            raise
+        joined = {"type": "joined", "session": sid, "alert": aid, "transcript": transcript,
                   "state": session.get("state"),
                   "peers": [{"role": r, "alias": session.get(f"{r}_alias", "")}
                             for r in ("seeker", "helper") if session.get(r)],
                   "topic": session.get("topic"), "note": session.get("note") or None}
-        conn.send(p.with_ref(joined, ref))
+        conn.release([p.with_ref(joined, ref)], {sid: transcript[-1]["seq"]} if transcript else {})
         await svc.hub.to_session(
             sid,
             {"type": "participant", "session": sid, "role": "counselor", "alias": conn.alias,

@@ -79,8 +79,19 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def attach(self, sink: FrameSink) -> None:
         """From now on, frames go to ``sink`` as they are parsed, not through the ASGI queue
-        (which keeps only the disconnect). Frames already queued stay there for the app."""
+        (which keeps only the disconnect). Frames already queued (from a client that sent
+        them without waiting for the handshake's answer) are handed over first, in order."""
         self.sink = sink
+        kept = []
+        while not self.queue.empty():
+            message = self.queue.get_nowait()
+            if message["type"] != "websocket.receive":
+                kept.append(message)
+                continue
+            text = message.get("text")
+            sink.frame_received(text if text is not None else message.get("bytes") or b"")
+        for message in kept:
+            self.queue.put_nowait(message)
 
     # -- the direct write path -----------------------------------------------------------------
 
