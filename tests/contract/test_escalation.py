@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -338,13 +339,19 @@ async def test_crisis_first_words_raise_an_alert_before_any_helper(
     assert (await until(h, "matched"))["session"] == q["session"]
 
 
-async def test_counselor_leave_only_leaves(live_server: LiveServer) -> None:
-    co = await counselor(live_server)
+async def claimed_crisis(live_server: LiveServer, co: Any) -> tuple[Any, Any, str, str]:
+    """A matched pair whose seeker writes a crisis line; ``co`` claims the alert and joins."""
     s, h, sid, _ = await pair(live_server)
     await say(s, sid, CRISIS_EN)
     aid = (await until(co, "alert"))["alert"]
     await raw_json(co, {"type": "claim", "alert": aid})
     await until(co, "joined")
+    return s, h, sid, aid
+
+
+async def test_counselor_leave_only_leaves(live_server: LiveServer) -> None:
+    co = await counselor(live_server)
+    s, h, sid, aid = await claimed_crisis(live_server, co)
     await until(s, "participant")
     await until(h, "participant")
     await raw_json(co, {"type": "leave", "session": sid})
@@ -361,11 +368,7 @@ async def test_counselor_leave_only_leaves(live_server: LiveServer) -> None:
 async def test_counselor_who_took_over_ends_the_session_on_leave(
         live_server: LiveServer) -> None:
     co = await counselor(live_server)
-    s, h, sid, _ = await pair(live_server)
-    await say(s, sid, CRISIS_EN)
-    aid = (await until(co, "alert"))["alert"]
-    await raw_json(co, {"type": "claim", "alert": aid})
-    await until(co, "joined")
+    s, h, sid, aid = await claimed_crisis(live_server, co)
     await raw_json(co, {"type": "takeover", "session": sid, "ref": "t"})
     # The helper leaves the session; the seeker stays with the counselor.
     he = await until(h, "ended")
@@ -402,11 +405,7 @@ async def test_tier_2_counselor_on_call_also_gets_the_alert(server_factory) -> N
 
 async def test_seeker_leave_ends_for_the_counselor_too(live_server: LiveServer) -> None:
     co = await counselor(live_server)
-    s, h, sid, _ = await pair(live_server)
-    await say(s, sid, CRISIS_EN)
-    aid = (await until(co, "alert"))["alert"]
-    await raw_json(co, {"type": "claim", "alert": aid})
-    await until(co, "joined")
+    s, h, sid, aid = await claimed_crisis(live_server, co)
     p = await reply_to(co, {"type": "status", "on_call": True})
     assert p["type"] == "presence" and p["active"] == 1 and p["on_call"] is True
     await raw_json(s, {"type": "leave", "session": sid})
@@ -424,11 +423,7 @@ async def test_live_delivery_follows_seq_with_three_senders(
     the senders are on different processes (local fast path vs pub/sub)."""
     url2 = live_server.spawn_process() if where == "two_processes" else None
     co = await counselor(live_server, "cedar", url=url2)
-    s, h, sid, _ = await pair(live_server)
-    await say(s, sid, CRISIS_EN)
-    aid = (await until(co, "alert"))["alert"]
-    await raw_json(co, {"type": "claim", "alert": aid})
-    await until(co, "joined")
+    s, h, sid, aid = await claimed_crisis(live_server, co)
     n = 25
 
     async def burst(c, tag: str) -> None:  # type: ignore[no-untyped-def]
