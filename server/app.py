@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services = await build_services(settings, url)
         app.state.services = services
         await services.nodes.beat()
-        gc_policy = GcPolicy(settings.gc_refreeze_s, settings.gc_full_s)
+        gc_policy = GcPolicy(settings.gc_refreeze_s, settings.gc_full_s,
+                             settings.gc_young_threshold)
         if settings.gc_refreeze_s > 0:
             gc_policy.start()
         tasks = [
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for task in tasks:
                 task.cancel()
             await asyncio.wait(tasks, timeout=5)
-            GcPolicy.stop()
+            gc_policy.stop()
             services.runner.close()
             await services.redis.aclose()
             if embedded is not None:

@@ -32,14 +32,21 @@ log = logging.getLogger("peerline.gc")
 
 
 class GcPolicy:
-    def __init__(self, refreeze_s: float = 1.0, full_s: float = 600.0) -> None:
+    def __init__(
+        self, refreeze_s: float = 1.0, full_s: float = 600.0, young_threshold: int = 700
+    ) -> None:
         self.refreeze_s = refreeze_s
         self.full_s = full_s
+        self.young_threshold = young_threshold
+        self._threshold_before: tuple[int, int, int] | None = None
 
     def start(self) -> None:
         """Once start-up is done: collect what start-up left, then freeze the rest."""
         gc.collect()
         gc.freeze()
+        self._threshold_before = gc.get_threshold()
+        _, middle, old = self._threshold_before
+        gc.set_threshold(self.young_threshold, middle, old)
 
     async def run(self, stopping: asyncio.Event) -> None:
         last_full = time.monotonic()
@@ -62,6 +69,7 @@ class GcPolicy:
                 gc.collect(0)  # the youngest generation only: see the module docstring
                 gc.freeze()
 
-    @staticmethod
-    def stop() -> None:
+    def stop(self) -> None:
         gc.unfreeze()
+        if self._threshold_before is not None:
+            gc.set_threshold(*self._threshold_before)

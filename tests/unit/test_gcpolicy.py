@@ -36,5 +36,16 @@ async def test_frozen_cyclic_garbage_is_reclaimed_by_the_full_pass() -> None:
         stopping.set()
         await asyncio.wait_for(task, 2)
     finally:
-        GcPolicy.stop()
+        policy.stop()
     assert gc.get_freeze_count() == 0
+
+
+def test_the_young_threshold_is_set_while_running_and_restored_after() -> None:
+    before = gc.get_threshold()
+    policy = GcPolicy(young_threshold=12_345)
+    try:
+        policy.start()
+        assert gc.get_threshold() == (12_345, *before[1:])
+    finally:
+        policy.stop()
+    assert gc.get_threshold() == before
