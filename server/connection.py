@@ -1,12 +1,16 @@
-"""One WebSocket connection: a receive task and a send task in a TaskGroup.
+"""One WebSocket connection: its frames in, handled in order, and its frames out.
 
-The receive task decodes, rate-limits and validates each frame and hands it to ``dispatch``;
-errors become ``error`` frames and the connection carries on. Frames sent to the connection go
-into its bounded outbox. Under Peerline's own uvicorn protocol (``wsproto.py``) the outbox is
-flushed once per event-loop turn straight to the socket, every frame queued in that turn in one
-write, and the send task only waits for the end; under any other ASGI server the send task
-drains the outbox through ``websocket.send``. When either task ends, the other is cancelled and
-the socket is closed with the code chosen.
+Frames in: each is decoded, rate-limited and validated, then handled. A participant's ``say`` is
+handled without a task: screened, handed to the script runner, and finished in a callback when
+its store's reply comes (ack, deliver); anything else goes to ``dispatch`` on a worker task that
+exists only while it runs. Errors become ``error`` frames and the connection carries on.
+
+Frames out go into the bounded outbox. Under Peerline's own uvicorn protocol (``wsproto.py``)
+the outbox is flushed once per event-loop turn straight to the socket, every frame queued in
+that turn in one write; under any other ASGI server a send task drains it through
+``websocket.send``. ``run`` holds a receive task (the ASGI receive loop) and that send task (or a
+closer) in a TaskGroup: when either ends, the other is cancelled and the socket is closed with
+the code chosen.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket
@@ -24,12 +29,14 @@ from .codec import Codec
 from .errors import PeerlineError, RateLimited
 from .ordering import MAX_WAIT_S, SessionOrder
 from .outbox import Outbox, Overflow
-from .protocol import error_frame, frame_ref, parse_frame
+from .protocol import Say, error_frame, frame_ref, parse_frame
 from .ratelimit import AbuseCounter, TokenBucket
+from .sessions import SessionStore
 from .wsproto import DIRECT_WRITE, READ_AHEAD, PeerlineWebSocketProtocol
 
 if TYPE_CHECKING:
     from .services import Services
+    from .talk import Saying
 
 log = logging.getLogger("peerline.conn")
 
@@ -76,6 +83,10 @@ class Connection:
         self._flush_pending = False
         self._inbox: deque[str | bytes] = deque()
         self._worker: asyncio.Task[None] | None = None
+        self._storing: Saying | None = None
+        """The ``say`` whose store is in flight (its reply comes to ``_stored``)."""
+        self._idle: asyncio.Future[None] | None = None
+        self._stopped = False
         self._room: asyncio.Event | None = None
         self._hello_timer: asyncio.TimerHandle | None = None
 
@@ -190,35 +201,36 @@ class Connection:
         """A whole frame from the client; returns how many are waiting to be handled.
 
         Called straight from the socket's ``data_received`` under Peerline's protocol (from the
-        ASGI receive loop under any other server). Frames are handled one at a time, in order,
-        by a worker task that exists only while there are frames: an idle connection holds no
-        task, coroutine or future of its own (see "The GC pauses" in docs/performance.md).
+        ASGI receive loop under any other server). Frames are handled one at a time, in order.
+        A participant's ``say`` is handled right here and its store goes on in a callback
+        (``_stored``); anything else runs on a worker task that exists only while it does. So
+        an idle connection holds no task, coroutine or future of its own, and the message path
+        creates none (see "The GC pauses" and "Latest runs" in docs/performance.md).
         """
         if self.close_code is not None:
             return 0
         self._inbox.append(data)
-        if self._worker is None:
-            self._worker = asyncio.get_running_loop().create_task(self._work())
+        if self._worker is None and self._storing is None:
+            self._handle_waiting()
         return len(self._inbox)
 
-    async def _work(self) -> None:
+    def _handle_waiting(self) -> None:
         inbox = self._inbox
-        try:
-            while inbox and self.close_code is None:
-                await self._handle(inbox.popleft())
-        except Exception as exc:
-            log.error("connection failed", exc_info=exc)
-            self.close(CLOSE_SERVER_FAULT, "server error")
-        finally:
-            self._worker = None
-            if self.close_code is not None:
+        while inbox and self._worker is None and self._storing is None:
+            if self.close_code is not None or self._stopped:
                 inbox.clear()
+                break
+            self._start(inbox.popleft())
+        if self._worker is None and self._storing is None:
             if self._direct is not None:
                 self._direct.resume_reading()
             elif self._room is not None:
                 self._room.set()
+            if self._idle is not None and not self._idle.done():
+                self._idle.set_result(None)
 
-    async def _handle(self, data: str | bytes) -> None:
+    def _start(self, data: str | bytes) -> None:
+        """Decode, rate-limit and validate one frame, then handle it (see ``frame_received``)."""
         self.svc.metrics.hot.frames_in += 1
         expect_hello = self.uid is None
         ref: str | None = None
@@ -231,15 +243,60 @@ class Connection:
                     return
                 raise RateLimited("too many frames; slow down")
             frame = parse_frame(raw)
-            await self.svc.dispatch(self, frame, expect_hello)
+            if type(frame) is Say and not expect_hello:
+                talk = self.svc.talk
+                saying = talk.screen(self, frame)
+                if saying is not None:
+                    self._storing = saying
+                    self.svc.runner.submit(*talk.store_call(self, saying), self._stored)
+                    return
         except PeerlineError as exc:
-            self.error(exc, ref)
-            if expect_hello and not isinstance(exc, RateLimited):
-                # The contract: the first frame must be a (valid) hello.
-                self.close(CLOSE_POLICY, "the first frame must be hello")
-        if expect_hello and self.uid is not None and self._hello_timer is not None:
-            self._hello_timer.cancel()
-            self._hello_timer = None
+            self._refused(exc, ref, expect_hello)
+            return
+        self._worker = asyncio.get_running_loop().create_task(
+            self._work(self.svc.dispatch(self, frame, expect_hello), ref, expect_hello)
+        )
+
+    def _stored(self, reply: Any, failure: BaseException | None) -> None:
+        """The store's reply to the ``say`` in ``_storing``: ack, deliver, then the next frame."""
+        saying, self._storing = self._storing, None
+        assert saying is not None
+        try:
+            if failure is not None:
+                raise failure
+            stored = SessionStore.stored(reply)
+            if self.svc.talk.stored(self, saying, stored):
+                self._worker = asyncio.get_running_loop().create_task(
+                    self._work(self.svc.talk.flagged(saying, stored), saying.ref, False)
+                )
+        except PeerlineError as exc:
+            self.error(exc, saying.ref)
+        except Exception as exc:
+            log.error("connection failed", exc_info=exc)
+            self.close(CLOSE_SERVER_FAULT, "server error")
+        self._handle_waiting()
+
+    async def _work(self, job: Awaitable[None], ref: str | None, expect_hello: bool) -> None:
+        """The worker task: one frame's handling that has to wait (anything but ``say``)."""
+        try:
+            await job
+        except PeerlineError as exc:
+            self._refused(exc, ref, expect_hello)
+        except Exception as exc:
+            log.error("connection failed", exc_info=exc)
+            self.close(CLOSE_SERVER_FAULT, "server error")
+        finally:
+            self._worker = None
+            if expect_hello and self.uid is not None and self._hello_timer is not None:
+                self._hello_timer.cancel()
+                self._hello_timer = None
+            self._handle_waiting()
+
+    def _refused(self, exc: PeerlineError, ref: str | None, expect_hello: bool) -> None:
+        self.error(exc, ref)
+        if expect_hello and not isinstance(exc, RateLimited):
+            # The contract: the first frame must be a (valid) hello.
+            self.close(CLOSE_POLICY, "the first frame must be hello")
 
     def _no_hello(self) -> None:
         self._hello_timer = None
@@ -269,10 +326,12 @@ class Connection:
                 self._hello_timer.cancel()
             # Frames the client sent before it went are still handled (a last message is
             # stored and delivered), within the time a Redis call may take.
+            if self._worker is not None or self._storing is not None:
+                self._idle = loop.create_future()
+                await asyncio.wait({self._idle}, timeout=WORKER_GRACE_S)
+            self._stopped = True
             if self._worker is not None:
-                worker = self._worker
-                await asyncio.wait({worker}, timeout=WORKER_GRACE_S)
-                worker.cancel()
+                self._worker.cancel()
             await self.svc.lifecycle.disconnected(self)
             if self.close_code is not None:
                 try:

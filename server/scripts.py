@@ -7,9 +7,11 @@ Scripts are loaded once at start-up and reloaded only when Redis answers ``NOSCR
 restart or ``SCRIPT FLUSH``), then the failed calls are retried: a call that got NOSCRIPT did not
 run, so the retry is safe.
 
-Batching: callers await ``run``; their calls queue up while a batch is in flight and go together
-in the next one. Under load this turns thousands of round trips a second into a few hundred
-pipelines, which is where most of the server's Redis time went in the relay benchmark.
+Batching: callers await ``run`` (or pass a callback to ``submit``); their calls queue up while a
+batch is in flight and go together in the next one. Under load this turns thousands of round
+trips a second into a few hundred pipelines, which is where most of the server's Redis time went
+in the relay benchmark. A batch's replies are handed to their callers in one event-loop callback
+after the next batch has been written, so Redis works on that one while these are handled.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +45,9 @@ class LuaScript:
         return cls(path.stem, source, hashlib.sha1(source.encode()).hexdigest())
 
 
-_Call = tuple[LuaScript, list[Any], list[Any], "asyncio.Future[Any]"]
+Done = Callable[[Any, BaseException | None], None]
+"""Called with ``(reply, None)`` or ``(None, exception)`` once a call's reply is in."""
+_Call = tuple[LuaScript, list[Any], list[Any], Done]
 
 
 class ScriptRunner:
@@ -70,13 +76,18 @@ class ScriptRunner:
     async def run(self, script: LuaScript, keys: list[Any], args: list[Any]) -> Any:
         """Run one script call in the next batch; raises what Redis raised for this call."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending.append((script, keys, args, future))
+        self.submit(script, keys, args, partial(_settle, future))
+        return await future
+
+    def submit(self, script: LuaScript, keys: list[Any], args: list[Any], done: Done) -> None:
+        """Run one script call in the next batch and call ``done`` with its reply: for the
+        message path, which goes on in a callback instead of a task (see ``Connection``)."""
+        self._pending.append((script, keys, args, done))
         if self._inflight < self._max_inflight:
             self._inflight += 1
             task = asyncio.get_running_loop().create_task(self._drain())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return await future
 
     async def _drain(self) -> None:
         connection = self._connections.pop()
@@ -96,21 +107,20 @@ class ScriptRunner:
                  for script, keys, args, _ in batch]
             )
         except Exception as exc:  # connection lost etc.: every caller in the batch gets it
-            for *_, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            failed: list[tuple[Done, Any, BaseException | None]] = [
+                (call[3], None, exc) for call in batch]
+            asyncio.get_running_loop().call_soon(_answer, failed)
             return
         retry: list[_Call] = []
+        answers: list[tuple[Done, Any, BaseException | None]] = []
         for call, result in zip(batch, results, strict=True):
-            future = call[3]
-            if future.done():
-                continue
             if isinstance(result, RespError) and str(result).startswith("NOSCRIPT"):
                 retry.append(call)
             elif isinstance(result, RespError):
-                future.set_exception(ResponseError(str(result)))
+                answers.append((call[3], None, ResponseError(str(result))))
             else:
-                future.set_result(result)
+                answers.append((call[3], result, None))
+        asyncio.get_running_loop().call_soon(_answer, answers)
         if retry:
             log.warning("redis lost its scripts; reloading %d", len(self._scripts))
             await self.load_all()
@@ -119,3 +129,20 @@ class ScriptRunner:
     def close(self) -> None:
         for connection in self._connections:
             connection.close()
+
+
+def _answer(answers: list[tuple[Done, Any, BaseException | None]]) -> None:
+    for done, result, exc in answers:
+        try:
+            done(result, exc)
+        except Exception:
+            log.exception("a script call's callback failed")
+
+
+def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+    if future.done():  # the caller was cancelled
+        return
+    if exc is None:
+        future.set_result(result)
+    else:
+        future.set_exception(exc)

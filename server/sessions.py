@@ -20,7 +20,7 @@ from matching import MatchKeys
 from .errors import NotInSession, PeerlineError, SessionEnded
 from .ids import new_id
 from .redis_setup import Keys
-from .scripts import ScriptRunner
+from .scripts import LuaScript, ScriptRunner
 
 _LUA = Path(__file__).with_name("lua")
 STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -132,7 +132,16 @@ class SessionStore:
         stored again (the stored message is returned, ``duplicate``). Without the mark every
         ``say`` is a new message: the contract does not make refs unique.
         """
-        result = await self.runner.run(
+        call = self.say_call(sid, uid, role, alias, text, severity, risk, ref, resend)
+        return self.stored(await self.runner.run(*call))
+
+    def say_call(
+        self, sid: str, uid: str, role: str, alias: str, text: str, severity: int, risk: str,
+        ref: str | None = None, resend: bool = False,
+    ) -> tuple[LuaScript, list[Any], list[Any]]:
+        """The ``say.lua`` call of ``say``, for ``ScriptRunner.submit``; ``stored`` reads its
+        reply."""
+        return (
             self._say,
             [self.keys.session(sid), self.keys.stream(sid), self.keys.refs(sid)],
             [uid, role, alias, text, self.node, self.keys.loc_prefix,
@@ -141,10 +150,14 @@ class SessionStore:
              hashlib.blake2b(text.encode(), digest_size=8).hexdigest() if ref else "",
              1 if resend else 0],
         )
-        if result[0] == b"err":
-            raise _refusal(result[1])
-        return Stored(result[1].decode(), int(result[2]), int(result[3]),
-                      duplicate=result[0] == b"dup")
+
+    @staticmethod
+    def stored(reply: Any) -> Stored:
+        """``say.lua``'s reply; raises the refusal when the sender may not say this."""
+        if reply[0] == b"err":
+            raise _refusal(reply[1])
+        return Stored(reply[1].decode(), int(reply[2]), int(reply[3]),
+                      duplicate=reply[0] == b"dup")
 
     async def relay(
         self, sid: str, payload: bytes, *, uid: str = "", role: str = "", extra_uid: str = ""

@@ -13,15 +13,36 @@ The message path in one place:
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from . import protocol as p
+from .sessions import SessionStore, Stored
 
 if TYPE_CHECKING:
+    from moderation import Verdict
+
     from .connection import Connection
+    from .scripts import LuaScript
     from .services import Services
+
+
+@dataclass(slots=True)
+class Saying:
+    """A ``say`` checked and screened (steps 1-2), on its way to the store."""
+
+    sid: str
+    role: str
+    text: str
+    """As delivered: personal data masked."""
+    ref: str | None
+    resend: bool
+    verdict: Verdict | None
+    """The seeker's screening; None for staff lines (masked only)."""
+    risk: str
+    """The seeker's updated risk context, as stored with the session ('' = unchanged)."""
 
 
 class Talk:
@@ -29,38 +50,65 @@ class Talk:
         self.svc = svc
 
     async def say(self, conn: Connection, frame: p.Say) -> None:
-        svc = self.svc
+        """The whole path as one coroutine. ``Connection`` runs the same steps without a task
+        for a participant's ``say`` (``screen``, ``store_call``, ``stored``, ``flagged``)."""
+        saying = self.screen(conn, frame)
+        if saying is None:
+            raise await self.svc.lifecycle.refusal(conn, frame.session)
+        stored = SessionStore.stored(await self.svc.runner.run(*self.store_call(conn, saying)))
+        if self.stored(conn, saying, stored):
+            await self.flagged(saying, stored)
+
+    def screen(self, conn: Connection, frame: p.Say) -> Saying | None:
+        """Steps 1-2; None when the sender is not in the session (``lifecycle.refusal`` says
+        why, from Redis)."""
         sid = frame.session
         role = conn.sessions.get(sid)
         if role is None:
-            raise await self.svc.lifecycle.refusal(conn, sid)
+            return None
         text = p.check_text(frame.text)
-        verdict = None
-        risk = ""
+        escalation = self.svc.escalation
         if role == "seeker":
-            verdict = svc.escalation.screen(text, conn.lang, conn.risk.get(sid))
-            text = verdict.masked
-            risk = orjson.dumps(verdict.context.to_dict()).decode()
-        else:
-            text = svc.escalation.mask(text)
-        severity = verdict.severity if verdict is not None else 0
-        stored = await svc.sessions.say(sid, conn.uid or "", role, conn.alias, text, severity,
-                                        risk, frame.ref, frame.resend)
+            verdict = escalation.screen(text, conn.lang, conn.risk.get(sid))
+            return Saying(sid, role, verdict.masked, frame.ref, frame.resend, verdict,
+                          orjson.dumps(verdict.context.to_dict()).decode())
+        return Saying(sid, role, escalation.mask(text), frame.ref, frame.resend, None, "")
+
+    def store_call(
+        self, conn: Connection, saying: Saying
+    ) -> tuple[LuaScript, list[Any], list[Any]]:
+        """Step 3, the ``say.lua`` call (for ``ScriptRunner.run`` or ``submit``)."""
+        severity = saying.verdict.severity if saying.verdict is not None else 0
+        return self.svc.sessions.say_call(
+            saying.sid, conn.uid or "", saying.role, conn.alias, saying.text, severity,
+            saying.risk, saying.ref, saying.resend,
+        )
+
+    def stored(self, conn: Connection, saying: Saying, stored: Stored) -> bool:
+        """Step 4: ``ack`` to the sender, ``message`` to the others on this process. True when
+        staff must be told (step 5, ``flagged``)."""
+        svc = self.svc
+        sid = saying.sid
         conn.send(p.with_ref({"type": "ack", "session": sid, "id": stored.id, "ts": stored.ts,
-                              "seq": stored.seq, "text": text}, frame.ref))
+                              "seq": stored.seq, "text": saying.text}, saying.ref))
         if stored.duplicate:
-            return  # already delivered (and screened) the first time
+            return False  # already delivered (and screened) the first time
+        verdict = saying.verdict
         if verdict is not None:
             conn.risk[sid] = verdict.context
         svc.hub.deliver_session(
             sid,
-            {"type": "message", "session": sid, "id": stored.id, "from": role,
-             "alias": conn.alias, "text": text, "ts": stored.ts, "seq": stored.seq},
+            {"type": "message", "session": sid, "id": stored.id, "from": saying.role,
+             "alias": conn.alias, "text": saying.text, "ts": stored.ts, "seq": stored.seq},
             exclude=conn.uid,
         )
-        svc.metrics.message_stored(role)
-        if verdict is not None and verdict.severity > 0:
-            await svc.escalation.flagged(sid, stored.id, text, verdict)
+        svc.metrics.message_stored(saying.role)
+        return verdict is not None and verdict.severity > 0
+
+    async def flagged(self, saying: Saying, stored: Stored) -> None:
+        """Step 5: a flagged line goes to staff as ``flag``, and may raise an alert."""
+        assert saying.verdict is not None
+        await self.svc.escalation.flagged(saying.sid, stored.id, saying.text, saying.verdict)
 
     async def typing(self, conn: Connection, frame: p.Typing) -> None:
         sid = frame.session
