@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     # Garbage collection (server/gcpolicy.py); 0 turns the policy off.
     gc_refreeze_s: float = 1.0
     gc_full_s: float = 600.0
-    gc_young_threshold: int = 700
-    """Allocations between two young-generation passes (CPython's default is 700)."""
+    gc_young_threshold: int = 10_000
+    """Net allocations between two young-generation passes (CPython's default is 700)."""
 
     # Escalation.
     tier_timeout_s: float = 60.0
