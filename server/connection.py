@@ -127,7 +127,9 @@ class Connection:
             return
         self._put(frame)
         if kind == "ack" and "seq" in frame:
-            order = self._order.setdefault(frame["session"], SessionOrder())
+            order = self._order.get(frame["session"])
+            if order is None:
+                order = self._order[frame["session"]] = SessionOrder()
             for ready in order.own_seq(frame["seq"]):
                 self._put(ready)
         elif kind == "ended":

@@ -37,6 +37,8 @@ class SessionOrder:
             self.held[seq] = frame
             return []
         self.next += 1
+        if not self.held and not self.own:
+            return [frame]  # the usual case: nothing waits behind it
         return [frame, *self._drain()]
 
     def own_seq(self, seq: int) -> list[Frame]:
@@ -50,6 +52,8 @@ class SessionOrder:
             self.own.add(seq)
             return []
         self.next += 1
+        if not self.held and not self.own:
+            return []
         return self._drain()
 
     def give_up(self) -> list[Frame]:

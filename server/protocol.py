@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ProtocolError, TooLong, UnknownType
 
@@ -111,16 +111,15 @@ class Ping(Frame):
     type: Literal["ping"]
 
 
-ClientFrame = Annotated[
-    Hello | Request | Status | Say | Typing | Leave | Escalate | Claim | Join | Takeover
-    | Resolve | Feedback | Ping,
-    Field(discriminator="type"),
-]
-_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
-FRAME_TYPES = frozenset(
-    {"hello", "request", "status", "say", "typing", "leave", "escalate", "claim", "join",
-     "takeover", "resolve", "feedback", "ping"}
-)
+_MODELS: dict[str, type[Frame]] = {
+    "hello": Hello, "request": Request, "status": Status, "say": Say, "typing": Typing,
+    "leave": Leave, "escalate": Escalate, "claim": Claim, "join": Join, "takeover": Takeover,
+    "resolve": Resolve, "feedback": Feedback, "ping": Ping,
+}
+FRAME_TYPES = frozenset(_MODELS)
+# Each type's own validator, picked by ``type``: what the discriminated union does, without its
+# dispatch (1.1 µs for a ``say`` instead of 2.6).
+_VALIDATORS = {kind: model.__pydantic_validator__ for kind, model in _MODELS.items()}
 
 
 def frame_ref(raw: dict[str, Any]) -> str | None:
@@ -137,7 +136,7 @@ def parse_frame(raw: dict[str, Any]) -> Any:
     if kind not in FRAME_TYPES:
         raise UnknownType(f"unknown frame type {kind[:40]!r}")
     try:
-        frame = _adapter.validate_python(raw)
+        frame = _VALIDATORS[kind].validate_python(raw)
     except ValidationError as exc:
         raise ProtocolError(_describe(exc)) from None
     if isinstance(frame, Say):
@@ -157,7 +156,7 @@ def check_text(text: str) -> str:
 
 def _describe(exc: ValidationError) -> str:
     first = exc.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(p) for p in first["loc"][1:]) or "frame"
+    where = ".".join(str(p) for p in first["loc"]) or "frame"
     return f"{where}: {first['msg']}"[:200]
 
 

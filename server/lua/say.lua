@@ -10,9 +10,14 @@
 -- Returns {'ok', id, seq, ts}, {'dup', id, seq, ts} for a re-send (marked by the client) of a ref
 -- and text this sender already had stored (a lost ack: stored once, acked again), or
 -- {'err', code}. Unmarked frames are always new messages: the contract does not make refs unique.
-local state = redis.call('HGET', KEYS[1], 'state')
+-- One read of the session's hash for everything below (each call from Lua costs Redis CPU).
+local h = redis.call('HMGET', KEYS[1], 'state', 'seeker', 'helper', 'counselor', 'max_sev')
+local state = h[1]
 if not state then return {'err', 'not_in_session'} end
-if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return {'err', 'not_in_session'} end
+local members = {h[2], h[3], h[4]}
+local role_uid = (ARGV[2] == 'seeker' and h[2]) or (ARGV[2] == 'helper' and h[3])
+                 or (ARGV[2] == 'counselor' and h[4]) or false
+if role_uid ~= ARGV[1] then return {'err', 'not_in_session'} end
 if state == 'ended' then return {'err', 'session_ended'} end
 if ARGV[12] ~= '' and ARGV[14] == '1' then
   local prev = redis.call('HGET', KEYS[3], ARGV[12])
@@ -30,15 +35,18 @@ if ARGV[12] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[12], id .. ' ' .. seq .. ' ' .. ts .. ' ' .. ARGV[13])
   redis.call('PEXPIRE', KEYS[3], ARGV[8])
 end
-if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'risk', ARGV[10]) end
 local sev = tonumber(ARGV[9])
-if sev > tonumber(redis.call('HGET', KEYS[1], 'max_sev') or '0') then
+local raised = sev > tonumber(h[5] or '0')
+if ARGV[10] ~= '' and raised then
+  redis.call('HSET', KEYS[1], 'risk', ARGV[10], 'max_sev', sev)
+elseif ARGV[10] ~= '' then
+  redis.call('HSET', KEYS[1], 'risk', ARGV[10])
+elseif raised then
   redis.call('HSET', KEYS[1], 'max_sev', sev)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
 redis.call('PEXPIRE', KEYS[2], ARGV[8])
 
-local members = redis.call('HMGET', KEYS[1], 'seeker', 'helper', 'counselor')
 local sent = {[ARGV[5]] = true}
 local payload = nil
 for i = 1, 3 do
