@@ -172,9 +172,9 @@ class Connection:
 
     def _schedule_flush(self) -> None:
         self._flush_pending = True
-        asyncio.get_running_loop().call_soon(self._flush)
+        self.svc.flush_turn.add(self)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         """Write every queued frame in one socket write (direct mode), unless the client's
         socket is backed up: then they wait in the bounded outbox for ``writing_resumed``."""
         self._flush_pending = False
@@ -362,7 +362,7 @@ class Connection:
 
     async def _closer(self) -> None:
         await self.outbox.wait_closed()
-        self._flush()  # what was queued before the close (an error frame before a 1008, say)
+        self.flush()  # what was queued before the close (an error frame before a 1008, say)
         raise _Closing
 
     async def _send_loop(self) -> None:

@@ -14,6 +14,7 @@ from matching import MatchQueue
 
 from . import protocol as p
 from .errors import Forbidden, ProtocolError
+from .flushing import FlushTurn
 from .hub import Hub
 from .metrics import Metrics
 from .redis_setup import Keys
@@ -59,6 +60,7 @@ class Services:
     lifecycle: Lifecycle = field(init=False)
     nodes: Nodes = field(init=False)
     oncall: OnCall = field(init=False)
+    flush_turn: FlushTurn = field(init=False)
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -73,6 +75,7 @@ class Services:
         from .talk import Talk
         from .welcome import Welcome
 
+        self.flush_turn = FlushTurn()
         self.welcome = Welcome(self)
         self.matchmaker = Matchmaker(self)
         self.talk = Talk(self)

@@ -11,7 +11,8 @@
 -- and text this sender already had stored (a lost ack: stored once, acked again), or
 -- {'err', code}. Unmarked frames are always new messages: the contract does not make refs unique.
 -- One read of the session's hash for everything below (each call from Lua costs Redis CPU).
-local h = redis.call('HMGET', KEYS[1], 'state', 'seeker', 'helper', 'counselor', 'max_sev')
+local h = redis.call('HMGET', KEYS[1], 'state', 'seeker', 'helper', 'counselor', 'max_sev',
+                    'ttl_at')
 local state = h[1]
 if not state then return {'err', 'not_in_session'} end
 local members = {h[2], h[3], h[4]}
@@ -35,17 +36,30 @@ if ARGV[12] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[12], id .. ' ' .. seq .. ' ' .. ts .. ' ' .. ARGV[13])
   redis.call('PEXPIRE', KEYS[3], ARGV[8])
 end
-local sev = tonumber(ARGV[9])
-local raised = sev > tonumber(h[5] or '0')
-if ARGV[10] ~= '' and raised then
-  redis.call('HSET', KEYS[1], 'risk', ARGV[10], 'max_sev', sev)
-elseif ARGV[10] ~= '' then
-  redis.call('HSET', KEYS[1], 'risk', ARGV[10])
-elseif raised then
-  redis.call('HSET', KEYS[1], 'max_sev', sev)
+-- The session's hash and transcript live ARGV[8] ms after the last message. Their expiry is
+-- pushed back when an eighth of that has passed since the last push, not on every message
+-- (two calls fewer per message): they always outlive the last message by 7/8 of the time.
+local hash_fields = {}
+if ARGV[10] ~= '' then
+  hash_fields[#hash_fields + 1] = 'risk'
+  hash_fields[#hash_fields + 1] = ARGV[10]
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[8])
-redis.call('PEXPIRE', KEYS[2], ARGV[8])
+local sev = tonumber(ARGV[9])
+if sev > tonumber(h[5] or '0') then
+  hash_fields[#hash_fields + 1] = 'max_sev'
+  hash_fields[#hash_fields + 1] = sev
+end
+local live = tonumber(ARGV[8])
+local extend = (ts - tonumber(h[6] or '0')) * 8 >= live
+if extend then
+  hash_fields[#hash_fields + 1] = 'ttl_at'
+  hash_fields[#hash_fields + 1] = ts
+end
+if #hash_fields > 0 then redis.call('HSET', KEYS[1], unpack(hash_fields)) end
+if extend then
+  redis.call('PEXPIRE', KEYS[1], live)
+  redis.call('PEXPIRE', KEYS[2], live)
+end
 
 local sent = {[ARGV[5]] = true}
 local payload = nil

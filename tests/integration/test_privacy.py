@@ -48,6 +48,30 @@ async def test_ended_sessions_expire_after_the_retention(server_factory) -> None
             assert 0 < ttl <= 120_000
 
 
+async def test_a_live_session_outlives_its_last_message(server_factory) -> None:  # type: ignore[no-untyped-def]
+    """A live session's hash and transcript expire ``seeker_ttl_s`` after the last message; the
+    expiry is pushed back once an eighth of that has passed, not by every message."""
+    async with server_factory(seeker_ttl_s=80) as live:
+        seeker, helper, sid = await matched_pair(live)
+        redis, keys = live.services.redis, live.services.keys
+        hash_key, stream_key = keys.session(sid), keys.stream(sid)
+        await seeker.say(sid, "hello")
+        for key in (hash_key, stream_key):
+            assert 70_000 < await redis.pttl(key) <= 80_000
+        # Within the last eighth (10 s): a message does not push the expiry back.
+        await redis.pexpire(hash_key, 40_000)
+        await redis.pexpire(stream_key, 40_000)
+        await helper.say(sid, "hi")
+        for key in (hash_key, stream_key):
+            assert await redis.pttl(key) <= 40_000
+        # Once the last push is older than that, the next message pushes both back.
+        pushed_at = int(await redis.hget(hash_key, "ttl_at"))
+        await redis.hset(hash_key, "ttl_at", pushed_at - 10_001)
+        await seeker.say(sid, "still here")
+        for key in (hash_key, stream_key):
+            assert 70_000 < await redis.pttl(key) <= 80_000
+
+
 async def test_escalated_sessions_are_kept_longer(server_factory) -> None:  # type: ignore[no-untyped-def]
     async with server_factory(retention_s=120, escalated_retention_s=3600) as live:
         seeker, helper, sid = await matched_pair(live)
