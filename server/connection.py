@@ -249,11 +249,16 @@ class Connection:
                 talk = self.svc.talk
                 saying = talk.screen(self, frame)
                 if saying is not None:
-                    self._storing = saying
+                    # (The reply comes in a later loop callback, never inside ``submit``.)
                     self.svc.runner.submit(*talk.store_call(self, saying), self._stored)
+                    self._storing = saying
                     return
         except PeerlineError as exc:
             self._refused(exc, ref, expect_hello)
+            return
+        except Exception as exc:
+            log.error("connection failed", exc_info=exc)
+            self.close(CLOSE_SERVER_FAULT, "server error")
             return
         self._worker = asyncio.get_running_loop().create_task(
             self._work(self.svc.dispatch(self, frame, expect_hello), ref, expect_hello)

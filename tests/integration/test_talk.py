@@ -218,3 +218,35 @@ async def test_messages_survive_redis_forgetting_its_scripts(live_server: LiveSe
     ack = await seeker.say(sid, "still delivered")
     assert ack["seq"] == 1
     assert (await helper.expect("message"))["text"] == "still delivered"
+
+
+async def test_a_fault_while_handling_a_say_closes_only_that_connection_with_1011(
+    live_server: LiveServer,
+) -> None:
+    """A bug on the message path (here: screening raises) is logged and that connection is
+    closed with 1011; nothing is stored or delivered, and the rest of the server carries on."""
+    import websockets
+
+    from tests.client import WAIT
+
+    seeker, helper, sid = await matched_pair(live_server)
+    escalation = live_server.services.escalation
+    screen = escalation.screen
+
+    def faulty(text: str, *args: object, **kwargs: object) -> object:
+        if "trigger a fault" in text:
+            raise RuntimeError("a bug in screening")
+        return screen(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    escalation.screen = faulty  # type: ignore[method-assign]
+    await seeker.send({"type": "say", "session": sid, "text": "trigger a fault", "ref": "x"})
+    try:
+        while True:
+            frame = await seeker.recv(timeout=WAIT)
+            assert frame["type"] != "ack", frame
+    except websockets.ConnectionClosed as exc:
+        assert exc.rcvd is not None and exc.rcvd.code == 1011
+    # The helper is still served, and the seeker can come back.
+    await helper.say(sid, "are you still there?")
+    transcript = await live_server.services.sessions.messages(sid)
+    assert [m["text"] for m in transcript] == ["are you still there?"]
