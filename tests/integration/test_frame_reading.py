@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import struct
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -100,7 +102,7 @@ class RawClient:
     async def next_json(self) -> dict[str, Any]:
         got = await self.next_frame()
         assert got.opcode is Opcode.TEXT, got
-        return json.loads(got.data)
+        return json.loads(bytes(got.data))
 
     async def close_code(self) -> int:
         """Read until the server's close frame; its code."""
@@ -115,6 +117,17 @@ class RawClient:
 
     def close(self) -> None:
         self.writer.close()
+
+
+@contextlib.asynccontextmanager
+async def greeted(live: LiveServer) -> AsyncIterator[RawClient]:
+    """A raw client that has said hello (as a seeker) and got its welcome."""
+    client = await RawClient.connect(live)
+    try:
+        await client.hello()
+        yield client
+    finally:
+        client.close()
 
 
 def fast_reading(live: LiveServer) -> list[bool]:
@@ -137,25 +150,19 @@ async def expect_pongs(client: RawClient, refs: list[str]) -> None:
 async def test_frames_cut_at_any_byte_arrive_whole_and_in_order(
     live_server: LiveServer, piece: int
 ) -> None:
-    client = await RawClient.connect(live_server)
-    try:
-        await client.hello()
+    async with greeted(live_server) as client:
         # Short, 16-bit and 64-bit length forms, split every `piece` bytes.
         data = text({"type": "ping", "ref": "a"}) + text(
             {"type": "ping", "ref": "b"}, pad=300) + text({"type": "ping", "ref": "c"},
                                                           length_form=127)
         await client.send(data, piece)
         await expect_pongs(client, ["a", "b", "c"])
-    finally:
-        client.close()
 
 
 async def test_many_frames_in_one_write_with_control_frames_between(
     live_server: LiveServer,
 ) -> None:
-    client = await RawClient.connect(live_server)
-    try:
-        await client.hello()
+    async with greeted(live_server) as client:
         assert fast_reading(live_server) == [True]
         burst = b"".join(pings(3)) + frame(PING, b"are you there") + b"".join(pings(3, 3))
         await client.send(burst)
@@ -163,9 +170,9 @@ async def test_many_frames_in_one_write_with_control_frames_between(
         for _ in range(7):
             got = await client.next_frame()
             if got.opcode is Opcode.PONG:
-                seen.append(("pong-frame", got.data))
+                seen.append(("pong-frame", bytes(got.data)))
             else:
-                seen.append(("json", json.loads(got.data)["ref"]))
+                seen.append(("json", json.loads(bytes(got.data))["ref"]))
         # The control frame is answered where it came in the stream; data frames keep their order.
         assert [s for s in seen if s[0] == "json"] == [("json", f"p{i}") for i in range(6)]
         assert ("pong-frame", b"are you there") in seen
@@ -173,34 +180,24 @@ async def test_many_frames_in_one_write_with_control_frames_between(
         await client.send(b"".join(pings(2, 6)))
         await expect_pongs(client, ["p6", "p7"])
         assert fast_reading(live_server) == [True]
-    finally:
-        client.close()
 
 
 async def test_a_fragmented_message_is_joined_then_frames_go_on(live_server: LiveServer) -> None:
-    client = await RawClient.connect(live_server)
-    try:
-        await client.hello()
+    async with greeted(live_server) as client:
         body = json.dumps({"type": "ping", "ref": "joined"}).encode()
         first, second = body[:7], body[7:]
         data = frame(0x01, first) + frame(0x80, second) + pings(1)[0]  # TEXT fin=0, CONT fin=1
         await client.send(data)
         await expect_pongs(client, ["joined", "p0"])
         assert fast_reading(live_server) == [True]
-    finally:
-        client.close()
 
 
 async def test_a_binary_frame_is_read_as_a_message(live_server: LiveServer) -> None:
-    client = await RawClient.connect(live_server)
-    try:
-        await client.hello()
+    async with greeted(live_server) as client:
         await client.send(frame(BINARY, json.dumps({"type": "ping", "ref": "bin"}).encode()))
         got = await client.next_frame()
         assert got.opcode in (Opcode.TEXT, Opcode.BINARY)
-        assert json.loads(got.data)["ref"] == "bin"
-    finally:
-        client.close()
+        assert json.loads(bytes(got.data))["ref"] == "bin"
 
 
 @pytest.mark.parametrize(
@@ -218,26 +215,18 @@ async def test_a_binary_frame_is_read_as_a_message(live_server: LiveServer) -> N
 async def test_a_malformed_frame_closes_with_its_code_after_the_good_ones(
     live_server: LiveServer, bad: bytes, code: int
 ) -> None:
-    client = await RawClient.connect(live_server)
-    try:
-        await client.hello()
+    async with greeted(live_server) as client:
         await client.send(b"".join(pings(2)))
         await expect_pongs(client, ["p0", "p1"])
         await client.send(bad + pings(1, 2)[0])
         assert await client.close_code() == code
-    finally:
-        client.close()
 
 
 async def test_a_close_frame_is_answered_and_the_socket_closed(live_server: LiveServer) -> None:
-    client = await RawClient.connect(live_server)
-    try:
-        await client.hello()
+    async with greeted(live_server) as client:
         await client.send(pings(1)[0])
         await expect_pongs(client, ["p0"])
         await client.send(frame(CLOSE, struct.pack("!H", 1000) + b"bye"))
         assert await client.close_code() == 1000
         with pytest.raises(EOFError):
             await client.next_frame()
-    finally:
-        client.close()
