@@ -49,11 +49,11 @@ frames_in() {
     curl -s "http://127.0.0.1:$port/metrics" | awk '/^peerline_frames_in_total /{print $2}'
 }
 before=$(frames_in)
-callgrind_control -i on "$vpid" >/dev/null
+callgrind_control -i on "$vpid" >/dev/null 2>&1
 sleep 30
-callgrind_control -i off "$vpid" >/dev/null
+callgrind_control -i off "$vpid" >/dev/null 2>&1
 after=$(frames_in)
-callgrind_control -d "$vpid" >/dev/null
+callgrind_control -d "$vpid" >/dev/null 2>&1
 sleep 1
 total=$(callgrind_annotate "$work/$label.out.1" 2>/dev/null \
     | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
