@@ -122,25 +122,18 @@ class SessionStore:
 
     # -- the hot path ------------------------------------------------------------------------
 
-    async def say(
+    def say_call(
         self, sid: str, uid: str, role: str, alias: str, text: str, severity: int, risk: str,
         ref: str | None = None, resend: bool = False,
-    ) -> Stored:
-        """Store a message and publish it to the other participants' processes (one round trip).
+    ) -> tuple[LuaScript, list[Any], list[Any]]:
+        """The ``say.lua`` call that stores a message and publishes it to the other
+        participants' processes (one round trip), for ``ScriptRunner.run`` or ``submit``;
+        ``stored`` reads its reply.
 
         A frame marked ``resend`` whose sender already had the same ref and text stored is not
         stored again (the stored message is returned, ``duplicate``). Without the mark every
         ``say`` is a new message: the contract does not make refs unique.
         """
-        call = self.say_call(sid, uid, role, alias, text, severity, risk, ref, resend)
-        return self.stored(await self.runner.run(*call))
-
-    def say_call(
-        self, sid: str, uid: str, role: str, alias: str, text: str, severity: int, risk: str,
-        ref: str | None = None, resend: bool = False,
-    ) -> tuple[LuaScript, list[Any], list[Any]]:
-        """The ``say.lua`` call of ``say``, for ``ScriptRunner.submit``; ``stored`` reads its
-        reply."""
         return (
             self._say,
             [self.keys.session(sid), self.keys.stream(sid), self.keys.refs(sid)],
