@@ -83,8 +83,10 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
     sink: FrameSink | None = None
     fast_reading = False
     """Frames are being cut out here (see the module docstring), not by websockets' parser."""
-    _unparsed = b""
-    """The start of a frame whose rest has not arrived yet (fast reading only)."""
+    _unparsed: bytes | bytearray = b""
+    """The start of a frame whose rest has not arrived yet (fast reading only). A bytearray
+    once a second piece arrives, so that a large frame is gathered without copying it again
+    for every piece."""
 
     async def run_asgi(self) -> None:
         self.scope["extensions"][DIRECT_WRITE] = self  # type: ignore[index,assignment]
@@ -143,7 +145,11 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
             self._parse_slowly(data)
             return
         if self._unparsed:
-            data = self._unparsed + data
+            gathered = self._unparsed
+            if not isinstance(gathered, bytearray):
+                gathered = bytearray(gathered)
+            gathered += data
+            data = gathered  # type: ignore[assignment]
             self._unparsed = b""
         size = len(data)
         at = 0
@@ -153,7 +159,7 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
             if first != _FIN_TEXT and first != _FIN_BINARY:
                 break  # a control frame, a fragment, a reserved bit: websockets' parser
             if size - at < 2:
-                self._unparsed = data[at:]
+                self._unparsed = data[at:] if at else data
                 return
             second = data[at + 1]
             if not second & _MASKED:
@@ -163,13 +169,13 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
                 start = at + 6
             elif length == 126:
                 if size - at < 4:
-                    self._unparsed = data[at:]
+                    self._unparsed = data[at:] if at else data
                     return
                 start = at + 8
                 length = int.from_bytes(data[at + 2 : at + 4], "big")
             else:
                 if size - at < 10:
-                    self._unparsed = data[at:]
+                    self._unparsed = data[at:] if at else data
                     return
                 start = at + 14
                 length = int.from_bytes(data[at + 2 : at + 10], "big")
@@ -177,7 +183,7 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
                 break  # too big: websockets' parser closes with 1009, before the payload
             end = start + length
             if end > size:
-                self._unparsed = data[at:]
+                self._unparsed = data[at:] if at else data
                 return
             self.curr_msg_data_type = "text" if first == _FIN_TEXT else "bytes"
             self.frames = [apply_mask(data[start:end], data[start - 4 : start])]

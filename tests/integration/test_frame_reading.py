@@ -230,3 +230,14 @@ async def test_a_close_frame_is_answered_and_the_socket_closed(live_server: Live
         assert await client.close_code() == 1000
         with pytest.raises(EOFError):
             await client.next_frame()
+
+
+async def test_a_large_frame_gathered_from_many_pieces_arrives_whole(server_factory) -> None:  # type: ignore[no-untyped-def]
+    """A frame far larger than one socket read (with the limit raised) is gathered piece by
+    piece, then the frames after it go on."""
+    async with server_factory(max_frame_bytes=2_000_000) as live, greeted(live) as client:
+        big = text({"type": "ping", "ref": "big"}, pad=1_500_000)
+        assert len(big) > 1_500_000
+        await client.send(big + pings(1)[0], piece=65_536)
+        await expect_pongs(client, ["big", "p0"])
+        assert fast_reading(live) == [True]
