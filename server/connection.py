@@ -257,8 +257,7 @@ class Connection:
             self._refused(exc, ref, expect_hello)
             return
         except Exception as exc:
-            log.error("connection failed", exc_info=exc)
-            self.close(CLOSE_SERVER_FAULT, "server error")
+            self._fault(exc)
             return
         self._worker = asyncio.get_running_loop().create_task(
             self._work(self.svc.dispatch(self, frame, expect_hello), ref, expect_hello)
@@ -279,8 +278,7 @@ class Connection:
         except PeerlineError as exc:
             self.error(exc, saying.ref)
         except Exception as exc:
-            log.error("connection failed", exc_info=exc)
-            self.close(CLOSE_SERVER_FAULT, "server error")
+            self._fault(exc)
         self._handle_waiting()
 
     async def _work(self, job: Awaitable[None], ref: str | None, expect_hello: bool) -> None:
@@ -290,14 +288,18 @@ class Connection:
         except PeerlineError as exc:
             self._refused(exc, ref, expect_hello)
         except Exception as exc:
-            log.error("connection failed", exc_info=exc)
-            self.close(CLOSE_SERVER_FAULT, "server error")
+            self._fault(exc)
         finally:
             self._worker = None
             if expect_hello and self.uid is not None and self._hello_timer is not None:
                 self._hello_timer.cancel()
                 self._hello_timer = None
             self._handle_waiting()
+
+    def _fault(self, exc: Exception) -> None:
+        """A bug while handling a frame: logged, and this connection closed with 1011."""
+        log.error("connection failed", exc_info=exc)
+        self.close(CLOSE_SERVER_FAULT, "server error")
 
     def _refused(self, exc: PeerlineError, ref: str | None, expect_hello: bool) -> None:
         self.error(exc, ref)

@@ -154,47 +154,45 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
         size = len(data)
         at = 0
         limit = self.conn.max_message_size
+        slow = False  # the frame at ``at`` is websockets' parser's (else: it is not whole yet)
         while at < size:
             first = data[at]
             if first != _FIN_TEXT and first != _FIN_BINARY:
-                break  # a control frame, a fragment, a reserved bit: websockets' parser
+                slow = True  # a control frame, a fragment, a reserved bit
+                break
             if size - at < 2:
-                self._unparsed = data[at:] if at else data
-                return
+                break
             second = data[at + 1]
             if not second & _MASKED:
-                break  # a client's frames must be masked: websockets' parser fails it (1002)
+                slow = True  # a client's frames must be masked: the parser fails it (1002)
+                break
             length = second & 0x7F
-            if length < 126:
-                start = at + 6
-            elif length == 126:
-                if size - at < 4:
-                    self._unparsed = data[at:] if at else data
-                    return
-                start = at + 8
-                length = int.from_bytes(data[at + 2 : at + 4], "big")
-            else:
-                if size - at < 10:
-                    self._unparsed = data[at:] if at else data
-                    return
-                start = at + 14
-                length = int.from_bytes(data[at + 2 : at + 10], "big")
+            extended = 0 if length < 126 else 2 if length == 126 else 8
+            if size - at < 2 + extended:
+                break
+            if extended:
+                length = int.from_bytes(data[at + 2 : at + 2 + extended], "big")
             if limit is not None and length > limit:
-                break  # too big: websockets' parser closes with 1009, before the payload
+                slow = True  # too big: the parser closes with 1009, before the payload
+                break
+            start = at + 6 + extended
             end = start + length
             if end > size:
-                self._unparsed = data[at:] if at else data
-                return
+                break
             self.curr_msg_data_type = "text" if first == _FIN_TEXT else "bytes"
             self.frames = [apply_mask(data[start:end], data[start - 4 : start])]
             at = end
             self.send_receive_event_to_app()
             if self.transport.is_closing():
                 return  # a text frame that was not UTF-8 (closed with 1007)
-        if at < size:
+        if at == size:
+            return
+        if slow:
             # Not a frame for the fast path: websockets' parser takes it from its first byte.
             self.fast_reading = False
             self._parse_slowly(data[at:])
+        else:
+            self._unparsed = data[at:] if at else data
 
     def _parse_slowly(self, data: bytes) -> None:
         """websockets' parser, as uvicorn runs it; the fast path resumes once it is back

@@ -83,8 +83,6 @@ async def test_escalated_sessions_are_kept_longer(server_factory) -> None:  # ty
         assert 120_000 < ttl <= 3_600_000
 
 
-
-
 async def test_peerline_serve_declines_compression(live_server: LiveServer) -> None:
     """No permessage-deflate, even when the client offers it: compressing a resume token or a
     staff token together with text an attacker chooses is how CRIME-style attacks read secrets."""
