@@ -67,6 +67,8 @@ class Connection:
         self.tier = 0
         self.sessions: dict[str, str] = {}
         """Sessions this connection takes part in → its role in each."""
+        self.say_heads: dict[str, bytes] = {}
+        """The packed start of this connection's ``say.lua`` calls per session (``Talk``)."""
         self.risk: dict[str, RiskContext] = {}
         """A seeker's running moderation context per session (the seeker's process owns it)."""
         self.resume_token: str | None = None
@@ -250,7 +252,7 @@ class Connection:
                 saying = talk.screen(self, frame)
                 if saying is not None:
                     # (The reply comes in a later loop callback, never inside ``submit``.)
-                    self.svc.runner.submit(*talk.store_call(self, saying), self._stored)
+                    self.svc.runner.submit_packed(talk.store_call(self, saying), self._stored)
                     self._storing = saying
                     return
         except PeerlineError as exc:

@@ -74,6 +74,7 @@ class Hub:
     def part(self, conn: Connection, sid: str, keep_role: bool = False) -> None:
         if not keep_role:
             conn.sessions.pop(sid, None)
+            conn.say_heads.pop(sid, None)
         members = self.by_session.get(sid)
         if members is not None:
             members.discard(conn)

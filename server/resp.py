@@ -30,6 +30,11 @@ def pack(args: Sequence[Any]) -> bytes:
     return hiredis.pack_command(tuple(args))
 
 
+def bulk(value: bytes) -> bytes:
+    """One bulk string in RESP: for callers that pack a command from parts packed once."""
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
+
 class RespConnection:
     """One connection; ``batch`` sends commands together and returns their replies in order.
 
@@ -68,7 +73,9 @@ class RespConnection:
                 if isinstance(reply, RespError):
                     raise reply
 
-    async def batch(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
+    async def batch(self, commands: Sequence[Sequence[Any] | bytes]) -> list[Any]:
+        """Send ``commands`` (each a sequence of arguments, or already packed) in one write and
+        return their replies."""
         try:
             async with asyncio.timeout(self.timeout_s):
                 if self._writer is None:
@@ -78,9 +85,10 @@ class RespConnection:
             self.close()
             raise
 
-    async def _roundtrip(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
+    async def _roundtrip(self, commands: Sequence[Sequence[Any] | bytes]) -> list[Any]:
         assert self._reader is not None and self._writer is not None
-        self._writer.write(b"".join(pack(c) for c in commands))
+        self._writer.write(b"".join(
+            [c if isinstance(c, bytes) else pack(c) for c in commands]))
         parser = hiredis.Reader()
         replies: list[Any] = []
         while len(replies) < len(commands):

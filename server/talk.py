@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from moderation import Verdict
 
     from .connection import Connection
-    from .scripts import LuaScript
     from .services import Services
 
 
@@ -55,7 +54,8 @@ class Talk:
         saying = self.screen(conn, frame)
         if saying is None:
             raise await self.svc.lifecycle.refusal(conn, frame.session)
-        stored = SessionStore.stored(await self.svc.runner.run(*self.store_call(conn, saying)))
+        reply = await self.svc.runner.run_packed(self.store_call(conn, saying))
+        stored = SessionStore.stored(reply)
         if self.stored(conn, saying, stored):
             await self.flagged(saying, stored)
 
@@ -69,20 +69,25 @@ class Talk:
         text = p.check_text(frame.text)
         escalation = self.svc.escalation
         if role == "seeker":
-            verdict = escalation.screen(text, conn.lang, conn.risk.get(sid))
-            return Saying(sid, role, verdict.masked, frame.ref, frame.resend, verdict,
-                          orjson.dumps(verdict.context.to_dict()).decode())
+            before = conn.risk.get(sid)
+            verdict = escalation.screen(text, conn.lang, before)
+            # A quiet conversation's context stops changing once its window is full of quiet
+            # lines: then there is nothing to store again.
+            risk = ("" if verdict.context == before
+                    else orjson.dumps(verdict.context.to_dict()).decode())
+            return Saying(sid, role, verdict.masked, frame.ref, frame.resend, verdict, risk)
         return Saying(sid, role, escalation.mask(text), frame.ref, frame.resend, None, "")
 
-    def store_call(
-        self, conn: Connection, saying: Saying
-    ) -> tuple[LuaScript, list[Any], list[Any]]:
-        """Step 3, the ``say.lua`` call (for ``ScriptRunner.run`` or ``submit``)."""
+    def store_call(self, conn: Connection, saying: Saying) -> bytes:
+        """Step 3, the ``say.lua`` call (for ``ScriptRunner.run_packed`` or ``submit_packed``)."""
+        sessions = self.svc.sessions
+        head = conn.say_heads.get(saying.sid)
+        if head is None:
+            head = conn.say_heads[saying.sid] = sessions.say_head(
+                saying.sid, conn.uid or "", saying.role, conn.alias)
         severity = saying.verdict.severity if saying.verdict is not None else 0
-        return self.svc.sessions.say_call(
-            saying.sid, conn.uid or "", saying.role, conn.alias, saying.text, severity,
-            saying.risk, saying.ref, saying.resend,
-        )
+        return sessions.say_command(head, conn.uid or "", saying.text, severity, saying.risk,
+                                    saying.ref, saying.resend)
 
     def stored(self, conn: Connection, saying: Saying, stored: Stored) -> bool:
         """Step 4: ``ack`` to the sender, ``message`` to the others on this process. True when

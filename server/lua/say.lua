@@ -2,11 +2,11 @@
 -- processes that hold the other participants: one atomic round trip per message.
 --
 -- KEYS[1] session hash, KEYS[2] session stream, KEYS[3] refs already stored (hash)
--- ARGV[1] sender uid     ARGV[2] sender role    ARGV[3] sender alias   ARGV[4] text (as delivered)
--- ARGV[5] origin node    ARGV[6] loc key prefix ARGV[7] node channel prefix
--- ARGV[8] live ttl (ms)  ARGV[9] severity       ARGV[10] risk context ('' = unchanged)
--- ARGV[11] session id   ARGV[12] sender's ref key ('' = the frame had no ref)
--- ARGV[13] digest of the text as sent   ARGV[14] 1 if the client marked the frame as a re-send
+-- ARGV[1] session id     ARGV[2] sender uid   ARGV[3] sender role   ARGV[4] sender alias
+-- ARGV[5] text (as delivered)                 ARGV[6] severity      ARGV[7] risk context ('' = unchanged)
+-- ARGV[8] sender's ref key ('' = the frame had no ref)   ARGV[9] 1 if the client marked the frame as a re-send
+-- ARGV[10] origin node   ARGV[11] loc key prefix   ARGV[12] node channel prefix   ARGV[13] live ttl (ms)
+-- (The last four are the same for every call from one process: the caller packs them once.)
 -- Returns {'ok', id, seq, ts}, {'dup', id, seq, ts} for a re-send (marked by the client) of a ref
 -- and text this sender already had stored (a lost ack: stored once, acked again), or
 -- {'err', code}. Unmarked frames are always new messages: the contract does not make refs unique.
@@ -16,41 +16,52 @@ local h = redis.call('HMGET', KEYS[1], 'state', 'seeker', 'helper', 'counselor',
 local state = h[1]
 if not state then return {'err', 'not_in_session'} end
 local members = {h[2], h[3], h[4]}
-local role_uid = (ARGV[2] == 'seeker' and h[2]) or (ARGV[2] == 'helper' and h[3])
-                 or (ARGV[2] == 'counselor' and h[4]) or false
-if role_uid ~= ARGV[1] then return {'err', 'not_in_session'} end
+local role = ARGV[3]
+local role_uid = (role == 'seeker' and h[2]) or (role == 'helper' and h[3])
+                 or (role == 'counselor' and h[4]) or false
+if role_uid ~= ARGV[2] then return {'err', 'not_in_session'} end
 if state == 'ended' then return {'err', 'session_ended'} end
-if ARGV[12] ~= '' and ARGV[14] == '1' then
-  local prev = redis.call('HGET', KEYS[3], ARGV[12])
+if ARGV[8] ~= '' and ARGV[9] == '1' then
+  -- A re-send: the same ref with the same text is the message already stored.
+  local prev = redis.call('HGET', KEYS[3], ARGV[8])
   if prev then
-    local pid, pseq, pts, pdigest = string.match(prev, '^(%S+) (%d+) (%d+) (%S+)$')
-    if pdigest == ARGV[13] then return {'dup', pid, tonumber(pseq), tonumber(pts)} end
+    prev = string.match(prev, '^(%S+)')  -- (older servers stored 'id seq ts digest')
+    local entry = redis.call('XRANGE', KEYS[2], prev, prev)[1]
+    if entry then
+      local fields, pseq, ptext = entry[2], nil, nil
+      for i = 1, #fields, 2 do
+        if fields[i] == 'seq' then pseq = fields[i + 1]
+        elseif fields[i] == 'text' then ptext = fields[i + 1] end
+      end
+      if ptext == ARGV[5] then
+        return {'dup', prev, tonumber(pseq), tonumber(string.match(prev, '^(%d+)'))}
+      end
+    end
   end
 end
 
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', ARGV[2], 'alias', ARGV[3],
-                      'text', ARGV[4], 'sev', ARGV[9])
-local ts = tonumber(string.match(id, '^(%d+)'))
-if ARGV[12] ~= '' then
-  redis.call('HSET', KEYS[3], ARGV[12], id .. ' ' .. seq .. ' ' .. ts .. ' ' .. ARGV[13])
-  redis.call('PEXPIRE', KEYS[3], ARGV[8])
+local id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', role, 'alias', ARGV[4],
+                      'text', ARGV[5], 'sev', ARGV[6])
+local ts = string.match(id, '^(%d+)')  -- kept a string: Lua formats numbers with printf
+if ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[8], id)
+  redis.call('PEXPIRE', KEYS[3], ARGV[13])
 end
--- The session's hash and transcript live ARGV[8] ms after the last message. Their expiry is
+-- The session's hash and transcript live ARGV[13] ms after the last message. Their expiry is
 -- pushed back when an eighth of that has passed since the last push, not on every message
 -- (two calls fewer per message): they always outlive the last message by 7/8 of the time.
 local hash_fields = {}
-if ARGV[10] ~= '' then
+if ARGV[7] ~= '' then
   hash_fields[#hash_fields + 1] = 'risk'
-  hash_fields[#hash_fields + 1] = ARGV[10]
+  hash_fields[#hash_fields + 1] = ARGV[7]
 end
-local sev = tonumber(ARGV[9])
-if sev > tonumber(h[5] or '0') then
+if tonumber(ARGV[6]) > tonumber(h[5] or '0') then
   hash_fields[#hash_fields + 1] = 'max_sev'
-  hash_fields[#hash_fields + 1] = sev
+  hash_fields[#hash_fields + 1] = ARGV[6]
 end
-local live = tonumber(ARGV[8])
-local extend = (ts - tonumber(h[6] or '0')) * 8 >= live
+local live = ARGV[13]
+local extend = (tonumber(ts) - tonumber(h[6] or '0')) * 8 >= tonumber(live)
 if extend then
   hash_fields[#hash_fields + 1] = 'ttl_at'
   hash_fields[#hash_fields + 1] = ts
@@ -61,19 +72,20 @@ if extend then
   redis.call('PEXPIRE', KEYS[2], live)
 end
 
-local sent = {[ARGV[5]] = true}
+local sent = {[ARGV[10]] = true}
 local payload = nil
 for i = 1, 3 do
   local uid = members[i]
-  if uid and uid ~= '' and uid ~= ARGV[1] then
-    local node = redis.call('GET', ARGV[6] .. uid)
+  if uid and uid ~= '' and uid ~= ARGV[2] then
+    local node = redis.call('GET', ARGV[11] .. uid)
     if node and not sent[node] then
       sent[node] = true
       if not payload then
-        payload = cmsgpack.pack({k = 'msg', session = ARGV[11], id = id, seq = seq,
-                                 from = ARGV[2], alias = ARGV[3], text = ARGV[4], ts = ts})
+        payload = cmsgpack.pack({k = 'msg', session = ARGV[1], id = id, seq = seq,
+                                 from = role, alias = ARGV[4], text = ARGV[5],
+                                 ts = tonumber(ts)})
       end
-      redis.call('PUBLISH', ARGV[7] .. node, payload)
+      redis.call('PUBLISH', ARGV[12] .. node, payload)
     end
   end
 end

@@ -229,3 +229,27 @@ async def test_unknown_or_foreign_alert_frames_are_refused(live_server: LiveServ
     assert (await counselor.expect("error"))["code"] == "not_found"
     await counselor.send({"type": "takeover", "session": "nope", "ref": "c"})
     assert (await counselor.expect("error"))["code"] == "not_in_session"
+
+
+async def test_a_conversations_risk_survives_the_seekers_reconnect(live_server: LiveServer) -> None:
+    """Three concerns in a row page a counselor even when the seeker reconnected after two:
+    the conversation's context is stored with the session (and re-stored only when it
+    changes, which a window full of quiet lines no longer does)."""
+    counselor = await live_server.counselor()
+    seeker, helper, sid = await matched_pair(live_server)
+    resume = seeker.seen[0]["resume"]
+    for i in range(7):  # more than the window (5): the context stops changing
+        await seeker.say(sid, f"thanks, that helps a little {i}")
+    for _ in range(2):
+        await seeker.say(sid, "我不想活了")
+        assert (await helper.expect("flag", skip=("message",)))["severity"] == 2
+    await counselor.no_frame(0.3, of="alert")
+    await seeker.close()
+
+    back = await live_server.client()
+    await back.hello_seeker(resume=resume)
+    await back.say(sid, "我不想活了")
+    flag = await helper.expect("flag", skip=("message",))
+    assert flag["severity"] == 3 and "sustained_concern" in flag["categories"]
+    alert = await counselor.expect("alert", skip=("watch",))
+    assert alert["session"] == sid and alert["severity"] == 3

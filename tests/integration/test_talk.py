@@ -212,6 +212,24 @@ async def test_a_marked_resend_is_stored_once_and_acked_again(live_server: LiveS
     assert [(await helper.expect("message"))["seq"] for _ in range(2)] == [2, 3]
 
 
+
+async def test_a_resend_finds_a_ref_stored_by_an_older_server(live_server: LiveServer) -> None:
+    """Servers before the packed ``say`` stored a ref as 'id seq ts digest', not just 'id':
+    a client that lost its ack across the upgrade still gets the stored message back."""
+    seeker, helper, sid = await matched_pair(live_server)
+    line = {"type": "say", "session": sid, "text": "sent across an upgrade", "ref": "u-1"}
+    await seeker.send(line)
+    first = await seeker.expect("ack")
+    svc = live_server.services
+    refs = svc.keys.refs(sid)
+    (field,) = await svc.redis.hkeys(refs)
+    await svc.redis.hset(refs, field, f"{first['id']} 1 {first['ts']} 0123456789abcdef")
+    await seeker.send({**line, "resend": True})
+    again = await seeker.expect("ack")
+    assert (again["id"], again["seq"], again["ts"]) == (first["id"], 1, first["ts"])
+    await helper.expect("message")
+    await helper.no_frame(0.3, of="message")
+
 async def test_messages_survive_redis_forgetting_its_scripts(live_server: LiveServer) -> None:
     seeker, helper, sid = await matched_pair(live_server)
     await live_server.services.redis.script_flush()  # as after a Redis restart

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from server.redis_setup import EmbeddedRedis
-from server.resp import RespConnection, RespError, pack
+import redis.asyncio as aioredis
+
+from server.redis_setup import EmbeddedRedis, Keys
+from server.resp import RespConnection, RespError, bulk, pack
+from server.scripts import ScriptRunner
+from server.sessions import SessionStore
 
 
 def test_pack_writes_resp_arrays_of_bulk_strings() -> None:
@@ -12,6 +16,31 @@ def test_pack_writes_resp_arrays_of_bulk_strings() -> None:
         b"*2\r\n$4\r\nECHO\r\n$6\r\n\xe4\xbd\xa0\xe5\xa5\xbd\r\n"
     )
     assert pack(["ECHO", "é"]) == b"*2\r\n$4\r\nECHO\r\n$2\r\n\xc3\xa9\r\n"
+
+    assert bulk("你".encode()) == b"$3\r\n\xe4\xbd\xa0\r\n" and bulk(b"") == b"$0\r\n\r\n"
+
+
+def test_a_say_packed_by_hand_is_what_hiredis_packs() -> None:
+    """``say_command`` packs most of its call once; the bytes must still be the whole call."""
+    runner = ScriptRunner(aioredis.Redis(), "redis://127.0.0.1:1/0")
+    keys = Keys("pl")
+    store = SessionStore(aioredis.Redis(), keys, runner, "node-1", live_ttl_s=3600,
+                         retention_s=60, escalated_retention_s=120)
+    sha = store._say.sha
+    tail = ["node-1", "pl:loc:", "pl:node:", 3_600_000]
+    sid = "s" * 22
+    session_keys = [keys.session(sid), keys.stream(sid), keys.refs(sid)]
+    head = store.say_head(sid, "u1", "seeker", "Quiet Fox")
+    assert store.say_command(head, "u1", "你好 there", 2, '{"v":1}', "r-7", True) == pack(
+        ["EVALSHA", sha, 3, *session_keys,
+         sid, "u1", "seeker", "Quiet Fox", "你好 there", 2, '{"v":1}', "u1:r-7", 1, *tail])
+    head = store.say_head(sid, "u2", "helper", "Maple")
+    assert store.say_command(head, "u2", "hi", 0, "") == pack(
+        ["EVALSHA", sha, 3, *session_keys, sid, "u2", "helper", "Maple", "hi", 0, "", "", 0,
+         *tail])
+    assert store.say_command(head, "u2", "über", 12, "", "réf") == pack(
+        ["EVALSHA", sha, 3, *session_keys, sid, "u2", "helper", "Maple", "über", 12, "", "u2:réf",
+         0, *tail])
 
 
 async def test_batches_return_replies_in_order_with_errors_in_place(
