@@ -12,7 +12,7 @@
 -- {'err', code}. Unmarked frames are always new messages: the contract does not make refs unique.
 -- One read of the session's hash for everything below (each call from Lua costs Redis CPU).
 local h = redis.call('HMGET', KEYS[1], 'state', 'seeker', 'helper', 'counselor', 'max_sev',
-                    'ttl_at')
+                    'ttl_at', 'refs_ttl')
 local state = h[1]
 if not state then return {'err', 'not_in_session'} end
 local members = {h[2], h[3], h[4]}
@@ -44,14 +44,21 @@ local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', role, 'alias', ARGV[4],
                       'text', ARGV[5], 'sev', ARGV[6])
 local ts = string.match(id, '^(%d+)')  -- kept a string: Lua formats numbers with printf
+-- The session's hash, transcript and refs live ARGV[13] ms after the last message. Their
+-- expiry is pushed back when an eighth of that has passed since the last push, not on every
+-- message (three calls fewer per message): they always outlive the last message by 7/8 of the
+-- time. The refs hash gets its first expiry when it is created ('refs_ttl' says it has).
+local hash_fields = {}
+local live = ARGV[13]
+local extend = (tonumber(ts) - tonumber(h[6] or '0')) * 8 >= tonumber(live)
 if ARGV[8] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[8], id)
-  redis.call('PEXPIRE', KEYS[3], ARGV[13])
+  if not h[7] then
+    if not extend then redis.call('PEXPIRE', KEYS[3], live) end
+    hash_fields[#hash_fields + 1] = 'refs_ttl'
+    hash_fields[#hash_fields + 1] = '1'
+  end
 end
--- The session's hash and transcript live ARGV[13] ms after the last message. Their expiry is
--- pushed back when an eighth of that has passed since the last push, not on every message
--- (two calls fewer per message): they always outlive the last message by 7/8 of the time.
-local hash_fields = {}
 if ARGV[7] ~= '' then
   hash_fields[#hash_fields + 1] = 'risk'
   hash_fields[#hash_fields + 1] = ARGV[7]
@@ -60,8 +67,6 @@ if tonumber(ARGV[6]) > tonumber(h[5] or '0') then
   hash_fields[#hash_fields + 1] = 'max_sev'
   hash_fields[#hash_fields + 1] = ARGV[6]
 end
-local live = ARGV[13]
-local extend = (tonumber(ts) - tonumber(h[6] or '0')) * 8 >= tonumber(live)
 if extend then
   hash_fields[#hash_fields + 1] = 'ttl_at'
   hash_fields[#hash_fields + 1] = ts
@@ -70,6 +75,7 @@ if #hash_fields > 0 then redis.call('HSET', KEYS[1], unpack(hash_fields)) end
 if extend then
   redis.call('PEXPIRE', KEYS[1], live)
   redis.call('PEXPIRE', KEYS[2], live)
+  if h[7] or ARGV[8] ~= '' then redis.call('PEXPIRE', KEYS[3], live) end
 end
 
 local sent = {[ARGV[10]] = true}

@@ -72,6 +72,28 @@ async def test_a_live_session_outlives_its_last_message(server_factory) -> None:
             assert 70_000 < await redis.pttl(key) <= 80_000
 
 
+
+async def test_a_sessions_stored_refs_expire_with_it(server_factory) -> None:  # type: ignore[no-untyped-def]
+    """The refs kept for re-sends expire with the session even when the first one is stored
+    between two pushes of the session's expiry, and are pushed back with it."""
+    async with server_factory(seeker_ttl_s=80) as live:
+        seeker, helper, sid = await matched_pair(live)
+        redis, keys = live.services.redis, live.services.keys
+        hash_key, refs_key = keys.session(sid), keys.refs(sid)
+        await seeker.send({"type": "say", "session": sid, "text": "no ref on this one"})
+        await seeker.expect("ack")
+        assert not await redis.exists(refs_key)
+        await helper.say(sid, "this one has a ref")  # within the eighth: no push
+        assert 70_000 < await redis.pttl(refs_key) <= 80_000
+        await redis.pexpire(refs_key, 40_000)
+        await seeker.say(sid, "so has this")
+        assert await redis.pttl(refs_key) <= 40_000
+        pushed_at = int(await redis.hget(hash_key, "ttl_at"))
+        await redis.hset(hash_key, "ttl_at", pushed_at - 10_001)
+        await seeker.send({"type": "say", "session": sid, "text": "and a push, with no ref"})
+        await seeker.expect("ack")
+        assert 70_000 < await redis.pttl(refs_key) <= 80_000
+
 async def test_escalated_sessions_are_kept_longer(server_factory) -> None:  # type: ignore[no-untyped-def]
     async with server_factory(retention_s=120, escalated_retention_s=3600) as live:
         seeker, helper, sid = await matched_pair(live)
