@@ -68,10 +68,13 @@ class Escalation:
             await svc.queue.raise_priority(
                 sid, Priority.CRISIS if verdict.severity >= 3 else Priority.RAISED
             )
-        if verdict.severity >= 3:  # the page first: it is the time-critical step
+        # The flag goes to the session's staff before the page (one relay, about a millisecond
+        # before it): a counselor who joins because of the page then never gets this line's
+        # flag after ``joined``, which the page already told them of.
+        await svc.hub.to_session(sid, flag, roles=("helper", "counselor"))
+        if verdict.severity >= 3:
             await self.raise_alert(sid, 3, text, _reason(verdict), verdict.categories,
                                    "moderation", message_id)
-        await svc.hub.to_session(sid, flag, roles=("helper", "counselor"))
         if verdict.severity == 2:
             await self.watch(sid, 2, text, verdict.categories)
 

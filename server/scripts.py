@@ -39,11 +39,6 @@ class LuaScript:
     source: str
     sha: str
 
-    @classmethod
-    def from_file(cls, path: Path) -> LuaScript:
-        source = path.read_text()
-        return cls(path.stem, source, hashlib.sha1(source.encode()).hexdigest())
-
     def head(self, nkeys: int, nargs: int) -> bytes:
         """The start of a call of this script in RESP (``EVALSHA sha nkeys``), for a caller that
         packs its own calls (``ScriptRunner.submit_packed``) of ``nkeys`` keys and ``nargs``
@@ -73,7 +68,11 @@ class ScriptRunner:
         self._tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
 
     def load(self, path: Path) -> LuaScript:
-        script = LuaScript.from_file(path)
+        return self.load_source(path.stem, path.read_text())
+
+    def load_source(self, name: str, source: str) -> LuaScript:
+        """Register a script given as text (one filled in at start-up, say)."""
+        script = LuaScript(name, source, hashlib.sha1(source.encode()).hexdigest())
         self._scripts[script.sha] = script
         return script
 

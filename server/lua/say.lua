@@ -2,28 +2,38 @@
 -- processes that hold the other participants: one atomic round trip per message.
 --
 -- KEYS[1] session hash, KEYS[2] session stream, KEYS[3] refs already stored (hash)
--- ARGV[1] session id     ARGV[2] sender uid   ARGV[3] sender role   ARGV[4] sender alias
--- ARGV[5] text (as delivered)                 ARGV[6] severity      ARGV[7] risk context ('' = unchanged)
--- ARGV[8] sender's ref key ('' = the frame had no ref)   ARGV[9] 1 if the client marked the frame as a re-send
--- ARGV[10] origin node   ARGV[11] loc key prefix   ARGV[12] node channel prefix   ARGV[13] live ttl (ms)
--- (The last four are the same for every call from one process: the caller packs them once.)
--- Returns {'ok', id, seq, ts}, {'dup', id, seq, ts} for a re-send (marked by the client) of a ref
--- and text this sender already had stored (a lost ack: stored once, acked again), or
--- {'err', code}. Unmarked frames are always new messages: the contract does not make refs unique.
+-- ARGV[1] sender uid   ARGV[2] sender role   ARGV[3] sender alias   ARGV[4] text (as delivered)
+-- ARGV[5] severity (one digit, 0-3)   ARGV[6] risk context ('' = unchanged)
+-- ARGV[7] the sender's ref key ('' = the frame had no ref; '!' first = marked as a re-send)
+-- ARGV[8] origin node
+-- Returns {'ok', id, seq}, {'dup', id, seq} for a re-send (marked by the client) of a ref and
+-- text this sender already had stored (a lost ack: stored once, acked again), or {'err', code}.
+-- Unmarked frames are always new messages: the contract does not make refs unique.
+--
+-- Every argument costs Redis a Lua string and a table slot on every call, so what is the same
+-- for every call of a deployment is written into the script when it is loaded
+-- (SessionStore.__init__): the key prefix of locations, that of node channels, the live TTL.
+local LOC = '@LOC_PREFIX@'
+local CHANNEL = '@CHANNEL_PREFIX@'
+local LIVE = '@LIVE_MS@'
+
 -- One read of the session's hash for everything below (each call from Lua costs Redis CPU).
+-- These fields come first in the hash (SessionStore.create): a small hash is a list that
+-- HMGET walks from the front for each field.
 local h = redis.call('HMGET', KEYS[1], 'state', 'seeker', 'helper', 'counselor', 'max_sev',
-                    'ttl_at', 'refs_ttl')
+                    'ttl_next', 'refs_ttl')
 local state = h[1]
 if not state then return {'err', 'not_in_session'} end
-local members = {h[2], h[3], h[4]}
-local role = ARGV[3]
+local sender, role = ARGV[1], ARGV[2]
 local role_uid = (role == 'seeker' and h[2]) or (role == 'helper' and h[3])
                  or (role == 'counselor' and h[4]) or false
-if role_uid ~= ARGV[2] then return {'err', 'not_in_session'} end
+if role_uid ~= sender then return {'err', 'not_in_session'} end
 if state == 'ended' then return {'err', 'session_ended'} end
-if ARGV[8] ~= '' and ARGV[9] == '1' then
+local ref_key = ARGV[7]
+if string.byte(ref_key, 1) == 33 then
   -- A re-send: the same ref with the same text is the message already stored.
-  local prev = redis.call('HGET', KEYS[3], ARGV[8])
+  ref_key = string.sub(ref_key, 2)
+  local prev = redis.call('HGET', KEYS[3], ref_key)
   if prev then
     prev = string.match(prev, '^(%S+)')  -- (older servers stored 'id seq ts digest')
     local entry = redis.call('XRANGE', KEYS[2], prev, prev)[1]
@@ -33,66 +43,68 @@ if ARGV[8] ~= '' and ARGV[9] == '1' then
         if fields[i] == 'seq' then pseq = fields[i + 1]
         elseif fields[i] == 'text' then ptext = fields[i + 1] end
       end
-      if ptext == ARGV[5] then
-        return {'dup', prev, tonumber(pseq), tonumber(string.match(prev, '^(%d+)'))}
-      end
+      if ptext == ARGV[4] then return {'dup', prev, tonumber(pseq)} end
     end
   end
 end
 
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', role, 'alias', ARGV[4],
-                      'text', ARGV[5], 'sev', ARGV[6])
-local ts = string.match(id, '^(%d+)')  -- kept a string: Lua formats numbers with printf
--- The session's hash, transcript and refs live ARGV[13] ms after the last message. Their
--- expiry is pushed back when an eighth of that has passed since the last push, not on every
--- message (three calls fewer per message): they always outlive the last message by 7/8 of the
--- time. The refs hash gets its first expiry when it is created ('refs_ttl' says it has).
+local id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', role, 'alias', ARGV[3],
+                      'text', ARGV[4], 'sev', ARGV[5])
+-- Numbers stay strings where they can: Lua converts with strtod and printf, which showed in
+-- Redis's profile. Times are compared as digit strings of one length (ms since 1970: 13
+-- digits until the year 2286), severities as single digits.
+local ts = string.match(id, '^(%d+)')
+-- The session's hash, transcript and refs live LIVE ms after the last message. Their expiry
+-- is pushed back once an eighth of that has passed since the last push ('ttl_next'), not on
+-- every message (three calls fewer per message): they always outlive the last message by 7/8
+-- of the time. The refs hash gets its first expiry when it is created ('refs_ttl').
 local hash_fields = {}
-local live = ARGV[13]
-local extend = (tonumber(ts) - tonumber(h[6] or '0')) * 8 >= tonumber(live)
-if ARGV[8] ~= '' then
-  redis.call('HSET', KEYS[3], ARGV[8], id)
-  if not h[7] then
-    if not extend then redis.call('PEXPIRE', KEYS[3], live) end
+local next_push = h[6] or '0'
+local extend = #ts > #next_push or (#ts == #next_push and ts >= next_push)
+if ref_key ~= '' then
+  redis.call('HSET', KEYS[3], ref_key, id)
+  if h[7] ~= '1' then
+    if not extend then redis.call('PEXPIRE', KEYS[3], LIVE) end
     hash_fields[#hash_fields + 1] = 'refs_ttl'
     hash_fields[#hash_fields + 1] = '1'
   end
 end
-if ARGV[7] ~= '' then
+if ARGV[6] ~= '' then
   hash_fields[#hash_fields + 1] = 'risk'
-  hash_fields[#hash_fields + 1] = ARGV[7]
-end
-if tonumber(ARGV[6]) > tonumber(h[5] or '0') then
-  hash_fields[#hash_fields + 1] = 'max_sev'
   hash_fields[#hash_fields + 1] = ARGV[6]
 end
+if ARGV[5] ~= '0' and ARGV[5] > (h[5] or '0') then
+  hash_fields[#hash_fields + 1] = 'max_sev'
+  hash_fields[#hash_fields + 1] = ARGV[5]
+end
 if extend then
-  hash_fields[#hash_fields + 1] = 'ttl_at'
-  hash_fields[#hash_fields + 1] = ts
+  hash_fields[#hash_fields + 1] = 'ttl_next'
+  hash_fields[#hash_fields + 1] = string.format('%d', tonumber(ts) + math.floor(LIVE / 8))
 end
 if #hash_fields > 0 then redis.call('HSET', KEYS[1], unpack(hash_fields)) end
 if extend then
-  redis.call('PEXPIRE', KEYS[1], live)
-  redis.call('PEXPIRE', KEYS[2], live)
-  if h[7] or ARGV[8] ~= '' then redis.call('PEXPIRE', KEYS[3], live) end
+  redis.call('PEXPIRE', KEYS[1], LIVE)
+  redis.call('PEXPIRE', KEYS[2], LIVE)
+  if h[7] == '1' or ref_key ~= '' then redis.call('PEXPIRE', KEYS[3], LIVE) end
 end
 
-local sent = {[ARGV[10]] = true}
-local payload = nil
-for i = 1, 3 do
-  local uid = members[i]
-  if uid and uid ~= '' and uid ~= ARGV[2] then
-    local node = redis.call('GET', ARGV[11] .. uid)
-    if node and not sent[node] then
-      sent[node] = true
+-- The other participants' processes, each once (a session has at most two others). This one
+-- delivers to its own connections itself.
+local origin, published, payload = ARGV[8], nil, nil
+for i = 2, 4 do
+  local uid = h[i]
+  if uid and uid ~= '' and uid ~= sender then
+    local node = redis.call('GET', LOC .. uid)
+    if node and node ~= origin and node ~= published then
+      published = node
       if not payload then
-        payload = cmsgpack.pack({k = 'msg', session = ARGV[1], id = id, seq = seq,
-                                 from = role, alias = ARGV[4], text = ARGV[5],
-                                 ts = tonumber(ts)})
+        payload = cmsgpack.pack({k = 'msg', session = string.match(KEYS[1], '{([^{}]*)}$'),
+                                 id = id, seq = seq, from = role, alias = ARGV[3],
+                                 text = ARGV[4], ts = tonumber(ts)})
       end
-      redis.call('PUBLISH', ARGV[12] .. node, payload)
+      redis.call('PUBLISH', CHANNEL .. node, payload)
     end
   end
 end
-return {'ok', id, seq, ts}
+return {'ok', id, seq}

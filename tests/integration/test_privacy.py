@@ -55,9 +55,10 @@ async def test_a_live_session_outlives_its_last_message(server_factory) -> None:
         seeker, helper, sid = await matched_pair(live)
         redis, keys = live.services.redis, live.services.keys
         hash_key, stream_key = keys.session(sid), keys.stream(sid)
-        await seeker.say(sid, "hello")
+        first = await seeker.say(sid, "hello")
         for key in (hash_key, stream_key):
             assert 70_000 < await redis.pttl(key) <= 80_000
+        assert int(await redis.hget(hash_key, "ttl_next")) == first["ts"] + 10_000
         # Within the last eighth (10 s): a message does not push the expiry back.
         await redis.pexpire(hash_key, 40_000)
         await redis.pexpire(stream_key, 40_000)
@@ -65,8 +66,8 @@ async def test_a_live_session_outlives_its_last_message(server_factory) -> None:
         for key in (hash_key, stream_key):
             assert await redis.pttl(key) <= 40_000
         # Once the last push is older than that, the next message pushes both back.
-        pushed_at = int(await redis.hget(hash_key, "ttl_at"))
-        await redis.hset(hash_key, "ttl_at", pushed_at - 10_001)
+        next_push = int(await redis.hget(hash_key, "ttl_next"))
+        await redis.hset(hash_key, "ttl_next", next_push - 10_001)
         await seeker.say(sid, "still here")
         for key in (hash_key, stream_key):
             assert 70_000 < await redis.pttl(key) <= 80_000
@@ -88,8 +89,8 @@ async def test_a_sessions_stored_refs_expire_with_it(server_factory) -> None:  #
         await redis.pexpire(refs_key, 40_000)
         await seeker.say(sid, "so has this")
         assert await redis.pttl(refs_key) <= 40_000
-        pushed_at = int(await redis.hget(hash_key, "ttl_at"))
-        await redis.hset(hash_key, "ttl_at", pushed_at - 10_001)
+        next_push = int(await redis.hget(hash_key, "ttl_next"))
+        await redis.hset(hash_key, "ttl_next", next_push - 10_001)
         await seeker.send({"type": "say", "session": sid, "text": "and a push, with no ref"})
         await seeker.expect("ack")
         assert 70_000 < await redis.pttl(refs_key) <= 80_000

@@ -7,7 +7,7 @@ import redis.asyncio as aioredis
 from server.redis_setup import EmbeddedRedis, Keys
 from server.resp import RespConnection, RespError, bulk, pack
 from server.scripts import ScriptRunner
-from server.sessions import SessionStore
+from server.sessions import SessionStore, _lua_filled
 
 
 def test_pack_writes_resp_arrays_of_bulk_strings() -> None:
@@ -27,20 +27,35 @@ def test_a_say_packed_by_hand_is_what_hiredis_packs() -> None:
     store = SessionStore(aioredis.Redis(), keys, runner, "node-1", live_ttl_s=3600,
                          retention_s=60, escalated_retention_s=120)
     sha = store._say.sha
-    tail = ["node-1", "pl:loc:", "pl:node:", 3_600_000]
     sid = "s" * 22
     session_keys = [keys.session(sid), keys.stream(sid), keys.refs(sid)]
     head = store.say_head(sid, "u1", "seeker", "Quiet Fox")
     assert store.say_command(head, "u1", "你好 there", 2, '{"v":1}', "r-7", True) == pack(
         ["EVALSHA", sha, 3, *session_keys,
-         sid, "u1", "seeker", "Quiet Fox", "你好 there", 2, '{"v":1}', "u1:r-7", 1, *tail])
+         "u1", "seeker", "Quiet Fox", "你好 there", 2, '{"v":1}', "!u1:r-7", "node-1"])
     head = store.say_head(sid, "u2", "helper", "Maple")
     assert store.say_command(head, "u2", "hi", 0, "") == pack(
-        ["EVALSHA", sha, 3, *session_keys, sid, "u2", "helper", "Maple", "hi", 0, "", "", 0,
-         *tail])
-    assert store.say_command(head, "u2", "über", 12, "", "réf") == pack(
-        ["EVALSHA", sha, 3, *session_keys, sid, "u2", "helper", "Maple", "über", 12, "", "u2:réf",
-         0, *tail])
+        ["EVALSHA", sha, 3, *session_keys, "u2", "helper", "Maple", "hi", 0, "", "", "node-1"])
+    assert store.say_command(head, "u2", "über", 3, "", "réf") == pack(
+        ["EVALSHA", sha, 3, *session_keys, "u2", "helper", "Maple", "über", 3, "", "u2:réf",
+         "node-1"])
+
+
+async def test_values_written_into_a_script_mean_just_themselves_in_lua(
+    embedded_redis: EmbeddedRedis,
+) -> None:
+    """say.lua gets the deployment's key prefix written in as a Lua string: any prefix."""
+    prefix = "a'b\\c]]\n{x}:é\"7"
+    source = _lua_filled("return {'@P@', '@N@'}", {"@P@": prefix, "@N@": "80000"})
+    connection = RespConnection(embedded_redis.url)
+    try:
+        (reply,) = await connection.batch([("EVAL", source, 0)])
+    finally:
+        connection.close()
+    assert reply == [prefix.encode(), b"80000"]
+    store = SessionStore(aioredis.Redis(), Keys("pl"), ScriptRunner(aioredis.Redis(), "x"),
+                         "node-1", live_ttl_s=80, retention_s=60, escalated_retention_s=120)
+    assert "local LIVE = '80000'" in store._say.source and "@" not in store._say.source
 
 
 async def test_batches_return_replies_in_order_with_errors_in_place(
