@@ -31,6 +31,15 @@ async def test_seeker_on_one_process_helper_on_another(live_server: LiveServer) 
     assert [f["text"] for f in seeker_got if f["type"] == "message"] == [f"h{i}" for i in range(20)]
     seqs = sorted(f["seq"] for f in seeker_got + helper_got if f["type"] in ("ack",))
     assert seqs == list(range(1, 41))  # one sequence for the session, across both processes
+    # What crossed processes (packed by say.lua) is the message the sender's ack stored.
+    acks = {f["id"]: f for f in seeker_got if f["type"] == "ack"}
+    crossed = [f for f in helper_got if f["type"] == "message"]
+    assert [f["id"] for f in crossed] == [f["id"] for f in seeker_got if f["type"] == "ack"]
+    for message in crossed:
+        ack = acks[message["id"]]
+        assert message["session"] == sid and message["from"] == "seeker"
+        assert message["alias"] == welcome["alias"]
+        assert (message["seq"], message["ts"]) == (ack["seq"], ack["ts"])
 
     await seeker.send({"type": "typing", "session": sid})
     assert (await helper.expect("typing", skip=()))["from"] == "seeker"
