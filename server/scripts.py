@@ -82,7 +82,7 @@ class ScriptRunner:
 
     async def run(self, script: LuaScript, keys: list[Any], args: list[Any]) -> Any:
         """Run one script call in the next batch; raises what Redis raised for this call."""
-        return await self.run_packed(pack(("EVALSHA", script.sha, len(keys), *keys, *args)))
+        return await self.run_packed(_packed(script, keys, args))
 
     async def run_packed(self, call: bytes) -> Any:
         """``run`` for a call already packed in RESP (see ``submit_packed``)."""
@@ -92,7 +92,7 @@ class ScriptRunner:
 
     def submit(self, script: LuaScript, keys: list[Any], args: list[Any], done: Done) -> None:
         """Run one script call in the next batch and call ``done`` with its reply."""
-        self.submit_packed(pack(("EVALSHA", script.sha, len(keys), *keys, *args)), done)
+        self.submit_packed(_packed(script, keys, args), done)
 
     def submit_packed(self, call: bytes, done: Done) -> None:
         """``submit`` for a call already packed in RESP (see ``LuaScript.head``): for the message
@@ -142,6 +142,10 @@ class ScriptRunner:
     def close(self) -> None:
         for connection in self._connections:
             connection.close()
+
+
+def _packed(script: LuaScript, keys: list[Any], args: list[Any]) -> bytes:
+    return pack(("EVALSHA", script.sha, len(keys), *keys, *args))
 
 
 def _answer(answers: list[tuple[Done, Any, BaseException | None]]) -> None:

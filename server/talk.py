@@ -66,7 +66,7 @@ class Talk:
         role = conn.sessions.get(sid)
         if role is None:
             return None
-        text = p.check_text(frame.text)
+        text = frame.text.strip()  # ``parse_frame`` has checked it (``check_text``)
         escalation = self.svc.escalation
         if role == "seeker":
             before = conn.risk.get(sid)
