@@ -181,12 +181,14 @@ class SessionStore:
 
     @staticmethod
     def stored(reply: Any) -> Stored:
-        """``say.lua``'s reply; raises the refusal when the sender may not say this."""
-        if reply[0] == b"err":
-            raise _refusal(reply[1])
-        message_id = reply[1].decode()
-        return Stored(message_id, int(reply[2]), int(message_id.partition("-")[0]),
-                      duplicate=reply[0] == b"dup")
+        """``say.lua``'s reply (``b"ok <id> <seq>"``, ``b"dup <id> <seq>"`` or
+        ``b"err <code>"``); raises the refusal when the sender may not say this."""
+        kind, _, rest = reply.partition(b" ")
+        if kind == b"err":
+            raise _refusal(rest)
+        message_id, _, seq = rest.decode().partition(" ")
+        return Stored(message_id, int(seq), int(message_id.partition("-")[0]),
+                      duplicate=kind == b"dup")
 
     async def relay(
         self, sid: str, payload: bytes, *, uid: str = "", role: str = "", extra_uid: str = ""
@@ -198,8 +200,9 @@ class SessionStore:
             [uid, role, self.node, self.keys.loc_prefix, self.keys.node_channel(""), payload,
              extra_uid],
         )
-        if result[0] == b"err":
-            raise _refusal(result[1])
+        kind, _, code = result.partition(b" ")
+        if kind == b"err":
+            raise _refusal(code)
 
     # -- where users are ---------------------------------------------------------------------
 

@@ -5,12 +5,12 @@
 -- ARGV[1] sender uid ('' = the server itself)   ARGV[2] sender role
 -- ARGV[3] origin node   ARGV[4] loc key prefix   ARGV[5] node channel prefix   ARGV[6] payload
 -- ARGV[7] extra uid to reach ('' = none), e.g. a helper who just left the session
--- Returns {'ok'} or {'err', code}.
+-- Returns 'ok' or 'err <code>': a string, not a table, for the reason given in say.lua.
 local state = redis.call('HGET', KEYS[1], 'state')
 if ARGV[1] ~= '' then
-  if not state then return {'err', 'not_in_session'} end
-  if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return {'err', 'not_in_session'} end
-  if state == 'ended' then return {'err', 'session_ended'} end
+  if not state then return 'err not_in_session' end
+  if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return 'err not_in_session' end
+  if state == 'ended' then return 'err session_ended' end
 end
 local members = redis.call('HMGET', KEYS[1], 'seeker', 'helper', 'counselor')
 if ARGV[7] ~= '' then members[4] = ARGV[7] end
@@ -25,4 +25,4 @@ for i = 1, 4 do
     end
   end
 end
-return {'ok'}
+return 'ok'

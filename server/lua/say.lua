@@ -6,9 +6,14 @@
 -- ARGV[5] severity (one digit, 0-3)   ARGV[6] risk context ('' = unchanged)
 -- ARGV[7] the sender's ref key ('' = the frame had no ref; '!' first = marked as a re-send)
 -- ARGV[8] origin node
--- Returns {'ok', id, seq}, {'dup', id, seq} for a re-send (marked by the client) of a ref and
--- text this sender already had stored (a lost ack: stored once, acked again), or {'err', code}.
+-- Returns 'ok <id> <seq>', 'dup <id> <seq>' for a re-send (marked by the client) of a ref and
+-- text this sender already had stored (a lost ack: stored once, acked again), or 'err <code>'.
 -- Unmarked frames are always new messages: the contract does not make refs unique.
+--
+-- One string, not a table: Redis 6 answers a table through a reply block of its own, and
+-- writes each block with its own write(2), so a pipeline of N calls came back in N writes
+-- (one TCP segment each) instead of one. Redis 7 writes them with one writev; a string costs
+-- neither any more.
 --
 -- Every argument costs Redis a Lua string and a table slot on every call, so what is the same
 -- for every call of a deployment is written into the script when it is loaded
@@ -23,12 +28,12 @@ local LIVE = '@LIVE_MS@'
 local h = redis.call('HMGET', KEYS[1], 'state', 'seeker', 'helper', 'counselor', 'max_sev',
                     'ttl_next', 'refs_ttl')
 local state = h[1]
-if not state then return {'err', 'not_in_session'} end
+if not state then return 'err not_in_session' end
 local sender, role = ARGV[1], ARGV[2]
 local role_uid = (role == 'seeker' and h[2]) or (role == 'helper' and h[3])
                  or (role == 'counselor' and h[4]) or false
-if role_uid ~= sender then return {'err', 'not_in_session'} end
-if state == 'ended' then return {'err', 'session_ended'} end
+if role_uid ~= sender then return 'err not_in_session' end
+if state == 'ended' then return 'err session_ended' end
 local ref_key = ARGV[7]
 if string.byte(ref_key, 1) == 33 then
   -- A re-send: the same ref with the same text is the message already stored.
@@ -43,7 +48,7 @@ if string.byte(ref_key, 1) == 33 then
         if fields[i] == 'seq' then pseq = fields[i + 1]
         elseif fields[i] == 'text' then ptext = fields[i + 1] end
       end
-      if ptext == ARGV[4] then return {'dup', prev, tonumber(pseq)} end
+      if ptext == ARGV[4] then return 'dup ' .. prev .. ' ' .. pseq end
     end
   end
 end
@@ -107,4 +112,4 @@ for i = 2, 4 do
     end
   end
 end
-return {'ok', id, seq}
+return 'ok ' .. id .. ' ' .. seq
