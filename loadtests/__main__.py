@@ -156,8 +156,9 @@ def parser() -> argparse.ArgumentParser:
     )
     peers.add_argument(
         "--only",
-        default="websockets,socketio,channels,peerline",
-        help="comma list of: websockets, socketio, channels, peerline (default all)",
+        default="websockets,socketio,socketio-redis,channels,peerline",
+        help="comma list of: websockets, socketio (rooms in memory, one process), socketio-redis "
+        "(rooms in Redis, any number of processes), channels, peerline (default all)",
     )
     peers.add_argument(
         "--redis-url", help="Redis for Channels and Peerline (default: start a redis-server)"

@@ -149,13 +149,18 @@ async def start_peerline(
     return proc
 
 
+REDIS_PEERS = frozenset({"socketio-redis", "channels"})
+"""Peers that keep their rooms in Redis (and so can run in several processes, as Peerline)."""
+
+
 async def start_peer(name: str, redis_url: str | None = None) -> Proc:
     port = free_port()
-    mod = {"websockets": "ws_relay", "socketio": "sio_relay", "channels": "channels_relay"}[name]
+    mod = {"websockets": "ws_relay", "socketio": "sio_relay", "socketio-redis": "sio_relay",
+           "channels": "channels_relay"}[name]
     cmd = [sys.executable, "-m", f"loadtests.peers.{mod}", "--port", str(port)]
-    if name == "channels":
+    if name in REDIS_PEERS:
         if not redis_url:
-            raise ValueError("the Channels peer needs a Redis URL")
+            raise ValueError(f"the {name} peer needs a Redis URL")
         cmd += ["--redis-url", redis_url]
     proc = _spawn(name, cmd, port)
     await wait_port(proc)

@@ -27,7 +27,7 @@ def peers_table(rep: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     pl = (res.get("peerline") or {}).get("delivered_per_s")
-    for name in ("peerline", "websockets", "socketio", "channels"):
+    for name in ("peerline", "websockets", "socketio", "socketio-redis", "channels"):
         r = res.get(name)
         if not r or "error" in r:
             if r:

@@ -105,9 +105,16 @@ class SocketIOAdapter(Adapter):
         await c.expect("ack", timeout=30.0)
 
 
+class SocketIORedisAdapter(SocketIOAdapter):
+    """The same relay and client, its rooms in Redis (``sio_relay.py --redis-url``)."""
+
+    name = "socketio-redis"
+
+
 ADAPTERS: dict[str, Adapter] = {
     "websockets": WebsocketsAdapter(),
     "socketio": SocketIOAdapter(),
+    "socketio-redis": SocketIORedisAdapter(),
     "channels": ChannelsAdapter(),
 }
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import fastjson, report
 from ..client import TEXTS
-from ..launch import Proc, start_peer, start_peerline, start_redis
+from ..launch import REDIS_PEERS, Proc, start_peer, start_peerline, start_redis
 from ..loops import Room
 from ..params import Params
 from ..run import Run, ServerProbe, bounded, setup_allowance
@@ -25,7 +25,7 @@ from ..setup import close_all
 from ..target import Target, cli_provisioner, parse_url
 from .adapters import ADAPTERS, open_rooms
 
-ORDER = ("websockets", "socketio", "channels", "peerline")
+ORDER = ("websockets", "socketio", "socketio-redis", "channels", "peerline")
 
 
 async def run_peer(name: str, p: Params, redis_url: str | None) -> dict[str, Any]:
@@ -117,9 +117,10 @@ def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float | None]:
         if not peer or not pl:
             continue
         a, b = pl.get("delivered_per_s"), peer.get("delivered_per_s")
-        out[f"throughput_vs_{name}"] = round(a / b, 3) if a and b else None
+        key = name.replace("-", "_")
+        out[f"throughput_vs_{key}"] = round(a / b, 3) if a and b else None
         la, lb = (pl.get("latency_ms") or {}).get("p99"), (peer.get("latency_ms") or {}).get("p99")
-        out[f"p99_latency_vs_{name}"] = round(la / lb, 3) if la and lb else None
+        out[f"p99_latency_vs_{key}"] = round(la / lb, 3) if la and lb else None
     return out
 
 
@@ -179,7 +180,7 @@ async def peers_command(args: argparse.Namespace, p: Params) -> int:
         redis_proc: Proc | None = None
         redis_url = args.redis_url
         try:
-            if name in ("channels", "peerline") and not redis_url:
+            if (name in REDIS_PEERS or name == "peerline") and not redis_url:
                 redis_proc = await start_redis()
                 redis_url = redis_proc.extra["url"]
             print(f"== {name}", file=sys.stderr)

@@ -22,7 +22,7 @@ def test_peers_command_measures_every_peer(tmp_path: Path) -> None:
             "loadtests",
             "peers",
             "--only",
-            "websockets,socketio,channels",
+            "websockets,socketio,socketio-redis,channels",
             "--pairs",
             "6",
             "--capacity",
@@ -41,14 +41,14 @@ def test_peers_command_measures_every_peer(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     rep = json.loads(out.read_text())
-    assert set(rep["results"]) == {"websockets", "socketio", "channels"}
+    assert set(rep["results"]) == {"websockets", "socketio", "socketio-redis", "channels"}
     for name, r in rep["results"].items():
         assert r["errors"] == 0, (name, r)
         assert r["connections"] == 8  # 6 seekers + 2 helpers of capacity 3
         assert r["delivered_per_s"] > 50, (name, r)
         assert 0 < r["latency_ms"]["p50"] <= r["latency_ms"]["p99"] <= r["latency_ms"]["max"]
     md = out.with_suffix(".md").read_text()
-    assert "| websockets |" in md and "| channels |" in md
+    assert "| websockets |" in md and "| socketio-redis |" in md and "| channels |" in md
 
 
 def test_refuses_a_non_loopback_url(tmp_path: Path) -> None:
