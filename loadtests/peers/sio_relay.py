@@ -19,7 +19,14 @@ import socketio
 def make_app(redis_url: str | None = None) -> socketio.ASGIApp:
     """The relay; with ``redis_url``, its rooms in Redis (python-socketio's documented set-up
     for several server processes), else in this process's memory."""
-    manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
+    # redis-py 8 pools stop at 100 connections and raise beyond that; with a thousand emits
+    # in flight each takes one, so the pool is raised as for the Channels peer (without it,
+    # most of the relay's time went to failed connects and their retries).
+    manager = (
+        socketio.AsyncRedisManager(redis_url, redis_options={"max_connections": 4096})
+        if redis_url
+        else None
+    )
     sio = socketio.AsyncServer(
         async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False,
         client_manager=manager,
