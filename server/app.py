@@ -132,7 +132,7 @@ async def build_services(settings: Settings, redis_url: str) -> Services:
         seekers=SeekerStore(redis, keys, settings.seeker_ttl_s),
         sessions=sessions,
         queue=MatchQueue(redis, settings.key_prefix),
-        hub=Hub(redis, keys, node, sessions),
+        hub=Hub(redis, redis_url, keys, node, sessions),
         moderator=moderator,
         metrics=Metrics(),
     )

@@ -12,7 +12,6 @@ listener dies with its Redis connection, which is what taught us to own it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ import msgpack
 import redis.asyncio as aioredis
 
 from .redis_setup import Keys
+from .resp import Subscription
 from .sessions import SessionStore
 
 if TYPE_CHECKING:
@@ -30,8 +30,10 @@ log = logging.getLogger("peerline.hub")
 
 
 class Hub:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, node: str, sessions: SessionStore):
+    def __init__(self, redis: aioredis.Redis, redis_url: str, keys: Keys, node: str,
+                 sessions: SessionStore):
         self.redis = redis
+        self.redis_url = redis_url
         self.keys = keys
         self.node = node
         self.sessions = sessions
@@ -40,6 +42,7 @@ class Hub:
         self.oncall: set[Connection] = set()
         self.queue_changed = asyncio.Event()
         self.listening = False
+        self._backoff = 0.1
         self.stopping = asyncio.Event()
         self.on_queued: Callable[[str, Connection], None] | None = None
 
@@ -185,31 +188,30 @@ class Hub:
     # -- the listener ------------------------------------------------------------------------
 
     async def listen(self) -> None:
-        backoff = 0.1
+        """Take this node's channel and the broadcast channel until stopped, reconnecting with
+        a capped exponential backoff. The subscription is read with hiredis
+        (``resp.Subscription``): events read together are delivered together, without a
+        coroutine step and a timeout per event as redis-py's ``PubSub.get_message`` takes."""
+        channels = [self.keys.node_channel(self.node), self.keys.bcast]
         while not self.stopping.is_set():
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            subscription = Subscription(self.redis_url, channels, self._on_event)
             try:
-                await pubsub.subscribe(self.keys.node_channel(self.node), self.keys.bcast)
-                self.listening = True
-                backoff = 0.1
-                log.info("listening on node channel %s", self.node)
-                while not self.stopping.is_set():
-                    message = await pubsub.get_message(timeout=1.0)
-                    if message is not None:
-                        self._on_event(message["data"])
+                await subscription.run(on_subscribed=self._subscribed)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self.listening = False
                 log.warning("pub/sub listener lost Redis (%s); retrying in %.1fs",
-                            type(exc).__name__, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                            type(exc).__name__, self._backoff)
+                await asyncio.sleep(self._backoff)
+                self._backoff = min(self._backoff * 2, 5.0)
             finally:
                 self.listening = False
-                # Closing can wait on a dead socket; it must never hold up shutdown.
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await asyncio.wait_for(pubsub.aclose(), 2)
+
+    def _subscribed(self) -> None:
+        self.listening = True
+        self._backoff = 0.1
+        log.info("listening on node channel %s", self.node)
 
     def _on_event(self, data: bytes) -> None:
         try:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import msgpack
 import pytest
 
+from server.redis_setup import connect
 from tests.conftest import LiveServer
 from tests.integration.test_escalation import CRISIS_EN
 
@@ -129,3 +131,33 @@ async def test_a_process_that_dies_does_not_leave_ghost_helpers(live_server: Liv
     assert await live_server.services.queue.helpers_online() == 0
     real = await live_server.helper("real")
     assert (await real.expect("matched"))["session"] == sid
+
+
+async def test_the_listener_subscribes_again_when_redis_drops_it(live_server: LiveServer) -> None:
+    """Events from other processes arrive on one subscription; when Redis drops it (a restart,
+    a failover, CLIENT KILL), the hub subscribes again and events flow as before."""
+    hub = live_server.services.hub
+    channel = hub.keys.node_channel(hub.node)
+    seeker, _ = await live_server.seeker()
+    (uid,) = list(hub.users)
+    redis = connect(live_server.redis_url, pool_size=2)
+
+    async def subscribers() -> int:
+        return int(dict(await redis.pubsub_numsub(channel))[channel.encode()])
+
+    async def event_reaches_the_seeker(text: str) -> None:
+        event = {"k": "user", "uid": uid, "frames": [{"type": "notice", "text": text}]}
+        await redis.publish(channel, msgpack.packb(event))
+        assert (await seeker.expect("notice"))["text"] == text
+
+    try:
+        assert hub.listening and await subscribers() == 1
+        await event_reaches_the_seeker("before")
+        assert await redis.client_kill_filter(_type="pubsub") >= 1
+        deadline = asyncio.get_running_loop().time() + 10
+        while await subscribers() != 1 or not hub.listening:
+            assert asyncio.get_running_loop().time() < deadline, "no new subscription"
+            await asyncio.sleep(0.05)
+        await event_reaches_the_seeker("after")
+    finally:
+        await redis.aclose()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 import redis.asyncio as aioredis
 
 from server.redis_setup import EmbeddedRedis, Keys
-from server.resp import RespConnection, RespError, bulk, pack
+from server.resp import RespConnection, RespError, Subscription, bulk, pack
 from server.scripts import ScriptRunner
 from server.sessions import SessionStore, _lua_filled
 
@@ -77,3 +80,52 @@ async def test_batches_return_replies_in_order_with_errors_in_place(
         assert await connection.batch([("PING",)]) == [b"PONG"]
     finally:
         connection.close()
+
+
+async def test_a_subscription_hands_over_every_message_of_a_read_and_pings_when_idle(
+    embedded_redis: EmbeddedRedis,
+) -> None:
+    got: list[bytes] = []
+    subscribed = asyncio.Event()
+    subscription = Subscription(embedded_redis.url, ["resp-sub-a", "resp-sub-b"], got.append,
+                                idle_s=0.2)
+    task = asyncio.create_task(subscription.run(on_subscribed=subscribed.set))
+    publisher = aioredis.Redis.from_url(embedded_redis.url)
+    try:
+        await asyncio.wait_for(subscribed.wait(), 5)
+        async with publisher.pipeline(transaction=False) as pipe:
+            for i in range(200):  # one pipeline: many messages arrive in one read
+                pipe.publish("resp-sub-a" if i % 2 else "resp-sub-b", f"m{i}")
+            await pipe.execute()
+        await asyncio.sleep(1.0)  # five idle periods: each answered PING keeps it up
+        assert not task.done()
+        assert got == [f"m{i}".encode() for i in range(200)]
+        await publisher.publish("resp-sub-a", "late")
+        await asyncio.sleep(0.1)
+        assert got[-1] == b"late"
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await publisher.aclose()
+
+
+async def test_a_subscription_gives_up_on_a_redis_that_stops_answering() -> None:
+    """A server that accepts and then says nothing (a half-open connection, a hung Redis):
+    no answer to the PING after a silence ends the subscription, so the caller reconnects."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+
+    server = await asyncio.start_server(mute, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        subscription = Subscription(f"redis://127.0.0.1:{port}/0", ["c"], lambda data: None,
+                                    idle_s=0.2)
+        with pytest.raises(ConnectionError, match="PING"):
+            await asyncio.wait_for(subscription.run(on_subscribed=lambda: None), 5)
+    finally:
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()
