@@ -161,7 +161,8 @@ def parser() -> argparse.ArgumentParser:
         "(rooms in Redis, any number of processes), channels, peerline (default all)",
     )
     peers.add_argument(
-        "--redis-url", help="Redis for Channels and Peerline (default: start a redis-server)"
+        "--redis-url",
+        help="Redis for Peerline and the Redis-backed peers (default: start a redis-server)",
     )
     peers.add_argument("--peerline-workers", type=int, default=1)
     peers.add_argument(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .peers.bench import ORDER
 from .report import _fmt
 
 
@@ -27,7 +28,7 @@ def peers_table(rep: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     pl = (res.get("peerline") or {}).get("delivered_per_s")
-    for name in ("peerline", "websockets", "socketio", "socketio-redis", "channels"):
+    for name in ("peerline", *ORDER[:-1]):  # Peerline first, then the peers in run order
         r = res.get(name)
         if not r or "error" in r:
             if r:
