@@ -181,6 +181,10 @@ def parser() -> argparse.ArgumentParser:
     prof = sub.add_parser("profile", help="summarise a py-spy raw (folded) profile as Markdown")
     prof.add_argument("folded", type=Path)
     sub.add_parser("hotpath", help="CPU µs per message of each in-process step of the server")
+    cost = sub.add_parser("storecost", help="Redis's µs per say.lua call as conversations grow")
+    cost.add_argument("--sessions", type=int, default=200)
+    cost.add_argument("--rounds", type=int, default=12)
+    cost.add_argument("--per-round", type=int, default=50, help="messages per session a round")
     return ap
 
 
@@ -260,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(top_functions(args.folded))
         return 0
+    if args.cmd == "storecost":
+        from .storecost import print_storecost
+
+        return print_storecost(args.sessions, args.rounds, args.per_round)
     if args.cmd == "hotpath":
         from .hotpath import print_hotpath
 

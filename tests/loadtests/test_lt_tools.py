@@ -1,11 +1,12 @@
-"""The helper commands behind docs/performance.md: hotpath and tables."""
+"""The helper commands behind docs/performance.md: hotpath, storecost and tables."""
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from loadtests import hotpath, report, tables
+from loadtests import hotpath, report, storecost, tables
 
 
 def test_hotpath_times_every_step() -> None:
@@ -44,3 +45,11 @@ def test_every_chat_frame_has_its_own_ref() -> None:
     assert len({f["ref"] for f in frames}) == 6
     assert frames[0] == {"type": "say", "session": "S", "text": "hi", "ref": frames[0]["ref"]}
     assert frames[1]["text"] == "yo" and frames[1]["ref"].startswith("b")
+
+
+def test_storecost_reads_redis_cost_per_call_round_by_round() -> None:
+    rounds = asyncio.run(storecost.measure(sessions=5, rounds=3, per_round=4))
+    assert [r.messages_per_session for r in rounds] == [5, 9, 13]  # one before the rounds
+    assert all(r.calls == 5 * 4 and r.us_per_call > 0 for r in rounds)
+    md = storecost.markdown(rounds, rounds)
+    assert md.count("\n") == 2 + 3 and "| 13 |" in md
