@@ -99,17 +99,13 @@ class RespConnection:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
-    async def _connect(self) -> None:
-        self._reader, self._writer = await open_redis(self.url)
-
     async def batch(self, commands: Sequence[Sequence[Any] | bytes]) -> list[Any]:
         """Send ``commands`` (each a sequence of arguments, or already packed) in one write and
         return their replies."""
         try:
             async with asyncio.timeout(self.timeout_s):
-                if self._writer is None:
-                    await self._connect()
-                assert self._reader is not None and self._writer is not None
+                if self._reader is None or self._writer is None:
+                    self._reader, self._writer = await open_redis(self.url)
                 return await _roundtrip(self._reader, self._writer, commands)
         except BaseException:
             self.close()

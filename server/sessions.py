@@ -183,9 +183,7 @@ class SessionStore:
     def stored(reply: Any) -> Stored:
         """``say.lua``'s reply (``b"ok <id> <seq>"``, ``b"dup <id> <seq>"`` or
         ``b"err <code>"``); raises the refusal when the sender may not say this."""
-        kind, _, rest = reply.partition(b" ")
-        if kind == b"err":
-            raise _refusal(rest)
+        kind, rest = _answer(reply)
         message_id, _, seq = rest.decode().partition(" ")
         return Stored(message_id, int(seq), int(message_id.partition("-")[0]),
                       duplicate=kind == b"dup")
@@ -200,9 +198,7 @@ class SessionStore:
             [uid, role, self.node, self.keys.loc_prefix, self.keys.node_channel(""), payload,
              extra_uid],
         )
-        kind, _, code = result.partition(b" ")
-        if kind == b"err":
-            raise _refusal(code)
+        _answer(result)
 
     # -- where users are ---------------------------------------------------------------------
 
@@ -266,6 +262,15 @@ def message_frame(
     if for_staff and int(fields.get(b"sev") or 0) > 0:
         frame["severity"] = int(fields[b"sev"])
     return frame
+
+
+def _answer(reply: bytes) -> tuple[bytes, bytes]:
+    """A message-path script's reply (``say.lua``, ``relay.lua``: ``b"<kind> <rest>"``) as
+    ``(kind, rest)``; raises the refusal for ``b"err <code>"``."""
+    kind, _, rest = reply.partition(b" ")
+    if kind == b"err":
+        raise _refusal(rest)
+    return kind, rest
 
 
 def _refusal(code: bytes) -> PeerlineError:
