@@ -73,7 +73,6 @@ async def test_a_live_session_outlives_its_last_message(server_factory) -> None:
             assert 70_000 < await redis.pttl(key) <= 80_000
 
 
-
 async def test_a_sessions_stored_refs_expire_with_it(server_factory) -> None:  # type: ignore[no-untyped-def]
     """The refs kept for re-sends expire with the session even when the first one is stored
     between two pushes of the session's expiry, and are pushed back with it."""
@@ -94,6 +93,7 @@ async def test_a_sessions_stored_refs_expire_with_it(server_factory) -> None:  #
         await seeker.send({"type": "say", "session": sid, "text": "and a push, with no ref"})
         await seeker.expect("ack")
         assert 70_000 < await redis.pttl(refs_key) <= 80_000
+
 
 async def test_escalated_sessions_are_kept_longer(server_factory) -> None:  # type: ignore[no-untyped-def]
     async with server_factory(retention_s=120, escalated_retention_s=3600) as live:
