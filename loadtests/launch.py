@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cpulimit import CpuGroup
 from .target import REPO_ROOT, Endpoint, http_json, peerline_cli
 
 
@@ -34,6 +35,8 @@ class Proc:
     port: int
     tmp: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    cpu: CpuGroup | None = None
+    """The CPU budget it runs in, if one was given (see cpulimit.py)."""
 
     @property
     def pid(self) -> int:
@@ -49,6 +52,8 @@ class Proc:
                 self.popen.wait(5)
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.cpu is not None:
+            self.cpu.remove()
 
 
 def _spawn(
@@ -57,7 +62,13 @@ def _spawn(
     port: int,
     env: dict[str, str] | None = None,
     tmp: Path | None = None,
+    cpus: float | None = None,
 ) -> Proc:
+    """Start ``cmd`` in its own session, output to a log in the temp dir; with ``cpus``, inside
+    a control group of its own limited to that many cores."""
+    cpu = CpuGroup.create(f"{name}-{port}", cpus) if cpus else None
+    if cpu is not None:
+        cmd = cpu.wrap(cmd)
     log = open(Path(tempfile.gettempdir()) / f"peerline-loadtest-{name}-{port}.log", "wb")  # noqa: SIM115
     popen = subprocess.Popen(
         list(cmd),
@@ -68,7 +79,7 @@ def _spawn(
         start_new_session=True,
     )
     log.close()
-    return Proc(name, popen, port, tmp)
+    return Proc(name, popen, port, tmp, cpu=cpu)
 
 
 async def wait_port(proc: Proc, timeout: float = 30.0) -> None:
@@ -125,16 +136,21 @@ async def start_redis() -> Proc:
 
 
 async def start_peerline(
-    redis_url: str, workers: int = 1, env: dict[str, str] | None = None, log_level: str = "warning"
+    redis_url: str,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    log_level: str = "warning",
+    cpus: float | None = None,
 ) -> Proc:
-    """``peerline serve`` on a free port. Log level ``warning`` as in the test fixtures: at
-    ``info`` uvicorn writes a line for every WebSocket opened and closed."""
+    """``peerline serve`` on a free port (within ``cpus`` cores if given). Log level
+    ``warning`` as in the test fixtures: at ``info`` uvicorn writes a line for every WebSocket
+    opened and closed."""
     port = free_port()
     cmd = [*peerline_cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--redis-url", redis_url, "--log-level", log_level]
     if workers > 1:
         cmd += ["--workers", str(workers)]
-    proc = _spawn("peerline", cmd, port, env)
+    proc = _spawn("peerline", cmd, port, env, cpus=cpus)
     await wait_port(proc, 60.0)
     ep = Endpoint("127.0.0.1", port, "/ws")
     end = time.monotonic() + 30
@@ -153,7 +169,7 @@ REDIS_PEERS = frozenset({"socketio-redis", "channels"})
 """Peers that keep their rooms in Redis (and so can run in several processes, as Peerline)."""
 
 
-async def start_peer(name: str, redis_url: str | None = None) -> Proc:
+async def start_peer(name: str, redis_url: str | None = None, cpus: float | None = None) -> Proc:
     port = free_port()
     mod = {"websockets": "ws_relay", "socketio": "sio_relay", "socketio-redis": "sio_relay",
            "channels": "channels_relay"}[name]
@@ -162,6 +178,6 @@ async def start_peer(name: str, redis_url: str | None = None) -> Proc:
         if not redis_url:
             raise ValueError(f"the {name} peer needs a Redis URL")
         cmd += ["--redis-url", redis_url]
-    proc = _spawn(name, cmd, port)
+    proc = _spawn(name, cmd, port, cpus=cpus)
     await wait_port(proc)
     return proc

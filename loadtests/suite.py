@@ -195,14 +195,16 @@ def top_functions(folded: Path, n: int = 40) -> str:
     return f"{total} samples\n\n" + "\n".join(parts) + "\n\n" + "\n".join(rows) + "\n"
 
 
-async def run_step(step: dict[str, Any], out: Path, workers: int, profile: bool) -> dict[str, Any]:
+async def run_step(
+    step: dict[str, Any], out: Path, workers: int, profile: bool, cpus: float | None = None
+) -> dict[str, Any]:
     redis = await start_redis()
     servers: list[Proc] = []
     spy: PySpy | None = None
     try:
         url = redis.extra["url"]
         for _ in range(step["servers"]):
-            servers.append(await start_peerline(url, workers, step["env"]))
+            servers.append(await start_peerline(url, workers, step["env"], cpus=cpus))
         target = Target(
             [parse_url(f"ws://127.0.0.1:{s.port}/ws") for s in servers],
             provision=cli_provisioner(url),
@@ -236,6 +238,9 @@ async def run_step(step: dict[str, Any], out: Path, workers: int, profile: bool)
         rep["step"] = step["name"]
         rep["server_env"] = step["env"]
         rep["servers"] = step["servers"]
+        if cpus:
+            rep["server_cpu_budget"] = cpus
+            rep["server_throttled"] = [list(s.cpu.throttled()) for s in servers if s.cpu]
         report.write(rep, out / f"{step['name']}.json")
         if spy:
             for f in sorted(out.glob(f"{step['name']}-profile-*.folded")):
@@ -256,7 +261,7 @@ async def suite_command(args: argparse.Namespace) -> int:
     for step in steps(args.scale, args.duration):
         if wanted and step["name"] not in wanted:
             continue
-        rep = await run_step(step, out, args.workers, args.profile)
+        rep = await run_step(step, out, args.workers, args.profile, args.server_cpus)
         summary[step["name"]] = {k: rep.get(k) for k in report.STABLE}
         await asyncio.sleep(2.0)
     print(summary, file=sys.stderr)
@@ -270,3 +275,11 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--only", default="", help="comma list of step names")
     ap.add_argument("--workers", type=int, default=1, help="uvicorn workers per server process")
     ap.add_argument("--profile", action="store_true", help="py-spy the server during relay/steady")
+    ap.add_argument(
+        "--server-cpus",
+        type=float,
+        default=None,
+        help="give each server process a CPU budget of this many cores in a cgroup of its own "
+        "(e.g. 0.4; Linux, root): one process per small machine, for relay vs multi on a box "
+        "whose cores the generator and Redis share",
+    )

@@ -53,3 +53,37 @@ def test_storecost_reads_redis_cost_per_call_round_by_round() -> None:
     assert all(r.calls == 5 * 4 and r.us_per_call > 0 for r in rounds)
     md = storecost.markdown(rounds, rounds)
     assert md.count("\n") == 2 + 3 and "| 13 |" in md
+
+
+def test_a_cpu_budget_holds_the_process_and_its_children() -> None:
+    import subprocess
+    import sys
+    import time
+
+    from loadtests.cpulimit import CpuGroup, CpuLimitUnavailable
+
+    try:
+        group = CpuGroup.create(f"test-{time.monotonic_ns()}", 0.1)
+    except CpuLimitUnavailable as exc:
+        pytest.skip(f"no cgroup CPU controller here: {exc}")
+    spin = "import os, time\nos.fork()\nend = time.monotonic() + 1\nwhile time.monotonic() < end: pass\n"
+    proc = subprocess.Popen(group.wrap([sys.executable, "-c", spin]))
+    try:
+        members: set[int] = set()
+        end = time.monotonic() + 10  # Python starts slowly on a tenth of a core
+        while len(members) < 2 and time.monotonic() < end:
+            time.sleep(0.05)
+            members = {int(p) for p in (group.path / "cgroup.procs").read_text().split()}
+        assert proc.pid in members and len(members) == 2  # the command itself (exec), its child
+        proc.wait(30)
+        while (group.path / "cgroup.procs").read_text().strip():  # the child's second ends
+            time.sleep(0.05)
+        periods, waited = group.throttled()
+        assert periods > 0 and waited > 0  # two busy loops within a tenth of a core: held back
+    finally:
+        proc.kill()
+        proc.wait()
+        group.remove()
+    assert not group.path.exists()
+    with pytest.raises(ValueError):
+        CpuGroup.create("too-small", 0.05)
