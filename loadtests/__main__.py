@@ -171,6 +171,13 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="PEERLINE_RATE_PER_S for the Peerline server started here",
     )
+    peers.add_argument(
+        "--server-cpus",
+        type=float,
+        default=None,
+        help="run every stack's server within a budget of this many cores (a cgroup of its "
+        "own; Linux, root): the same CPU for each, the generator and Redis outside it",
+    )
     add_load_args(peers)
     suite = sub.add_parser("suite", help="start servers and run every measurement of the docs")
     from .suite import add_args

@@ -28,9 +28,11 @@ from .adapters import ADAPTERS, open_rooms
 ORDER = ("websockets", "socketio", "socketio-redis", "channels", "peerline")
 
 
-async def run_peer(name: str, p: Params, redis_url: str | None) -> dict[str, Any]:
+async def run_peer(
+    name: str, p: Params, redis_url: str | None, cpus: float | None = None
+) -> dict[str, Any]:
     adapter = ADAPTERS[name]
-    proc = await start_peer(name, redis_url)
+    proc = await start_peer(name, redis_url, cpus)
     run = Run(f"peers:{name}", p.as_dict(), p.duration, probe=ServerProbe([proc.pid]))
     try:
 
@@ -69,13 +71,13 @@ async def run_peer(name: str, p: Params, redis_url: str | None) -> dict[str, Any
 
 
 async def run_peerline(
-    p: Params, redis_url: str, workers: int, rate_limit: float | None
+    p: Params, redis_url: str, workers: int, rate_limit: float | None, cpus: float | None = None
 ) -> dict[str, Any]:
     env = {}
     if rate_limit is not None:
         env["PEERLINE_RATE_PER_S"] = str(rate_limit)
         env["PEERLINE_RATE_BURST"] = str(max(50, int(rate_limit * 2)))
-    proc = await start_peerline(redis_url, workers, env)
+    proc = await start_peerline(redis_url, workers, env, cpus=cpus)
     run = Run("peers:peerline", p.as_dict(), p.duration, probe=ServerProbe([proc.pid]))
     target = Target(
         [parse_url(f"ws://127.0.0.1:{proc.port}/ws")], provision=cli_provisioner(redis_url)
@@ -132,7 +134,12 @@ def markdown(rep: dict[str, Any]) -> str:
         "",
         f"{p['pairs']} pairs (seekers in one room each, helpers in {p['capacity']} rooms each), "
         f"{loop}, {p['warmup']:g} s warm-up, {p['duration']:g} s measured, "
-        f"generator and servers on the same {rep['machine']['cpus']} CPUs.",
+        f"generator and servers on the same {rep['machine']['cpus']} CPUs"
+        + (
+            f", each server within a budget of {rep['server_cpu_budget']:g} cores."
+            if rep.get("server_cpu_budget")
+            else "."
+        ),
         "",
         "| stack | conns | msgs/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % "
         "| generator CPU % | server RSS MB | errors |",
@@ -186,11 +193,11 @@ async def peers_command(args: argparse.Namespace, p: Params) -> int:
             print(f"== {name}", file=sys.stderr)
             if name == "peerline":
                 results[name] = await run_peerline(
-                    p, redis_url, args.peerline_workers, args.peerline_rate_limit
+                    p, redis_url, args.peerline_workers, args.peerline_rate_limit, args.server_cpus
                 )
             else:
                 pp = Params(**{**p.as_dict(), "conn_rate": 0.0})  # the peers have no rate limit
-                results[name] = await run_peer(name, pp, redis_url)
+                results[name] = await run_peer(name, pp, redis_url, args.server_cpus)
         except Exception as exc:
             print(f"{name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             results[name] = {"error": f"{type(exc).__name__}: {exc}", "notes": []}
@@ -203,6 +210,7 @@ async def peers_command(args: argparse.Namespace, p: Params) -> int:
         "scenario": "peers",
         "params": p.as_dict(),
         "machine": report.machine(),
+        "server_cpu_budget": args.server_cpus,
         "results": results,
         "ratios": ratios(results),
     }

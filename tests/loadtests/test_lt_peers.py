@@ -51,6 +51,28 @@ def test_peers_command_measures_every_peer(tmp_path: Path) -> None:
     assert "| websockets |" in md and "| socketio-redis |" in md and "| channels |" in md
 
 
+@pytest.mark.multiprocess
+def test_peers_command_runs_a_server_within_a_cpu_budget(tmp_path: Path) -> None:
+    from loadtests.cpulimit import CpuGroup, CpuLimitUnavailable
+
+    try:
+        CpuGroup.create("probe", 1.0).remove()
+    except CpuLimitUnavailable as exc:
+        pytest.skip(f"no cgroup CPU controller here: {exc}")
+    out = tmp_path / "peers.json"
+    cmd = [sys.executable, "-m", "loadtests", "peers", "--only", "websockets", "--pairs", "4"]
+    cmd += ["--capacity", "2", "--warmup", "0.5", "--duration", "1", "--server-cpus", "0.5"]
+    proc = subprocess.run(
+        [*cmd, "--report", str(out)], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rep = json.loads(out.read_text())
+    assert rep["server_cpu_budget"] == 0.5
+    r = rep["results"]["websockets"]
+    assert r["errors"] == 0 and r["delivered_per_s"] > 50
+    assert "each server within a budget of 0.5 cores" in out.with_suffix(".md").read_text()
+
+
 def test_refuses_a_non_loopback_url(tmp_path: Path) -> None:
     proc = subprocess.run(
         [
