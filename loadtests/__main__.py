@@ -192,6 +192,12 @@ def parser() -> argparse.ArgumentParser:
     cost.add_argument("--sessions", type=int, default=200)
     cost.add_argument("--rounds", type=int, default=12)
     cost.add_argument("--per-round", type=int, default=50, help="messages per session a round")
+    cost.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count Redis's instructions per call (redis-server under callgrind; slow: "
+        "use fewer --sessions)",
+    )
     return ap
 
 
@@ -274,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "storecost":
         from .storecost import print_storecost
 
-        return print_storecost(args.sessions, args.rounds, args.per_round)
+        return print_storecost(args.sessions, args.rounds, args.per_round, args.instructions)
     if args.cmd == "hotpath":
         from .hotpath import print_hotpath
 

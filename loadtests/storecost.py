@@ -5,14 +5,23 @@ Starts a throwaway redis-server, opens ``sessions`` active sessions through the 
 batch a message index, as a busy process does) and reads Redis's own figure for the round
 (``INFO commandstats``: microseconds per ``EVALSHA``, Redis's CPU only: no client, no socket).
 A flat column means a long conversation costs Redis what a short one does; a rising one means
-some structure of the session grows into the message path (docs/performance.md, "Found, not
-yet mended").
+some structure of the session grows into the message path (docs/performance.md).
+
+Timed figures move with the machine (a fixed loop's CPU time varies by half on this VM), so
+``--instructions`` also runs Redis under callgrind and reads the instructions Redis executed in
+each round (counters zeroed before it, dumped after it) divided by its calls: a figure that
+does not depend on what else the machine is doing, for A/B comparisons of ``say.lua``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from server.redis_setup import Keys, connect
 from server.scripts import ScriptRunner
@@ -27,12 +36,59 @@ class Round:
     messages_per_session: int
     us_per_call: float
     calls: int
+    instructions_per_call: float | None = None
+
+
+class Callgrind:
+    """redis-server under callgrind; ``zero`` then ``dump`` brackets what one round executed."""
+
+    def __init__(self) -> None:
+        if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
+            raise RuntimeError("--instructions needs valgrind (callgrind_control) on PATH")
+        self.dir = Path(tempfile.mkdtemp(prefix="peerline-storecost-cg-"))
+        self.pid = 0
+        self.dumps = 0
+
+    def wrap(self) -> list[str]:
+        return ["valgrind", "--tool=callgrind", f"--callgrind-out-file={self.dir}/redis.out"]
+
+    def _control(self, flag: str) -> None:
+        subprocess.run(
+            ["callgrind_control", flag, str(self.pid)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+
+    def zero(self) -> None:
+        self._control("-z")
+
+    def dump(self) -> int:
+        """Instructions since the last ``zero``."""
+        self._control("-d")
+        self.dumps += 1
+        text = (self.dir / f"redis.out.{self.dumps}").read_text()
+        found = re.search(r"^(?:totals|summary): (\d+)", text, re.M)
+        if found is None:
+            raise RuntimeError(f"no totals in callgrind dump {self.dumps}")
+        return int(found.group(1))
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 async def measure(
-    sessions: int = 200, rounds: int = 12, per_round: int = 50, refs: bool = True
+    sessions: int = 200,
+    rounds: int = 12,
+    per_round: int = 50,
+    refs: bool = True,
+    instructions: bool = False,
 ) -> list[Round]:
-    proc = await start_redis()
+    cg = Callgrind() if instructions else None
+    proc = await start_redis(wrap=cg.wrap() if cg else ())
+    if cg:
+        cg.pid = proc.pid
     url = proc.extra["url"]
     redis = connect(url, pool_size=4)
     runner = ScriptRunner(redis, url)
@@ -55,6 +111,8 @@ async def measure(
         sent = 1
         for _ in range(rounds):
             await redis.config_resetstat()
+            if cg:
+                await asyncio.to_thread(cg.zero)
             for _ in range(per_round):
                 sent += 1
                 text = TEXTS[sent % len(TEXTS)]
@@ -66,27 +124,35 @@ async def measure(
                 for reply in replies:
                     SessionStore.stored(reply)  # raises if Redis refused one
             stats = (await redis.info("commandstats"))["cmdstat_evalsha"]
-            out.append(Round(sent, float(stats["usec_per_call"]), int(stats["calls"])))
+            calls = int(stats["calls"])
+            ins = await asyncio.to_thread(cg.dump) / calls if cg else None
+            out.append(Round(sent, float(stats["usec_per_call"]), calls, ins))
         return out
     finally:
         runner.close()
         await redis.aclose()
         proc.stop()
+        if cg:
+            cg.remove()
 
 
 def markdown(with_refs: list[Round], without_refs: list[Round]) -> str:
-    lines = [
-        "| messages per session | Redis µs per `say.lua` call, every message with a ref "
-        "| without refs |",
-        "| --- | --- | --- |",
-    ]
+    counted = with_refs[0].instructions_per_call is not None
+    head = "| messages per session | Redis µs per `say.lua` call, every message with a ref "
+    head += "| without refs |"
+    if counted:
+        head += " instructions per call, with refs | without refs |"
+    lines = [head, "| --- " * (5 if counted else 3) + "|"]
     for a, b in zip(with_refs, without_refs, strict=True):
-        lines.append(f"| {a.messages_per_session} | {a.us_per_call:.1f} | {b.us_per_call:.1f} |")
+        row = f"| {a.messages_per_session} | {a.us_per_call:.1f} | {b.us_per_call:.1f} |"
+        if counted:
+            row += f" {a.instructions_per_call:,.0f} | {b.instructions_per_call:,.0f} |"
+        lines.append(row)
     return "\n".join(lines) + "\n"
 
 
-def print_storecost(sessions: int, rounds: int, per_round: int) -> int:
-    with_refs = asyncio.run(measure(sessions, rounds, per_round, refs=True))
-    without_refs = asyncio.run(measure(sessions, rounds, per_round, refs=False))
+def print_storecost(sessions: int, rounds: int, per_round: int, instructions: bool = False) -> int:
+    with_refs = asyncio.run(measure(sessions, rounds, per_round, True, instructions))
+    without_refs = asyncio.run(measure(sessions, rounds, per_round, False, instructions))
     print(markdown(with_refs, without_refs), end="")
     return 0

@@ -55,6 +55,18 @@ def test_storecost_reads_redis_cost_per_call_round_by_round() -> None:
     assert md.count("\n") == 2 + 3 and "| 13 |" in md
 
 
+def test_storecost_counts_redis_instructions_per_call_under_callgrind() -> None:
+    import shutil
+
+    if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
+        pytest.skip("valgrind is not installed")
+    rounds = asyncio.run(storecost.measure(sessions=4, rounds=2, per_round=3, instructions=True))
+    # say.lua is tens of thousands of instructions a call (90,000 in docs/performance.md);
+    # a figure far off means the dumps were not read round by round.
+    assert all(r.calls == 12 and 20_000 < (r.instructions_per_call or 0) < 1_000_000 for r in rounds)
+    assert "instructions per call" in storecost.markdown(rounds, rounds)
+
+
 def test_a_cpu_budget_holds_the_process_and_its_children() -> None:
     import subprocess
     import sys
