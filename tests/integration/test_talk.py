@@ -222,13 +222,24 @@ async def test_a_resend_finds_a_ref_stored_by_an_older_server(live_server: LiveS
     first = await seeker.expect("ack")
     svc = live_server.services
     refs = svc.keys.refs(sid)
-    (field,) = await svc.redis.hkeys(refs)
+    (field,) = [f for f in await svc.redis.hkeys(refs) if f != b"~"]  # '~' makes it a table
     await svc.redis.hset(refs, field, f"{first['id']} 1 {first['ts']} 0123456789abcdef")
     await seeker.send({**line, "resend": True})
     again = await seeker.expect("ack")
     assert (again["id"], again["seq"], again["ts"]) == (first["id"], 1, first["ts"])
     await helper.expect("message")
     await helper.no_frame(0.3, of="message")
+
+async def test_the_refs_of_a_session_are_kept_in_a_hash_table(live_server: LiveServer) -> None:
+    """Not in Redis's list form, which every new ref would scan whole (say.lua): a long
+    conversation would make each message dearer for Redis."""
+    seeker, helper, sid = await matched_pair(live_server)
+    redis, refs = live_server.services.redis, live_server.services.keys.refs(sid)
+    await seeker.say(sid, "one")
+    await helper.say(sid, "two")
+    assert await redis.object("encoding", refs) == b"hashtable"
+    assert await redis.hlen(refs) == 3  # two refs and the '~' that makes it a table
+
 
 async def test_messages_survive_redis_forgetting_its_scripts(live_server: LiveServer) -> None:
     seeker, helper, sid = await matched_pair(live_server)
