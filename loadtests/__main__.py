@@ -188,6 +188,8 @@ def parser() -> argparse.ArgumentParser:
     prof = sub.add_parser("profile", help="summarise a py-spy raw (folded) profile as Markdown")
     prof.add_argument("folded", type=Path)
     sub.add_parser("hotpath", help="CPU µs per message of each in-process step of the server")
+    speed = sub.add_parser("speed", help="how much a fixed loop's CPU time varies on this machine")
+    speed.add_argument("--samples", type=int, default=20)
     cost = sub.add_parser("storecost", help="Redis's µs per say.lua call as conversations grow")
     cost.add_argument("--sessions", type=int, default=200)
     cost.add_argument("--rounds", type=int, default=12)
@@ -281,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
         from .storecost import print_storecost
 
         return print_storecost(args.sessions, args.rounds, args.per_round, args.instructions)
+    if args.cmd == "speed":
+        from .speed import print_speed
+
+        return print_speed(args.samples)
     if args.cmd == "hotpath":
         from .hotpath import print_hotpath
 

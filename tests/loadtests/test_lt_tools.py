@@ -47,6 +47,13 @@ def test_every_chat_frame_has_its_own_ref() -> None:
     assert frames[1]["text"] == "yo" and frames[1]["ref"].startswith("b")
 
 
+def test_speed_times_the_same_loop_again_and_again() -> None:
+    from loadtests import speed
+
+    s = speed.measure(samples=3, pause_s=0, n=1000)
+    assert len(s.samples_ms) == 3 and 0 < s.low <= s.median <= s.high
+
+
 def test_storecost_reads_redis_cost_per_call_round_by_round() -> None:
     rounds = asyncio.run(storecost.measure(sessions=5, rounds=3, per_round=4))
     assert [r.messages_per_session for r in rounds] == [5, 9, 13]  # one before the rounds
