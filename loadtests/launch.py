@@ -70,15 +70,21 @@ def _spawn(
     if cpu is not None:
         cmd = cpu.wrap(cmd)
     log = open(Path(tempfile.gettempdir()) / f"peerline-loadtest-{name}-{port}.log", "wb")  # noqa: SIM115
-    popen = subprocess.Popen(
-        list(cmd),
-        cwd=str(REPO_ROOT),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
-        start_new_session=True,
-    )
-    log.close()
+    try:
+        popen = subprocess.Popen(
+            list(cmd),
+            cwd=str(REPO_ROOT),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+    except OSError:
+        if cpu is not None:
+            cpu.remove()
+        raise
+    finally:
+        log.close()
     return Proc(name, popen, port, tmp, cpu=cpu)
 
 

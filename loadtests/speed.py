@@ -3,8 +3,8 @@
 Times a fixed pure-Python loop by the CPU time of this thread (``time.thread_time``), again and
 again with a pause between. On a machine of its own the figures agree within a few per cent; on
 a shared VM, where another tenant's work on the same physical core slows ours, they do not, and
-no benchmark run there can be compared with another more closely than that spread. The
-performance notes quote it beside every timed comparison.
+no benchmark run there can be compared with another more closely than that spread
+(docs/performance.md, "How it was measured").
 """
 
 from __future__ import annotations
