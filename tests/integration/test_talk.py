@@ -230,6 +230,7 @@ async def test_a_resend_finds_a_ref_stored_by_an_older_server(live_server: LiveS
     await helper.expect("message")
     await helper.no_frame(0.3, of="message")
 
+
 async def test_the_refs_of_a_session_are_kept_in_a_hash_table(live_server: LiveServer) -> None:
     """Not in Redis's list form, which every new ref would scan whole (say.lua): a long
     conversation would make each message dearer for Redis."""
