@@ -99,7 +99,9 @@ def test_a_cpu_budget_holds_the_process_and_its_children() -> None:
             members = {int(p) for p in (group.path / "cgroup.procs").read_text().split()}
         assert proc.pid in members and len(members) == 2  # the command itself (exec), its child
         proc.wait(30)
+        end = time.monotonic() + 10
         while (group.path / "cgroup.procs").read_text().strip():  # the child's second ends
+            assert time.monotonic() < end, "the forked child never left the group"
             time.sleep(0.05)
         periods, waited = group.throttled()
         assert periods > 0 and waited > 0  # two busy loops within a tenth of a core: held back
