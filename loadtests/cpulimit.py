@@ -15,6 +15,7 @@ else v1 (``cpu.cfs_quota_us``). Groups are removed when their process has exited
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,7 +49,6 @@ class CpuGroup:
     """One control group with a CPU quota; ``wrap`` a command to run it inside."""
 
     path: Path
-    cpus: float
 
     @classmethod
     def create(cls, name: str, cpus: float) -> CpuGroup:
@@ -75,7 +75,7 @@ class CpuGroup:
             raise CpuLimitUnavailable(f"cannot create a cgroup (run as root): {exc}") from exc
         except OSError as exc:
             raise CpuLimitUnavailable(f"cannot set a CPU quota: {exc}") from exc
-        return cls(path, cpus)
+        return cls(path)
 
     def wrap(self, cmd: Sequence[str]) -> list[str]:
         """``cmd``, entering this group before it starts (all its children inherit it)."""
@@ -94,7 +94,5 @@ class CpuGroup:
 
     def remove(self) -> None:
         """Delete the group (its processes must have exited); quietly leaves a busy one."""
-        try:
+        with contextlib.suppress(OSError):
             self.path.rmdir()
-        except OSError:
-            pass
