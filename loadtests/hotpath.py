@@ -31,8 +31,8 @@ def measure(n: int = 2000) -> list[tuple[str, float]]:
     import msgpack
 
     from moderation import Moderator
-    from server.codec import JsonCodec
-    from server.protocol import parse_frame
+    from server.core.protocol import parse_frame
+    from server.transport.codec import JsonCodec
 
     codec = JsonCodec()
     moderator = Moderator()

@@ -23,9 +23,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.redis_setup import Keys, connect
-from server.scripts import ScriptRunner
-from server.sessions import SessionStore
+from server.store.client import connect
+from server.store.keys import Keys
+from server.store.scripts import ScriptRunner
+from server.store.sessions import SessionStore
 
 from .client import TEXTS
 from .launch import Proc, start_redis

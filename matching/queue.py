@@ -228,6 +228,17 @@ class MatchQueue:
             cooldown_until=int(cooldown or 0),
         )
 
+    async def set_alias(self, uid: str, alias: str) -> None:
+        """The name seekers are shown for this helper when matched."""
+        await self.redis.hset(self.keys.helper(uid), "alias", alias)
+
+    async def aliases(self, uids: list[str]) -> list[str]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for uid in uids:
+                pipe.hget(self.keys.helper(uid), "alias")
+            raw = await pipe.execute()
+        return [(r or b"").decode() for r in raw]
+
     async def helper_sessions(self, uid: str) -> list[str]:
         return [s.decode() for s in await self.redis.smembers(self.keys.helper_sessions(uid))]
 

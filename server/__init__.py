@@ -1,7 +1,9 @@
-"""Peerline server: the ASGI app, the WebSocket hub, staff auth, the operator CLI.
+"""Peerline server: layers whose imports run one way (``core ← store ← service ← transport ←
+web``), checked by import-linter in CI. See docs/architecture.md.
 
 A message's path, socket to socket, reads in this order:
-``connection.py`` (receive, decode, rate limit) → ``handlers.py`` (policy: moderation, store,
-escalation) → ``sessions.py`` + ``lua/say.lua`` (one Redis round trip: store, sequence, publish)
-→ ``hub.py`` (local delivery, or the node channel of the process holding the other side).
+``transport/connection.py`` (receive, decode, rate limit, validate) → ``service/talk.py``
+(screen with moderation, pack the store call) → ``store/sessions.py`` + ``store/lua/say.lua``
+(one Redis round trip: store, sequence, publish) → ``service/talk.py`` (ack, local delivery)
+→ ``transport/hub.py`` (the other processes' node channels, then their sockets).
 """

@@ -20,11 +20,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import PeerlineError
-from .redis_setup import Keys, connect, start_embedded
+from .core.errors import PeerlineError
 from .settings import Settings
-from .staff import StaffStore
-from .wsproto import WS_PROTOCOL
+from .store.client import connect
+from .store.embedded import start_embedded
+from .store.keys import Keys
+from .store.staff import StaffStore
+from .transport.wsproto import WS_PROTOCOL
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +113,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from . import logs
+    from .web import logs
 
     settings = _settings(args)
     logs.configure(settings.log_level)
@@ -127,8 +129,9 @@ def _serve(args: argparse.Namespace) -> int:
             host=settings.host, port=settings.port, ws=WS_PROTOCOL, loop="uvloop",
             http="httptools", ws_max_size=settings.max_frame_bytes, access_log=False,
             # No permessage-deflate: chat lines are short, Peerline's own frames go out
-            # uncompressed anyway (server/wsproto.py), decompressing clients' frames costs CPU,
-            # and compressing secrets (tokens) with attacker-chosen text invites CRIME-style leaks.
+            # uncompressed anyway (server/transport/wsproto.py), decompressing clients' frames
+            # costs CPU, and compressing secrets (tokens) with attacker-chosen text invites
+            # CRIME-style leaks.
             ws_per_message_deflate=False,
             log_level=settings.log_level, lifespan="on", log_config=None,
             timeout_graceful_shutdown=10,
@@ -136,10 +139,10 @@ def _serve(args: argparse.Namespace) -> int:
         if settings.workers > 1:
             # Workers are separate processes; they find Redis through PEERLINE_REDIS_URL.
             os.environ["PEERLINE_LOG_LEVEL"] = settings.log_level
-            uvicorn.run("server.app:app_factory", factory=True, workers=settings.workers,
+            uvicorn.run("server.web.app:app_factory", factory=True, workers=settings.workers,
                         **config)  # type: ignore[arg-type]
         else:
-            from .app import create_app
+            from .web.app import create_app
 
             uvicorn.run(create_app(settings), **config)  # type: ignore[arg-type]
     finally:
@@ -221,8 +224,8 @@ async def _staff_import(store: StaffStore, args: argparse.Namespace) -> int:
 
 
 async def _alerts_list(store: StaffStore, args: argparse.Namespace) -> int:
-    redis, p = store.redis, store.keys.p
-    ids = await redis.zrevrange(f"{p}:alerts:all", 0, args.limit - 1)
+    redis = store.redis
+    ids = await redis.zrevrange(store.keys.alerts_all, 0, args.limit - 1)
     print("alert\traised (UTC)\tseverity\tstate\tseconds to claim\toutcome")
     for raw_id in ids:
         aid = raw_id.decode()

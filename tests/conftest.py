@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 import uvicorn
 
-from server.app import create_app
-from server.redis_setup import EmbeddedRedis, connect, start_embedded
-from server.services import Services
 from server.settings import Settings
-from server.wsproto import WS_PROTOCOL
+from server.store.client import connect
+from server.store.embedded import EmbeddedRedis, start_embedded
+from server.transport.wsproto import WS_PROTOCOL
+from server.web.app import Runtime, create_app
 from tests.client import TIME_SCALE, Client
 
 # Grace periods and escalation timers short enough for tests (scaled by PEERLINE_TEST_TIME_SCALE).
@@ -70,12 +70,12 @@ class LiveServer:
     clients: list[Client] = field(default_factory=list)
 
     @property
-    def services(self) -> Services:
-        return self.app.state.services  # type: ignore[no-any-return]
+    def runtime(self) -> Runtime:
+        return self.app.state.runtime  # type: ignore[no-any-return]
 
     async def add_staff(self, username: str, role: str, password: str, tier: int = 1,
                         alias: str | None = None) -> None:
-        await self.services.staff.add(username, role, password, tier=tier, alias=alias)
+        await self.runtime.staff.add(username, role, password, tier=tier, alias=alias)
 
     async def login(self, username: str, password: str) -> tuple[int, dict[str, Any]]:
         return await asyncio.to_thread(http_json, self.http_url + "/api/login",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, async_playwright, expect
 
-from server.redis_setup import start_embedded
+from server.store.embedded import start_embedded
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PASSWORD, PHONE
 from tests.conftest import run_server
 

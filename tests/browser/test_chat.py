@@ -76,7 +76,7 @@ async def test_seeker_and_helper_are_matched_and_talk(people: People) -> None:
     await seeker.get_by_test_id("feeling-better").check()
     await seeker.get_by_test_id("feedback-submit").click()
     await expect(seeker.get_by_test_id("feedback-thanks")).to_be_visible()
-    services = people.server.services
+    services = people.server.runtime
     feedback = await services.redis.lrange(services.keys.feedback, 0, -1)
     assert [row.decode().split("|")[1:3] for row in feedback] == [["4", "better"]]
 

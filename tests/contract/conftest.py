@@ -18,7 +18,7 @@ def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with four staff members would spend seconds on set-up alone. Still Argon2id, still verified
     by the real ``POST /api/login`` path; only the cost parameters differ (a stored hash carries
     its own parameters, so verification is unchanged)."""
-    import server.staff as staff
+    import server.store.staff as staff
 
     monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
                                                          parallelism=1))

@@ -302,7 +302,7 @@ async def test_resume_with_a_slow_transcript_read_neither_doubles_nor_reorders(
     await frames_for(s, 0.1)
     await drop(s)
 
-    sessions = live_server.services.sessions
+    sessions = live_server.runtime.sessions
     original = sessions.messages
 
     async def slow_messages(*args, **kwargs):  # type: ignore[no-untyped-def]

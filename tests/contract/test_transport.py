@@ -358,7 +358,7 @@ async def test_expired_token_is_unauthorized_1008(live_server: LiveServer) -> No
     await c.expect("welcome", skip=())
     await c.close()
     # Expire every token of this account by letting its Redis keys lapse (server-side expiry).
-    redis = live_server.services.redis
+    redis = live_server.runtime.redis
     prefix = live_server.settings.key_prefix
     n = 0
     async for key in redis.scan_iter(match=f"{prefix}:*tok*"):
@@ -375,7 +375,7 @@ async def test_expired_token_is_unauthorized_1008(live_server: LiveServer) -> No
 
 async def test_revoked_token_is_unauthorized_1008(live_server: LiveServer) -> None:
     token = await live_server.staff_token("birch", "helper")
-    await live_server.services.staff.remove("birch")
+    await live_server.runtime.staff.remove("birch")
     c = await live_server.client()
     await raw_json(c, {"type": "hello", "role": "helper", "token": token})
     err = await c.expect("error", skip=())
@@ -387,7 +387,7 @@ async def test_revoked_token_closes_a_connected_staff_member_eventually(
         live_server: LiveServer) -> None:
     """Not contract text; kept informational: a removed account's later hello is refused."""
     token = await live_server.staff_token("elm", "counselor")
-    await live_server.services.staff.remove("elm")
+    await live_server.runtime.staff.remove("elm")
     c = await live_server.client()
     await raw_json(c, {"type": "hello", "role": "counselor", "token": token})
     assert (await c.expect("error", skip=()))["code"] == "unauthorized"

@@ -24,7 +24,7 @@ async def test_a_reader_that_falls_behind_is_closed_1013_and_resumes_without_los
                               rate_per_s=100_000.0) as live:
         seeker, helper, sid = await matched_pair(live)
         resume = seeker.seen[0]["resume"]
-        hub = live.services.hub
+        hub = live.runtime.hub
         # The seeker's websockets client stops reading the socket once 16 frames wait unread;
         # the kernel buffers fill, then the server's transport, then the seeker's outbox.
         acked: list[dict[str, Any]] = []

@@ -91,7 +91,7 @@ async def test_staff_hello_with_bad_tokens_is_refused(live_server: LiveServer) -
         assert (await c.expect("error"))["code"] == "unauthorized"
         assert await c.close_code() == 1008
     # Removing the account revokes its tokens.
-    await live_server.services.staff.remove("oak")
+    await live_server.runtime.staff.remove("oak")
     c = await live_server.client()
     await c.send({"type": "hello", "role": "helper", "token": token})
     assert (await c.expect("error"))["code"] == "unauthorized"
@@ -104,7 +104,7 @@ async def test_expired_token_is_refused(server_factory) -> None:  # type: ignore
         # Age the token past its expiry, as the clock would.
         from server.ids import digest
 
-        await live.services.redis.hset(live.services.keys.token(digest(token)), "exp", 1)
+        await live.runtime.redis.hset(live.runtime.keys.token(digest(token)), "exp", 1)
         c = await live.client()
         await c.send({"type": "hello", "role": "helper", "token": token})
         assert (await c.expect("error"))["code"] == "unauthorized"
@@ -149,7 +149,7 @@ async def test_queued_seeker_can_cancel(live_server: LiveServer) -> None:
     await c.send({"type": "leave", "session": sid})
     ended = await c.expect("ended")
     assert ended["by"] == "seeker" and ended["reason"] == "cancelled"
-    assert await live_server.services.queue.length() == 0
+    assert await live_server.runtime.queue.length() == 0
 
 
 async def test_http_endpoints(live_server: LiveServer) -> None:
@@ -178,7 +178,7 @@ async def test_http_endpoints(live_server: LiveServer) -> None:
 
 async def test_passwords_are_stored_only_as_argon2id(live_server: LiveServer) -> None:
     await live_server.add_staff("rowan", "helper", "plain-text-secret")
-    raw = await live_server.services.redis.hgetall(live_server.services.keys.staff("rowan"))
+    raw = await live_server.runtime.redis.hgetall(live_server.runtime.keys.staff("rowan"))
     assert raw[b"hash"].startswith(b"$argon2id$")
     assert b"plain-text-secret" not in b"".join(raw.values())
 
@@ -186,7 +186,7 @@ async def test_passwords_are_stored_only_as_argon2id(live_server: LiveServer) ->
 async def test_nothing_identifies_a_seeker_in_redis(live_server: LiveServer) -> None:
     seeker, helper, sid = await matched_pair(live_server)
     await seeker.say(sid, "hello")
-    redis = live_server.services.redis
+    redis = live_server.runtime.redis
     dump = b""
     async for key in redis.scan_iter(match=f"{live_server.settings.key_prefix}:*"):
         dump += key
@@ -201,7 +201,7 @@ async def test_nothing_identifies_a_seeker_in_redis(live_server: LiveServer) -> 
 
 async def test_removing_an_account_closes_its_open_console(live_server: LiveServer) -> None:
     helper = await live_server.helper("hazel")
-    await live_server.services.staff.remove("hazel")
+    await live_server.runtime.staff.remove("hazel")
     error = await helper.expect("error")
     assert error["code"] == "unauthorized"
     assert await helper.close_code() == 1008

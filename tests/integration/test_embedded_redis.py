@@ -7,7 +7,7 @@ from pathlib import Path
 import psutil
 import redis
 
-from server.redis_setup import start_embedded
+from server.store.embedded import start_embedded
 
 
 def _running(pid: int) -> bool:

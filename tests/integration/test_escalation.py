@@ -13,7 +13,7 @@ CRISIS_ZH = "我已经准备好安眠药了，今晚就全部吃下去"
 
 
 async def audit_events(live: LiveServer, alert: str) -> list[str]:
-    entries = await live.services.redis.xrange(live.services.keys.audit)
+    entries = await live.runtime.redis.xrange(live.runtime.keys.audit)
     return [e[b"event"].decode() for _, e in entries if e.get(b"alert", b"").decode() == alert]
 
 

@@ -133,7 +133,7 @@ async def greeted(live: LiveServer) -> AsyncIterator[RawClient]:
 def fast_reading(live: LiveServer) -> list[bool]:
     """Whether each connected user's frames are being read by the fast path."""
     return [bool(conn._direct and conn._direct.fast_reading)
-            for conn in live.services.hub.users.values()]
+            for conn in live.runtime.hub.users.values()]
 
 
 def pings(n: int, start: int = 0) -> list[bytes]:

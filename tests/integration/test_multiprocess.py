@@ -7,7 +7,7 @@ import asyncio
 import msgpack
 import pytest
 
-from server.redis_setup import connect
+from server.store.client import connect
 from tests.conftest import LiveServer
 from tests.integration.test_escalation import CRISIS_EN
 
@@ -128,7 +128,7 @@ async def test_a_process_that_dies_does_not_leave_ghost_helpers(live_server: Liv
     queued = await seeker.expect("queued", skip=())
     assert queued["session"] == sid
     # ...and a new seeker is not matched to the ghost.
-    assert await live_server.services.queue.helpers_online() == 0
+    assert await live_server.runtime.queue.helpers_online() == 0
     real = await live_server.helper("real")
     assert (await real.expect("matched"))["session"] == sid
 
@@ -136,7 +136,7 @@ async def test_a_process_that_dies_does_not_leave_ghost_helpers(live_server: Liv
 async def test_the_listener_subscribes_again_when_redis_drops_it(live_server: LiveServer) -> None:
     """Events from other processes arrive on one subscription; when Redis drops it (a restart,
     a failover, CLIENT KILL), the hub subscribes again and events flow as before."""
-    hub = live_server.services.hub
+    hub = live_server.runtime.hub
     channel = hub.keys.node_channel(hub.node)
     seeker, _ = await live_server.seeker()
     (uid,) = list(hub.users)

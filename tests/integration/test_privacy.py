@@ -39,7 +39,7 @@ async def test_ended_sessions_expire_after_the_retention(server_factory) -> None
     async with server_factory(retention_s=120) as live:
         seeker, helper, sid = await matched_pair(live)
         await seeker.say(sid, "hello")
-        redis, keys = live.services.redis, live.services.keys
+        redis, keys = live.runtime.redis, live.runtime.keys
         assert await redis.pttl(keys.session(sid)) > 120_000  # live sessions keep longer
         await seeker.send({"type": "leave", "session": sid})
         await helper.expect("ended", skip=("message", "queued", "typing"))
@@ -53,7 +53,7 @@ async def test_a_live_session_outlives_its_last_message(server_factory) -> None:
     expiry is pushed back once an eighth of that has passed, not by every message."""
     async with server_factory(seeker_ttl_s=80) as live:
         seeker, helper, sid = await matched_pair(live)
-        redis, keys = live.services.redis, live.services.keys
+        redis, keys = live.runtime.redis, live.runtime.keys
         hash_key, stream_key = keys.session(sid), keys.stream(sid)
         first = await seeker.say(sid, "hello")
         for key in (hash_key, stream_key):
@@ -78,7 +78,7 @@ async def test_a_sessions_stored_refs_expire_with_it(server_factory) -> None:  #
     between two pushes of the session's expiry, and are pushed back with it."""
     async with server_factory(seeker_ttl_s=80) as live:
         seeker, helper, sid = await matched_pair(live)
-        redis, keys = live.services.redis, live.services.keys
+        redis, keys = live.runtime.redis, live.runtime.keys
         hash_key, refs_key = keys.session(sid), keys.refs(sid)
         await seeker.send({"type": "say", "session": sid, "text": "no ref on this one"})
         await seeker.expect("ack")
@@ -102,7 +102,7 @@ async def test_escalated_sessions_are_kept_longer(server_factory) -> None:  # ty
         await helper.expect("escalated")
         await seeker.send({"type": "leave", "session": sid})
         await helper.expect("ended", skip=("queued", "typing", "cooldown"))
-        ttl = await live.services.redis.pttl(live.services.keys.session(sid))
+        ttl = await live.runtime.redis.pttl(live.runtime.keys.session(sid))
         assert 120_000 < ttl <= 3_600_000
 
 

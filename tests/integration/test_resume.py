@@ -74,7 +74,7 @@ async def test_helper_who_drops_and_returns_in_time_keeps_the_session(
     async with server_factory(helper_grace_s=3 * TIME_SCALE) as live:
         seeker, helper, sid = await matched_pair(live)
         # Maple comes back with a fresh login of the same account.
-        await live.services.staff.set_password("maple", "new-password-1")
+        await live.runtime.staff.set_password("maple", "new-password-1")
         status, body = await live.login("maple", "new-password-1")
         assert status == 200
         await helper.close()
@@ -126,7 +126,7 @@ async def _staff_welcome(live_server: LiveServer) -> None:
     await helper.expect("message")
     await helper.close()
     await seeker.say(sid, "second")
-    await live_server.services.staff.set_password("maple", "new-password-2")
+    await live_server.runtime.staff.set_password("maple", "new-password-2")
     status, body = await live_server.login("maple", "new-password-2")
     back = await live_server.client()
     welcome = await back.hello_staff("helper", body["token"], last_seen={sid: first["id"]})

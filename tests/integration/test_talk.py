@@ -220,7 +220,7 @@ async def test_a_resend_finds_a_ref_stored_by_an_older_server(live_server: LiveS
     line = {"type": "say", "session": sid, "text": "sent across an upgrade", "ref": "u-1"}
     await seeker.send(line)
     first = await seeker.expect("ack")
-    svc = live_server.services
+    svc = live_server.runtime
     refs = svc.keys.refs(sid)
     (field,) = [f for f in await svc.redis.hkeys(refs) if f != b"~"]  # '~' makes it a table
     await svc.redis.hset(refs, field, f"{first['id']} 1 {first['ts']} 0123456789abcdef")
@@ -235,7 +235,7 @@ async def test_the_refs_of_a_session_are_kept_in_a_hash_table(live_server: LiveS
     """Not in Redis's list form, which every new ref would scan whole (say.lua): a long
     conversation would make each message dearer for Redis."""
     seeker, helper, sid = await matched_pair(live_server)
-    redis, refs = live_server.services.redis, live_server.services.keys.refs(sid)
+    redis, refs = live_server.runtime.redis, live_server.runtime.keys.refs(sid)
     await seeker.say(sid, "one")
     await helper.say(sid, "two")
     assert await redis.object("encoding", refs) == b"hashtable"
@@ -244,7 +244,7 @@ async def test_the_refs_of_a_session_are_kept_in_a_hash_table(live_server: LiveS
 
 async def test_messages_survive_redis_forgetting_its_scripts(live_server: LiveServer) -> None:
     seeker, helper, sid = await matched_pair(live_server)
-    await live_server.services.redis.script_flush()  # as after a Redis restart
+    await live_server.runtime.redis.script_flush()  # as after a Redis restart
     ack = await seeker.say(sid, "still delivered")
     assert ack["seq"] == 1
     assert (await helper.expect("message"))["text"] == "still delivered"
@@ -260,7 +260,7 @@ async def test_a_fault_while_handling_a_say_closes_only_that_connection_with_101
     from tests.client import WAIT
 
     seeker, helper, sid = await matched_pair(live_server)
-    escalation = live_server.services.escalation
+    escalation = live_server.runtime.escalation
     screen = escalation.screen
 
     def faulty(text: str, *args: object, **kwargs: object) -> object:
@@ -278,5 +278,5 @@ async def test_a_fault_while_handling_a_say_closes_only_that_connection_with_101
         assert exc.rcvd is not None and exc.rcvd.code == 1011
     # The helper is still served, and the seeker can come back.
     await helper.say(sid, "are you still there?")
-    transcript = await live_server.services.sessions.messages(sid)
+    transcript = await live_server.runtime.sessions.messages(sid)
     assert [m["text"] for m in transcript] == ["are you still there?"]

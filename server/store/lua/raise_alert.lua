@@ -4,6 +4,7 @@
 -- ARGV[1] alert id   ARGV[2] severity   ARGV[3] excerpt   ARGV[4] reason   ARGV[5] categories
 -- ARGV[6] now (ms)   ARGV[7] raised by (moderation | helper | counselor | first_words)
 -- ARGV[8] alert key prefix   ARGV[9] session id   ARGV[10] flagged message id ('' = none)
+-- ARGV[11] how long the alert is kept (ms): it holds the seeker's words (an excerpt)
 -- Returns {1, alert id} when raised now, {0, existing alert id} when one was open already,
 -- {-1} when the session does not exist.
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -16,9 +17,11 @@ end
 redis.call('HSET', KEYS[2], 'session', ARGV[9], 'severity', ARGV[2], 'excerpt', ARGV[3],
            'reason', ARGV[4], 'categories', ARGV[5], 'raised_at', ARGV[6], 'raised_by', ARGV[7],
            'state', 'open', 'tier', 0, 'message', ARGV[10])
+redis.call('PEXPIRE', KEYS[2], ARGV[11])
 redis.call('HSET', KEYS[1], 'alert', ARGV[1], 'escalated', 1)
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', tonumber(ARGV[6]) - tonumber(ARGV[11]))
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', 100000, '*', 'event', 'raised', 'alert', ARGV[1],
            'session', ARGV[9], 'severity', ARGV[2], 'by', ARGV[7], 'ts', ARGV[6])
 return {1, ARGV[1]}

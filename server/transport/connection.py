@@ -18,25 +18,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket
 
-from moderation import RiskContext
-
+from ..core import frames
+from ..core.errors import PeerlineError, RateLimited
+from ..core.ordering import MAX_WAIT_S, SessionOrder
+from ..core.participant import Participant
+from ..core.protocol import Say, frame_ref, parse_frame
+from ..core.ratelimit import AbuseCounter, TokenBucket
+from ..service.dispatch import Dispatch
+from ..service.metrics import Metrics
+from ..store.sessions import SessionStore
 from .codec import Codec
-from .errors import PeerlineError, RateLimited
-from .ordering import MAX_WAIT_S, SessionOrder
+from .flushing import FlushTurn
 from .outbox import Outbox, Overflow
-from .protocol import Say, error_frame, frame_ref, parse_frame
-from .ratelimit import AbuseCounter, TokenBucket
-from .sessions import SessionStore
 from .wsproto import DIRECT_WRITE, READ_AHEAD, PeerlineWebSocketProtocol
 
 if TYPE_CHECKING:
-    from .services import Services
-    from .talk import Saying
+    from ..service.talk import Saying
+    from ..store.scripts import Done
 
 log = logging.getLogger("peerline.conn")
 
@@ -52,27 +56,49 @@ class _Closing(Exception):
     """Raised by the send task to stop the connection's task group."""
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one connection may do (from settings)."""
+
+    outbound_queue: int
+    rate_burst: int
+    rate_per_s: float
+    rate_abuse_refusals: int
+    rate_abuse_window_s: float
+    hello_timeout_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """What every connection of this process is handed: the use cases it calls, and where."""
+
+    dispatch: Dispatch
+    submit: Callable[[bytes, Done], None]
+    """Send a packed store call; its reply comes to the callback (``ScriptRunner``)."""
+    closed: Callable[[Connection], Awaitable[None]]
+    """Called once when the connection is over (``Lifecycle.disconnected``)."""
+    metrics: Metrics
+    flush_turn: FlushTurn
+    limits: Limits
+
+
 class Connection:
-    def __init__(self, ws: WebSocket, services: Services, codec: Codec) -> None:
+    """One WebSocket: the socket's frames in and out, and the ``Participant`` speaking on it.
+
+    The use cases see it only as a ``Reply`` (``send``, ``hold``, ``release``, ``close``).
+    """
+
+    def __init__(self, ws: WebSocket, wiring: Wiring, codec: Codec) -> None:
         self.ws = ws
-        self.svc = services
+        self.wiring = wiring
+        self.talk = wiring.dispatch.talk
+        self.metrics = wiring.metrics
         self.codec = codec
-        settings = services.settings
-        self.outbox = Outbox(settings.outbound_queue)
-        self.bucket = TokenBucket(settings.rate_burst, settings.rate_per_s)
-        self.abuse = AbuseCounter(settings.rate_abuse_refusals, settings.rate_abuse_window_s)
-        self.uid: str | None = None
-        self.role: str | None = None
-        self.alias = ""
-        self.tier = 0
-        self.sessions: dict[str, str] = {}
-        """Sessions this connection takes part in → its role in each."""
-        self.say_heads: dict[str, bytes] = {}
-        """The packed start of this connection's ``say.lua`` calls per session (``Talk``)."""
-        self.risk: dict[str, RiskContext] = {}
-        """A seeker's running moderation context per session (the seeker's process owns it)."""
-        self.resume_token: str | None = None
-        self.lang: str | None = None
+        limits = wiring.limits
+        self.outbox = Outbox(limits.outbound_queue)
+        self.bucket = TokenBucket(limits.rate_burst, limits.rate_per_s)
+        self.abuse = AbuseCounter(limits.rate_abuse_refusals, limits.rate_abuse_window_s)
+        self.who = Participant()
         self.close_code: int | None = None
         self.close_reason = ""
         self._overflow_logged = False
@@ -91,6 +117,10 @@ class Connection:
         self._stopped = False
         self._room: asyncio.Event | None = None
         self._hello_timer: asyncio.TimerHandle | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.outbox.closed
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -161,7 +191,7 @@ class Connection:
         except Overflow:
             if not self._overflow_logged:
                 self._overflow_logged = True
-                log.warning("outbox full for a %s connection; closing it to resume", self.role)
+                log.warning("outbox full for a %s connection; closing it to resume", self.who.role)
             self.close(CLOSE_TRY_AGAIN, "too slow to keep up; reconnect and resume")
             return
         if self._direct is not None and not self._flush_pending:
@@ -174,7 +204,7 @@ class Connection:
 
     def _schedule_flush(self) -> None:
         self._flush_pending = True
-        self.svc.flush_turn.add(self)
+        self.wiring.flush_turn.add(self)
 
     def flush(self) -> None:
         """Write every queued frame in one socket write (direct mode), unless the client's
@@ -187,11 +217,11 @@ class Connection:
         if frames:
             payload = self.codec.payload
             if direct.write_frames([payload(frame) for frame in frames], self.codec.binary):
-                self.svc.metrics.hot.frames_out += len(frames)
+                self.metrics.hot.frames_out += len(frames)
 
     def error(self, exc: PeerlineError, ref: str | None) -> None:
-        self.svc.metrics.errors.labels(exc.code).inc()
-        self.send(error_frame(exc.code, exc.detail or exc.code, ref))
+        self.metrics.errors.labels(exc.code).inc()
+        self.send(frames.error(exc.code, exc.detail or exc.code, ref))
 
     def close(self, code: int, reason: str = "") -> None:
         if self.close_code is None:
@@ -235,8 +265,8 @@ class Connection:
 
     def _start(self, data: str | bytes) -> None:
         """Decode, rate-limit and validate one frame, then handle it (see ``frame_received``)."""
-        self.svc.metrics.hot.frames_in += 1
-        expect_hello = self.uid is None
+        self.metrics.hot.frames_in += 1
+        expect_hello = not self.who.known
         ref: str | None = None
         try:
             raw = self.codec.decode(data)
@@ -248,11 +278,11 @@ class Connection:
                 raise RateLimited("too many frames; slow down")
             frame = parse_frame(raw)
             if type(frame) is Say and not expect_hello:
-                talk = self.svc.talk
-                saying = talk.screen(self, frame)
+                talk = self.talk
+                saying = talk.screen(self.who, frame)
                 if saying is not None:
                     # (The reply comes in a later loop callback, never inside ``submit``.)
-                    self.svc.runner.submit_packed(talk.store_call(self, saying), self._stored)
+                    self.wiring.submit(talk.store_call(self.who, saying), self._stored)
                     self._storing = saying
                     return
         except PeerlineError as exc:
@@ -262,7 +292,8 @@ class Connection:
             self._fault(exc)
             return
         self._worker = asyncio.get_running_loop().create_task(
-            self._work(self.svc.dispatch(self, frame, expect_hello), ref, expect_hello)
+            self._work(self.wiring.dispatch.dispatch(self, frame, expect_hello), ref,
+                       expect_hello)
         )
 
     def _stored(self, reply: Any, failure: BaseException | None) -> None:
@@ -273,9 +304,9 @@ class Connection:
             if failure is not None:
                 raise failure
             stored = SessionStore.stored(reply)
-            if self.svc.talk.stored(self, saying, stored):
+            if self.talk.stored(self, saying, stored):
                 self._worker = asyncio.get_running_loop().create_task(
-                    self._work(self.svc.talk.flagged(saying, stored), saying.ref, False)
+                    self._work(self.talk.flagged(saying, stored), saying.ref, False)
                 )
         except PeerlineError as exc:
             self.error(exc, saying.ref)
@@ -293,7 +324,7 @@ class Connection:
             self._fault(exc)
         finally:
             self._worker = None
-            if expect_hello and self.uid is not None and self._hello_timer is not None:
+            if expect_hello and self.who.known and self._hello_timer is not None:
                 self._hello_timer.cancel()
                 self._hello_timer = None
             self._handle_waiting()
@@ -311,14 +342,14 @@ class Connection:
 
     def _no_hello(self) -> None:
         self._hello_timer = None
-        if self.uid is None:
+        if not self.who.known:
             self.close(CLOSE_POLICY, "no hello in time")
 
     # -- running -----------------------------------------------------------------------------
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        self._hello_timer = loop.call_later(self.svc.settings.hello_timeout_s, self._no_hello)
+        self._hello_timer = loop.call_later(self.wiring.limits.hello_timeout_s, self._no_hello)
         if self._direct is not None:
             self._direct.attach(self)
         try:
@@ -343,7 +374,7 @@ class Connection:
             self._stopped = True
             if self._worker is not None:
                 self._worker.cancel()
-            await self.svc.lifecycle.disconnected(self)
+            await self.wiring.closed(self)
             if self.close_code is not None:
                 try:
                     await self.ws.close(self.close_code, self.close_reason[:120])
@@ -381,7 +412,7 @@ class Connection:
         send = self.ws._send
         encode = self.codec.encode
         key = "bytes" if self.codec.binary else "text"
-        hot = self.svc.metrics.hot
+        hot = self.metrics.hot
         while True:
             frames = await self.outbox.take_all()
             if not frames:

@@ -26,7 +26,7 @@ own work. This class keeps uvicorn's handshake, close handshake, keepalive and p
 
 The connection finds this object in ``scope["extensions"][DIRECT_WRITE]``; under any other
 ASGI server it falls back to ``websocket.receive``/``websocket.send`` messages. Selected with
-``uvicorn.run(..., ws="server.wsproto:PeerlineWebSocketProtocol")``.
+``uvicorn.run(..., ws="server.transport.wsproto:PeerlineWebSocketProtocol")``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from websockets.frames import apply_mask
 from websockets.protocol import State
 
 DIRECT_WRITE = "peerline.direct_write"
-WS_PROTOCOL = "server.wsproto:PeerlineWebSocketProtocol"
+WS_PROTOCOL = "server.transport.wsproto:PeerlineWebSocketProtocol"
 READ_AHEAD = 8
 """Frames a client may have waiting for the app before the socket stops being read."""
 
@@ -68,7 +68,7 @@ def frame_bytes(payloads: Iterable[bytes], binary: bool) -> bytes:
 
 
 class FrameSink(Protocol):
-    """What a protocol hands frames to once attached (``server.connection.Connection``)."""
+    """What a protocol hands frames to once attached (``transport.connection.Connection``)."""
 
     def frame_received(self, data: str | bytes) -> int:
         """A whole text (str) or binary (bytes) message; returns the frames now waiting."""

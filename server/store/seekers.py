@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from .aliases import random_alias
-from .errors import Unauthorized
-from .ids import digest, new_token
-from .redis_setup import Keys
+from ..core.aliases import random_alias
+from ..core.errors import Unauthorized
+from ..core.ids import digest, new_token
+from .keys import Keys
 
 
 @dataclass(frozen=True)

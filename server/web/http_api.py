@@ -9,18 +9,18 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .errors import Unauthorized
+from ..core.errors import Unauthorized
 
 if TYPE_CHECKING:
-    from .services import Services
+    from .app import Runtime
 
 
 LOGIN_FAILURES_ALLOWED = 10
 LOGIN_FAILURE_WINDOW_S = 15 * 60
 
 
-def _svc(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
 
 
 async def login(request: Request) -> Response:
@@ -35,34 +35,30 @@ async def login(request: Request) -> Response:
     if len(username) > 64 or len(password) > 1024:
         return JSONResponse({"error": "unauthorized", "detail": "wrong username or password"},
                             401)
-    svc = _svc(request)
+    staff = _runtime(request).staff
     name = username.strip().lower()
     # Password guessing is slowed per account name (Argon2id already makes each guess costly).
     # Keyed by the name only: no client address is kept, and unknown names count the same way.
-    failures_key = f"{svc.keys.p}:loginfail:{name[:64]}"
-    if int(await svc.redis.get(failures_key) or 0) >= LOGIN_FAILURES_ALLOWED:
+    if await staff.failures(name) >= LOGIN_FAILURES_ALLOWED:
         return JSONResponse({"error": "rate_limited",
                              "detail": "too many failed sign-ins; try again later"}, 429)
     try:
-        token = await svc.staff.login(name, password)
+        token = await staff.login(name, password)
     except Unauthorized:
-        async with svc.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(failures_key)
-            pipe.expire(failures_key, LOGIN_FAILURE_WINDOW_S)
-            await pipe.execute()
+        await staff.record_failure(name, LOGIN_FAILURE_WINDOW_S)
         return JSONResponse({"error": "unauthorized", "detail": "wrong username or password"},
                             401)
-    await svc.redis.delete(failures_key)
+    await staff.clear_failures(name)
     return JSONResponse({"token": token.token, "role": token.role,
                          "expires_at": token.expires_at})
 
 
 async def crisis_resources(request: Request) -> Response:
-    return JSONResponse({"items": _svc(request).escalation.crisis_resources})
+    return JSONResponse({"items": _runtime(request).crisis_resources})
 
 
 async def self_help(request: Request) -> Response:
-    return JSONResponse({"items": _svc(request).escalation.self_help})
+    return JSONResponse({"items": _runtime(request).self_help})
 
 
 async def healthz(request: Request) -> Response:
@@ -70,22 +66,23 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    svc = _svc(request)
+    runtime = _runtime(request)
     try:
-        await svc.redis.ping()
+        await runtime.redis.ping()
     except Exception:
         return JSONResponse({"status": "unavailable", "redis": False,
-                             "pubsub": svc.hub.listening}, 503)
-    if not svc.hub.listening:
+                             "pubsub": runtime.hub.listening}, 503)
+    if not runtime.hub.listening:
         return JSONResponse({"status": "unavailable", "redis": True, "pubsub": False}, 503)
     return JSONResponse({"status": "ready", "redis": True, "pubsub": True})
 
 
 async def metrics(request: Request) -> Response:
-    svc = _svc(request)
+    runtime = _runtime(request)
+    metrics = runtime.metrics
     try:
-        svc.metrics.queue_length.set(await svc.queue.length())
-        svc.metrics.helpers_available.set(await svc.queue.helpers_online())
+        metrics.queue_length.set(await runtime.queue.length())
+        metrics.helpers_available.set(await runtime.queue.helpers_online())
     except Exception:
         pass  # Redis down: the other metrics are still worth serving
-    return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

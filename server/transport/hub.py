@@ -14,29 +14,33 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Collection, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import msgpack
 import redis.asyncio as aioredis
 
-from .redis_setup import Keys
-from .resp import Subscription
-from .sessions import SessionStore
+from ..core import frames
+from ..store.keys import Keys
+from ..store.presence import Presence
+from ..store.resp import Subscription
+from ..store.sessions import SessionStore
+from .connection import Connection
 
 if TYPE_CHECKING:
-    from .connection import Connection
+    from ..service.ports import Reply
 
 log = logging.getLogger("peerline.hub")
 
 
 class Hub:
     def __init__(self, redis: aioredis.Redis, redis_url: str, keys: Keys, node: str,
-                 sessions: SessionStore):
+                 sessions: SessionStore, presence: Presence):
         self.redis = redis
         self.redis_url = redis_url
         self.keys = keys
         self.node = node
         self.sessions = sessions
+        self.presence = presence
         self.users: dict[str, Connection] = {}
         self.by_session: dict[str, set[Connection]] = {}
         self.oncall: set[Connection] = set()
@@ -44,40 +48,57 @@ class Hub:
         self.listening = False
         self._backoff = 0.1
         self.stopping = asyncio.Event()
-        self.on_queued: Callable[[str, Connection], None] | None = None
+        self.on_queued: Callable[[str, Reply], None] | None = None
 
     # -- registry ----------------------------------------------------------------------------
 
-    def add_user(self, conn: Connection) -> Connection | None:
+    def register(self, reply: Reply) -> Reply | None:
         """Register a connection; return the older connection of the same person, if any."""
-        assert conn.uid is not None
-        old = self.users.get(conn.uid)
-        self.users[conn.uid] = conn
+        conn = cast(Connection, reply)
+        assert conn.who.known
+        old = self.users.get(conn.who.uid)
+        self.users[conn.who.uid] = conn
         if old is not None and old is not conn:
-            for sid in list(old.sessions):
+            for sid in list(old.who.sessions):
                 self.part(old, sid)
             self.oncall.discard(old)
             return old
         return None
 
-    def remove_user(self, conn: Connection) -> bool:
+    def unregister(self, reply: Reply) -> bool:
         """Forget a closed connection; False if a newer one of the same person replaced it."""
-        for sid in list(conn.sessions):
-            self.part(conn, sid, keep_role=True)
+        conn = cast(Connection, reply)
+        for sid in list(conn.who.sessions):
+            self._part(conn, sid, keep_role=True)
         self.oncall.discard(conn)
-        if conn.uid is not None and self.users.get(conn.uid) is conn:
-            del self.users[conn.uid]
+        if conn.who.known and self.users.get(conn.who.uid) is conn:
+            del self.users[conn.who.uid]
             return True
         return False
 
-    def join(self, conn: Connection, sid: str, role: str) -> None:
-        conn.sessions[sid] = role
+    def find(self, uid: str) -> Reply | None:
+        return self.users.get(uid)
+
+    def join(self, reply: Reply, sid: str, role: str) -> None:
+        conn = cast(Connection, reply)
+        conn.who.enter(sid, role)
         self.by_session.setdefault(sid, set()).add(conn)
 
-    def part(self, conn: Connection, sid: str, keep_role: bool = False) -> None:
+    def part(self, reply: Reply, sid: str) -> None:
+        self._part(cast(Connection, reply), sid)
+
+    def set_on_call(self, reply: Reply, on_call: bool) -> None:
+        if on_call:
+            self.oncall.add(cast(Connection, reply))
+        else:
+            self.oncall.discard(cast(Connection, reply))
+
+    def is_on_call(self, reply: Reply) -> bool:
+        return reply in self.oncall
+
+    def _part(self, conn: Connection, sid: str, keep_role: bool = False) -> None:
         if not keep_role:
-            conn.sessions.pop(sid, None)
-            conn.say_heads.pop(sid, None)
+            conn.who.leave(sid)
         members = self.by_session.get(sid)
         if members is not None:
             members.discard(conn)
@@ -94,13 +115,14 @@ class Hub:
         exclude: str | None = None,
     ) -> None:
         for conn in tuple(self.by_session.get(sid, ())):
-            if conn.uid == exclude:
+            who = conn.who
+            if who.uid == exclude:
                 continue
-            if roles is not None and conn.sessions.get(sid) not in roles:
+            if roles is not None and who.sessions.get(sid) not in roles:
                 continue
             conn.send(frame)
             if frame["type"] == "ended":
-                self.part(conn, sid)
+                self._part(conn, sid)
 
     def deliver_user(
         self,
@@ -115,7 +137,7 @@ class Hub:
         if attach is not None:
             self.join(conn, attach[0], attach[1])
         if detach is not None:
-            self.part(conn, detach)
+            self._part(conn, detach)
         for frame in frames:
             conn.send(frame)
             if frame["type"] == "queued" and self.on_queued is not None:
@@ -128,7 +150,7 @@ class Hub:
         wanted = set(tiers) if tiers is not None else None
         count = 0
         for conn in tuple(self.oncall):
-            if conn.uid != exclude and (wanted is None or conn.tier in wanted):
+            if conn.who.uid != exclude and (wanted is None or conn.who.tier in wanted):
                 conn.send(frame)
                 count += 1
         return count
@@ -172,7 +194,7 @@ class Hub:
         """Deliver to one person wherever they are connected (nowhere, if they are not)."""
         if self.deliver_user(uid, frames, attach, detach):
             return
-        node = await self.sessions.location(uid)
+        node = await self.presence.location(uid)
         if node is None or node == self.node:
             return
         payload = msgpack.packb(
@@ -184,6 +206,14 @@ class Hub:
     async def broadcast(self, event: dict[str, Any]) -> None:
         """Send an event to every process, this one included (it comes back through Redis)."""
         await self.redis.publish(self.keys.bcast, msgpack.packb(event, use_bin_type=True))
+
+    async def to_on_call(self, frame: dict[str, Any], tiers: list[int] | None = None,
+                         exclude: str | None = None) -> None:
+        """To the on-call counselors of ``tiers`` (all when None) on every process."""
+        event: dict[str, Any] = {"k": "oncall", "frame": frame, "tiers": tiers}
+        if exclude is not None:
+            event["exclude"] = exclude
+        await self.broadcast(event)
 
     # -- the listener ------------------------------------------------------------------------
 
@@ -219,10 +249,9 @@ class Hub:
             kind = event["k"]
             if kind == "msg":
                 sid = event["session"]
-                frame = {"type": "message", "session": sid, "id": event["id"],
-                         "from": event["from"], "alias": event["alias"], "text": event["text"],
-                         "ts": event["ts"], "seq": event["seq"]}
-                self.deliver_session(sid, frame)
+                self.deliver_session(sid, frames.message(
+                    sid, event["id"], event["from"], event["alias"], event["text"], event["ts"],
+                    event["seq"]))
             elif kind == "sess":
                 self.deliver_session(event["session"], event["frame"], event["roles"],
                                      event["exclude"])
@@ -235,8 +264,7 @@ class Hub:
             elif kind == "revoke":  # the account was removed or its password changed
                 conn = self.users.get(event["uid"])
                 if conn is not None:
-                    conn.send({"type": "error", "code": "unauthorized",
-                               "detail": "your sign-in was revoked"})
+                    conn.send(frames.error("unauthorized", "your sign-in was revoked"))
                     conn.close(1008, "revoked")
             elif kind == "queue":
                 self.queue_changed.set()

@@ -18,10 +18,10 @@ import redis.asyncio as aioredis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .aliases import random_alias
-from .errors import Conflict, NotFound, PeerlineError, Unauthorized
-from .ids import digest, new_token
-from .redis_setup import Keys
+from ..core.aliases import random_alias
+from ..core.errors import Conflict, NotFound, PeerlineError, Unauthorized
+from ..core.ids import digest, new_token
+from .keys import Keys
 
 StaffRole = Literal["helper", "counselor"]
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
@@ -182,3 +182,19 @@ class StaffStore:
         if account.role != role:
             raise Unauthorized(f"this token is for a {account.role}, not a {role}")
         return account
+
+    # -- failed sign-ins ---------------------------------------------------------------------
+
+    async def failures(self, name: str) -> int:
+        """Failed sign-ins under ``name`` in the current window."""
+        return int(await self.redis.get(self.keys.login_failures(name[:64])) or 0)
+
+    async def record_failure(self, name: str, window_s: int) -> None:
+        key = self.keys.login_failures(name[:64])
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window_s)
+            await pipe.execute()
+
+    async def clear_failures(self, name: str) -> None:
+        await self.redis.delete(self.keys.login_failures(name[:64]))

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import msgpack
 import orjson
 
-from .errors import ProtocolError
+from ..core.errors import ProtocolError
 
 JSON_SUBPROTOCOL = "peerline.v1.json"
 MSGPACK_SUBPROTOCOL = "peerline.v1.msgpack"

@@ -1,0 +1,186 @@
+"""The rules of the service as plain functions: no I/O, no clock unless passed in.
+
+Each rule here used to be written inline in the use case that applied it, and was tested only
+end to end; here each is tested directly (tests/unit/test_policy.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import NotInSession, SessionEnded
+from .participant import PEER_ROLES
+
+# -- the queue ------------------------------------------------------------------------------
+
+NORMAL_PRIORITY = 0
+RAISED_PRIORITY = 1
+"""A waiting seeker whose words put them on the watch list (severity 2)."""
+REQUEUED_PRIORITY = 2
+"""A seeker whose helper dropped: back to the front."""
+CRISIS_PRIORITY = 3
+"""A waiting seeker whose words page a counselor (severity 3)."""
+
+
+def queue_priority(severity: int) -> int:
+    """Where a seeker's words put them in the queue (``matching.Priority`` has the same values)."""
+    if severity >= 3:
+        return CRISIS_PRIORITY
+    if severity == 2:
+        return RAISED_PRIORITY
+    return NORMAL_PRIORITY
+
+
+def leave_reason(state: str | None) -> str:
+    """Why a session ended when its seeker or helper left: still waiting means cancelled."""
+    return "cancelled" if state == "queued" else "left"
+
+
+# -- who may do what ------------------------------------------------------------------------
+
+
+def role_in(members: dict[str, str], uid: str) -> str | None:
+    """The role ``uid`` holds in a session whose members are ``{role: uid}``."""
+    for role in PEER_ROLES:
+        if uid and members.get(role) == uid:
+            return role
+    return None
+
+
+def refusal(state: str | None, members: dict[str, str], former_helper: str,
+            uid: str) -> NotInSession | SessionEnded:
+    """The error for a frame naming a session its sender is not (or no longer) in.
+
+    Someone who was in a session that has ended is told it ended; a helper whose session a
+    counselor took over is told so; anyone else is simply not in it.
+    """
+    if state == "ended" and uid and (uid in members.values() or uid == former_helper):
+        return SessionEnded("this session has ended")
+    if state is not None and uid and former_helper == uid:
+        return SessionEnded("a counselor took this session over")
+    return NotInSession("you are not in this session")
+
+
+def may_send(route_role: str, role: str) -> bool:
+    """Whether a connection of ``role`` may send a frame routed to ``route_role``
+    (``*`` anyone, ``staff`` helpers and counselors, else exactly that role)."""
+    return route_role in ("*", role) or (route_role == "staff" and role in ("helper",
+                                                                               "counselor"))
+
+
+# -- grace periods --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Graces:
+    """How long someone may be gone before what they were doing is handed on."""
+
+    queued_seeker_s: float
+    seeker_s: float
+    helper_s: float
+    counselor_s: float
+
+
+def seeker_grace(state: str | None, graces: Graces) -> float | None:
+    """How long a dropped seeker's session waits for them; None when there is nothing to keep."""
+    if state is None or state == "ended":
+        return None
+    return graces.queued_seeker_s if state == "queued" else graces.seeker_s
+
+
+def helper_grace(open_sessions: int, graces: Graces) -> float | None:
+    """A dropped helper with seekers keeps them for a while; one without has nothing to keep."""
+    return graces.helper_s if open_sessions else None
+
+
+def counselor_grace(session_roles: Iterable[str], graces: Graces) -> float | None:
+    """A dropped counselor keeps their claims for a while if they were in a session."""
+    return graces.counselor_s if any(r == "counselor" for r in session_roles) else None
+
+
+# -- escalation -----------------------------------------------------------------------------
+
+ALL_TIERS = 99
+"""An alert's tier once it has gone to every on-call counselor."""
+EXCERPT_CHARS = 200
+REASON_CHARS = 300
+FLAG_MATCHES = 10
+"""How many matched words a ``flag`` shows the helper."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where an alert goes next: ``level`` (a tier, or ``ALL_TIERS``) and the tiers that get it
+    (``None``: everyone on call)."""
+
+    level: int
+    tiers: list[int] | None
+
+    @property
+    def final(self) -> bool:
+        return self.level == ALL_TIERS
+
+
+def next_delivery(current: int, tiers_on_call: Iterable[int], first: bool) -> Delivery | None:
+    """The tier hand-off: an alert goes first to the lowest tier on call; each timeout widens
+    it to the next tier up (every tier up to it), then to everyone. None: nobody is on call, or
+    it has already gone to everyone.
+
+    ``current`` is how far the alert has gone (0 not yet, a tier, or ``ALL_TIERS``); ``first``
+    delivers from the start whatever ``current`` is (a new or re-opened alert).
+    """
+    on_call = sorted(set(tiers_on_call))
+    if not on_call:
+        return None
+    if first:
+        level = on_call[0]
+    elif current == ALL_TIERS:
+        return None
+    else:
+        higher = [t for t in on_call if t > current]
+        level = higher[0] if higher else ALL_TIERS
+    if level == ALL_TIERS:
+        return Delivery(ALL_TIERS, None)
+    return Delivery(level, [t for t in on_call if t <= level])
+
+
+def shown_tier(level: int) -> int | None:
+    """The ``tier`` field of an ``alert`` frame: the tier it is at, or null (new, or everyone)."""
+    return None if level in (0, ALL_TIERS) else level
+
+
+def escalation_severity(max_severity: int) -> int:
+    """A helper's ``escalate`` (or a counselor looking in) raises an alert of at least 2."""
+    return max(2, max_severity)
+
+
+def crisis_reason(categories: Sequence[str]) -> str:
+    return "crisis language: " + ", ".join(categories[:4])
+
+
+def should_watch(listed_severity: int, severity: int) -> bool:
+    """A session goes on the watch list again only for a higher severity than listed."""
+    return severity > listed_severity
+
+
+def flag_matches(matches: Iterable[Any]) -> list[dict[str, Any]]:
+    """The matched words a helper is shown: personal data is never one of them."""
+    shown = [{"term": m.term, "category": m.category, "severity": m.severity}
+             for m in matches if m.category != "pii"]
+    return shown[:FLAG_MATCHES]
+
+
+def cooldown_until(now_ms: int, cooldown_s: float) -> int:
+    return now_ms + int(cooldown_s * 1000)
+
+
+def pages(severity: int) -> bool:
+    """Severity 3 pages an on-call counselor."""
+    return severity >= 3
+
+
+def watches(severity: int) -> bool:
+    """Severity 2 puts the session on the watch list, without a page."""
+    return severity == 2

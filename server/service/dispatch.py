@@ -1,0 +1,69 @@
+"""Frame dispatch: each validated client frame to the use case that owns it, with the opening
+(``hello`` first, once) and the roles enforced here, in one table."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..core import protocol as p
+from ..core.errors import Forbidden, ProtocolError
+from ..core.policy import may_send
+from .escalation import Escalation
+from .lifecycle import Lifecycle
+from .matchmaking import Matchmaking
+from .oncall import OnCall
+from .ports import Reply
+from .talk import Talk
+from .welcome import Welcome
+
+Handler = Callable[[Reply, Any], Awaitable[None]]
+
+
+class Dispatch:
+    def __init__(self, *, welcome: Welcome, talk: Talk, lifecycle: Lifecycle,
+                 matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall) -> None:
+        self.welcome = welcome
+        self.talk = talk
+
+        async def ping(r: Reply, f: p.Ping) -> None:
+            talk.ping(r, f.ref)
+
+        async def status(r: Reply, f: p.Status) -> None:
+            if r.who.role == "counselor":
+                await oncall.status(r.who, r, f.on_call, f.ref)
+            else:
+                await matchmaking.status(r.who, r, f)
+
+        self._routes: dict[type[Any], tuple[str, Handler]] = {
+            p.Say: ("*", talk.say),
+            p.Typing: ("*", lambda r, f: talk.typing(r.who, r, f)),
+            p.Leave: ("*", lambda r, f: lifecycle.leave(r.who, r, f.session, f.ref)),
+            p.Ping: ("*", ping),
+            p.Request: ("seeker", lambda r, f: matchmaking.request(r.who, r, f)),
+            p.Feedback: ("seeker", lambda r, f: lifecycle.feedback(
+                r.who, r, f.session, f.rating, f.feeling, f.ref)),
+            p.Status: ("staff", status),
+            p.Escalate: ("helper", lambda r, f: escalation.escalate(
+                r.who, r, f.session, f.reason, f.ref)),
+            p.Claim: ("counselor", lambda r, f: escalation.claim(r.who, r, f.alert, f.ref)),
+            p.Join: ("counselor", lambda r, f: escalation.join(r.who, r, f.session, f.ref)),
+            p.Takeover: ("counselor", lambda r, f: escalation.takeover(
+                r.who, r, f.session, f.ref)),
+            p.Resolve: ("counselor", lambda r, f: escalation.resolve(
+                r.who, r, f.alert, f.outcome, f.ref)),
+        }
+
+    async def dispatch(self, reply: Reply, frame: Any, expect_hello: bool) -> None:
+        """Route one validated frame to the code that owns it, enforcing the opening and roles."""
+        if isinstance(frame, p.Hello):
+            if not expect_hello:
+                raise ProtocolError("hello was already received on this connection")
+            await self.welcome.hello(reply, frame)
+            return
+        if expect_hello:
+            raise ProtocolError("the first frame must be hello")
+        who, handler = self._routes[type(frame)]
+        if not may_send(who, reply.who.role):
+            raise Forbidden(f"a {reply.who.role} cannot send {frame.type}")
+        await handler(reply, frame)

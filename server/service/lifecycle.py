@@ -1,0 +1,165 @@
+"""How sessions and connections end: ``leave``, ``feedback``, drops and grace periods.
+
+- A seeker who drops keeps their session for a grace period; if they are not back, it ends
+  (``seeker_gone``) and the helper is told.
+- A helper who drops is not offered new seekers; if not back within the grace period, each of
+  their seekers is told and put back at the front of the queue.
+- A counselor who drops keeps their claim for a grace period, then the alert is raised again
+  (``oncall``).
+
+The grace periods are deadlines in Redis (``store.deadlines``), fired by the ``Sweeper``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from matching import MatchQueue
+
+from ..core import frames, policy
+from ..core.errors import NotInSession, SessionEnded
+from ..core.participant import Participant
+from ..store.deadlines import Deadlines
+from ..store.presence import Presence
+from ..store.sessions import SessionStore
+from .ending import Ending
+from .escalation import Escalation
+from .events import Events, QueueChanged
+from .matchmaking import Matchmaking
+from .metrics import Metrics
+from .oncall import COUNSELOR_GONE, OnCall
+from .ports import Delivery, Reply
+from .refusals import refusal_for
+
+log = logging.getLogger("peerline.lifecycle")
+
+SEEKER_GONE = "seeker_gone"
+HELPER_GONE = "helper_gone"
+
+
+class Lifecycle:
+    def __init__(self, *, sessions: SessionStore, queue: MatchQueue, presence: Presence,
+                 deadlines: Deadlines, delivery: Delivery, ending: Ending,
+                 escalation: Escalation, matchmaking: Matchmaking, oncall: OnCall,
+                 events: Events, metrics: Metrics, graces: policy.Graces) -> None:
+        self.sessions = sessions
+        self.queue = queue
+        self.presence = presence
+        self.deadlines = deadlines
+        self.delivery = delivery
+        self.ending = ending
+        self.escalation = escalation
+        self.matchmaking = matchmaking
+        self.oncall = oncall
+        self.events = events
+        self.metrics = metrics
+        self.graces = graces
+
+    # -- frames ------------------------------------------------------------------------------
+
+    async def leave(self, who: Participant, reply: Reply, sid: str, ref: str | None) -> None:
+        role = who.role_in(sid)
+        if role is None:
+            raise await refusal_for(self.sessions, who, sid)
+        if role == "counselor":
+            await self.escalation.counselor_leaves(who, reply, sid, ref)
+            return
+        session = await self.sessions.get(sid)
+        reason = policy.leave_reason(session.state if session else None)
+        if not await self.ending.end(sid, by=role, reason=reason, leaver=reply, ref=ref):
+            raise SessionEnded("this session has ended")
+
+    async def feedback(self, who: Participant, reply: Reply, sid: str, rating: int | None,
+                       feeling: str | None, ref: str | None) -> None:
+        session = await self.sessions.get(sid)
+        if session is None or session.seeker != who.uid:
+            raise NotInSession("you are not in this session")
+        if not session.ended:
+            raise NotInSession("feedback is for a session that has ended")
+        if not session.feedback:
+            # Stored apart from the session, with no session id: statistics, not who said it.
+            day = time.strftime("%Y-%m-%d", time.gmtime())
+            await self.sessions.record_feedback(
+                sid, f"{day}|{rating or ''}|{feeling or ''}|{session.topic}")
+        reply.send(frames.ack(sid, ref))
+
+    # -- connections -------------------------------------------------------------------------
+
+    async def reconnected(self, who: Participant) -> None:
+        if who.role == "seeker":
+            for sid in await self.sessions.sessions_of(who.uid):
+                await self.deadlines.cancel(SEEKER_GONE, sid)
+        elif who.role == "helper":
+            await self.deadlines.cancel(HELPER_GONE, who.uid)
+        else:
+            await self.deadlines.cancel(COUNSELOR_GONE, who.uid)
+
+    async def disconnected(self, reply: Reply) -> None:
+        """The socket closed. Called once per connection, whatever the reason."""
+        who = reply.who
+        if not who.known:
+            return
+        self.metrics.connections.labels(who.role).dec()
+        sessions = dict(who.sessions)
+        if not self.delivery.unregister(reply):
+            return  # replaced by a newer connection of the same person: nothing is lost
+        await self.presence.departed(who.uid)
+        await self.gone(who.uid, who.role, sessions)
+
+    async def gone(self, uid: str, role: str, sessions: dict[str, str]) -> None:
+        """Someone's connection is gone (closed here, or its process died): start their grace."""
+        try:
+            if role == "seeker":
+                for sid in sessions:
+                    session = await self.sessions.get(sid)
+                    grace = policy.seeker_grace(session.state if session else None, self.graces)
+                    if grace is not None:
+                        await self.deadlines.set(SEEKER_GONE, sid, grace)
+            elif role == "helper":
+                await self.queue.set_online(uid, False)
+                grace = policy.helper_grace(len(await self.queue.helper_sessions(uid)),
+                                            self.graces)
+                if grace is not None:
+                    await self.deadlines.set(HELPER_GONE, uid, grace)
+            else:
+                await self.oncall.counselor_offline(uid, sessions)
+        except Exception:
+            log.exception("cleanup after a disconnect failed")
+
+    # -- deadlines ---------------------------------------------------------------------------
+
+    async def seeker_gone(self, sid: str) -> None:
+        session = await self.sessions.get(sid)
+        if session is None or session.ended:
+            return
+        if await self.presence.location(session.seeker):
+            return  # back in time
+        await self.ending.end(sid, by="server", reason="seeker_gone")
+
+    async def helper_gone(self, helper: str) -> None:
+        """The helper did not come back: their seekers go back to the front of the queue."""
+        if await self.presence.location(helper):
+            return
+        for sid in await self.queue.helper_sessions(helper):
+            session = await self.sessions.get(sid)
+            if session is None or session.state != "active":
+                continue
+            if not await self.queue.requeue_front(sid, helper, session.lang or None,
+                                                  session.topic or "other", session.created):
+                continue
+            await self.sessions.requeued(sid)
+            await self.sessions.forget_for(helper, sid)
+            await self.delivery.to_session(
+                sid, frames.participant(sid, "helper", session.helper_alias, False,
+                                        "helper_gone"),
+                roles=("seeker", "counselor"))
+            try:
+                queued = await self.matchmaking.queued_frame(sid)
+            except SessionEnded:
+                continue
+            await self.delivery.to_user(session.seeker, [queued])
+            reply = self.delivery.find(session.seeker)
+            if reply is not None:
+                self.matchmaking.watch_position(sid, reply)
+        await self.events.emit(QueueChanged())

@@ -1,0 +1,120 @@
+"""Every Redis key and channel name, under one prefix, each with its lifetime.
+
+No other module builds a key: code that needs one asks ``Keys``. The table is also the
+schema's documentation (docs/operations.md repeats it for operators):
+
+=============================  ==========================  =====================================
+key                            type                        lifetime
+=============================  ==========================  =====================================
+``s:{sid}``                    hash: the session           live TTL while open (refreshed by
+                                                           every message); retention after end
+``s:{sid}:msgs``               stream: the transcript      as the session hash
+``s:{sid}:refs``               hash: client refs stored    as the session hash
+``u:<uid>:sessions``           set: a person's sessions    seeker TTL (refreshed on resume);
+                                                           staff: until each session is left
+                                                           (reason: small, bounded by sessions)
+``loc:<uid>``                  string: node of a person    24 h, refreshed on connect
+``seeker:<uid>``               hash: alias, lang           seeker TTL
+``resume:<digest>``            string: seeker uid          seeker TTL
+``staff`` / ``staff:<name>``   set / hash: accounts        until removed (they are the accounts)
+``staff:<name>:tokens``        set: token digests          token TTL
+``token:<digest>``             hash: a sign-in             token TTL
+``loginfail:<name>``           counter                     login failure window
+``a:<aid>``                    hash: an alert              escalated retention once raised
+``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
+                                                           alert is claimed/resolved
+``alerts:all``                 zset: alert ids by time     reason: the index ``alerts list``
+                                                           reads; trimmed to escalated retention
+``watch``                      zset: watched sessions      reason: trimmed to 24 h on each add
+``audit``                      stream                      reason: capped at 100,000 entries
+``feedback``                   list: anonymous ratings     reason: capped at 100,000 entries,
+                                                           no ids or text
+``deadlines``                  zset: grace timers          reason: each member is removed when
+                                                           it falls due
+``oncall`` / ``oncall:pref``   hash / set: counselors      reason: one field per counselor
+``nodes``                      zset: heartbeats            reason: a dead node is removed by
+                                                           the first process to notice
+``nodeusers:<node>``           hash: who is on a node      node timeout × 4, refreshed by the
+                                                           node's heartbeat
+``{m}:...``                    matching (matching/)        see ``matching.MatchKeys``
+``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
+=============================  ==========================  =====================================
+
+Session keys carry the session id as a hash tag (``{id}``) so that a session's hash, stream and
+refs live in one Redis Cluster slot; matching keys share the tag ``{m}``.
+"""
+
+from __future__ import annotations
+
+from matching import MatchKeys
+
+AUDIT_MAXLEN = 100_000
+FEEDBACK_MAXLEN = 100_000
+LOCATION_TTL_S = 24 * 3600
+WATCH_WINDOW_S = 24 * 3600
+"""How long a session stays on the watch list that an on-call counselor is sent."""
+
+
+class Keys:
+    def __init__(self, prefix: str) -> None:
+        self.p = prefix
+        self.match = MatchKeys(prefix)
+        self.deadlines = f"{prefix}:deadlines"
+        self.staff_index = f"{prefix}:staff"
+        self.oncall = f"{prefix}:oncall"
+        self.oncall_pref = f"{prefix}:oncall:pref"
+        self.alerts_open = f"{prefix}:alerts:open"
+        self.alerts_claimed = f"{prefix}:alerts:claimed"
+        self.alerts_all = f"{prefix}:alerts:all"
+        self.alert_prefix = f"{prefix}:a:"
+        self.watchlist = f"{prefix}:watch"
+        self.audit = f"{prefix}:audit"
+        self.feedback = f"{prefix}:feedback"
+        self.nodes = f"{prefix}:nodes"
+        self.bcast = f"{prefix}:bcast"
+        self.loc_prefix = f"{prefix}:loc:"
+        self.session_prefix = f"{prefix}:s:{{"
+        """A session key is ``session_prefix + sid + session_suffix`` (for Lua scripts)."""
+        self.session_suffix = "}"
+
+    def session(self, sid: str) -> str:
+        return f"{self.p}:s:{{{sid}}}"
+
+    def stream(self, sid: str) -> str:
+        return f"{self.p}:s:{{{sid}}}:msgs"
+
+    def refs(self, sid: str) -> str:
+        return f"{self.p}:s:{{{sid}}}:refs"
+
+    def user_sessions(self, uid: str) -> str:
+        return f"{self.p}:u:{uid}:sessions"
+
+    def loc(self, uid: str) -> str:
+        return self.loc_prefix + uid
+
+    def staff(self, username: str) -> str:
+        return f"{self.p}:staff:{username}"
+
+    def staff_tokens(self, username: str) -> str:
+        return f"{self.p}:staff:{username}:tokens"
+
+    def token(self, digest: str) -> str:
+        return f"{self.p}:token:{digest}"
+
+    def login_failures(self, name: str) -> str:
+        return f"{self.p}:loginfail:{name}"
+
+    def resume(self, digest: str) -> str:
+        return f"{self.p}:resume:{digest}"
+
+    def seeker(self, uid: str) -> str:
+        return f"{self.p}:seeker:{uid}"
+
+    def alert(self, aid: str) -> str:
+        return self.alert_prefix + aid
+
+    def node_users(self, node: str) -> str:
+        return f"{self.p}:nodeusers:{node}"
+
+    def node_channel(self, node: str) -> str:
+        return f"{self.p}:node:{node}"

@@ -1,0 +1,109 @@
+"""Who is connected where: people's processes, the processes themselves, counselors on call.
+
+- ``loc:<uid>``: the process (node) holding someone's connection, read by ``say.lua`` and
+  ``relay.lua`` to publish to the right node channel.
+- ``nodes`` and ``nodeusers:<node>``: each process's heartbeat and who is connected to it, so
+  that a process that dies is not a black hole (``service.nodes``).
+- ``oncall`` (uid → tier, the counselors connected and on call) and ``oncall:pref`` (who chose
+  to be on call, so that a console that reconnects is on call again).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from .keys import LOCATION_TTL_S, Keys
+from .scripts import ScriptRunner
+
+_LUA = Path(__file__).with_name("lua")
+
+
+class Presence:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, runner: ScriptRunner, node: str,
+                 node_timeout_s: float) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.runner = runner
+        self.node = node
+        self.users_ttl_s = max(60, int(node_timeout_s * 4))
+        self._detach = runner.load(_LUA / "detach.lua")
+
+    # -- people ------------------------------------------------------------------------------
+
+    async def arrived(self, uid: str, role: str) -> None:
+        """Someone connected here: where they are, and that this node holds them."""
+        users = self.keys.node_users(self.node)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(self.keys.loc(uid), self.node, ex=LOCATION_TTL_S)
+            pipe.hset(users, uid, role)
+            pipe.expire(users, self.users_ttl_s)
+            await pipe.execute()
+
+    async def departed(self, uid: str) -> None:
+        """Someone's connection here closed: forget them, unless they are elsewhere already."""
+        await self.redis.hdel(self.keys.node_users(self.node), uid)
+        await self.runner.run(self._detach, [self.keys.loc(uid)], [self.node])
+
+    async def location(self, uid: str) -> str | None:
+        node = await self.redis.get(self.keys.loc(uid))
+        return node.decode() if node else None
+
+    async def forget_location(self, uid: str) -> None:
+        await self.redis.delete(self.keys.loc(uid))
+
+    # -- processes ---------------------------------------------------------------------------
+
+    async def beat(self) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(self.keys.nodes, {self.node: int(time.time() * 1000)})
+            pipe.expire(self.keys.node_users(self.node), self.users_ttl_s)
+            await pipe.execute()
+
+    async def leave(self) -> None:
+        await self.redis.zrem(self.keys.nodes, self.node)
+
+    async def silent_nodes(self, silent_for_s: float) -> list[str]:
+        """Other nodes whose heartbeat is older than ``silent_for_s``."""
+        cutoff = int((time.time() - silent_for_s) * 1000)
+        raw = await self.redis.zrangebyscore(self.keys.nodes, "-inf", cutoff)
+        return [n.decode() for n in raw if n.decode() != self.node]
+
+    async def claim_dead(self, node: str) -> bool:
+        """Take on a dead node's clean-up; only one process gets True (``ZREM`` decides)."""
+        return bool(await self.redis.zrem(self.keys.nodes, node))
+
+    async def users_of(self, node: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(self.keys.node_users(node))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    async def forget_node(self, node: str) -> None:
+        await self.redis.delete(self.keys.node_users(node))
+
+    # -- counselors on call ------------------------------------------------------------------
+
+    async def go_on_call(self, uid: str, tier: int) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(self.keys.oncall, uid, tier)
+            pipe.sadd(self.keys.oncall_pref, uid)
+            await pipe.execute()
+
+    async def go_off_call(self, uid: str) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hdel(self.keys.oncall, uid)
+            pipe.srem(self.keys.oncall_pref, uid)
+            await pipe.execute()
+
+    async def drop_on_call(self, uid: str) -> None:
+        """Not reachable (disconnected), but still prefers to be on call when back."""
+        await self.redis.hdel(self.keys.oncall, uid)
+
+    async def prefers_on_call(self, uid: str) -> bool:
+        return bool(await self.redis.sismember(self.keys.oncall_pref, uid))
+
+    async def on_call(self) -> dict[str, int]:
+        """uid → tier of every counselor on call."""
+        raw = await self.redis.hgetall(self.keys.oncall)
+        return {k.decode(): int(v) for k, v in raw.items()}

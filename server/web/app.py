@@ -1,0 +1,262 @@
+"""The ASGI application: routes, the WebSocket endpoint, and the lifespan that owns resources.
+
+This is the one place where everything is wired: the stores are made over one Redis client,
+each use case is handed exactly what it needs, events and deadlines are routed to the use cases
+that handle them, and each connection gets the ``Wiring`` it calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import redis.asyncio as aioredis
+from starlette.applications import Starlette
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from matching import MatchQueue
+
+from ..core.policy import Graces
+from ..gcpolicy import GcPolicy
+from ..service import resources
+from ..service.dispatch import Dispatch
+from ..service.ending import Ending
+from ..service.escalation import ALERT_RESOURCES, ALERT_TIER, Escalation, EscalationTimes
+from ..service.events import Events
+from ..service.lifecycle import HELPER_GONE, SEEKER_GONE, Lifecycle
+from ..service.matchmaking import Matchmaking
+from ..service.metrics import Metrics
+from ..service.nodes import Nodes
+from ..service.oncall import COUNSELOR_GONE, OnCall
+from ..service.sweeper import Sweeper
+from ..service.talk import Talk
+from ..service.welcome import Welcome
+from ..settings import Settings
+from ..store.alerts import AlertStore
+from ..store.client import connect
+from ..store.deadlines import Deadlines
+from ..store.embedded import EmbeddedRedis, start_embedded
+from ..store.keys import Keys
+from ..store.presence import Presence
+from ..store.scripts import ScriptRunner
+from ..store.seekers import SeekerStore
+from ..store.sessions import SessionStore
+from ..store.staff import StaffStore
+from ..transport.codec import choose_codec
+from ..transport.connection import Connection, Limits, Wiring
+from ..transport.flushing import FlushTurn
+from ..transport.hub import Hub
+from . import http_api, logs
+
+if TYPE_CHECKING:
+    from moderation import Moderator
+
+log = logging.getLogger("peerline")
+WEB_CLIENT = Path(__file__).resolve().parent.parent.parent / "web_client"
+
+
+@dataclass
+class Runtime:
+    """One server process's wired parts, as the lifespan and the HTTP endpoints need them."""
+
+    settings: Settings
+    node: str
+    redis: aioredis.Redis
+    keys: Keys
+    runner: ScriptRunner
+    hub: Hub
+    presence: Presence
+    staff: StaffStore
+    sessions: SessionStore
+    queue: MatchQueue
+    metrics: Metrics
+    escalation: Escalation
+    matchmaking: Matchmaking
+    sweeper: Sweeper
+    wiring: Wiring
+    crisis_resources: list[dict[str, object]]
+    self_help: list[dict[str, object]]
+
+    @property
+    def stopping(self) -> asyncio.Event:
+        return self.hub.stopping
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        logs.install_filters()
+        embedded: EmbeddedRedis | None = None
+        url = settings.redis_url
+        if url is None:
+            embedded = await asyncio.to_thread(start_embedded, settings.resolved_data_dir())
+            url = embedded.url
+        runtime = await build(settings, url)
+        app.state.runtime = runtime
+        await runtime.presence.beat()
+        gc_policy = GcPolicy(settings.gc_refreeze_s, settings.gc_full_s,
+                             settings.gc_young_threshold)
+        if settings.gc_refreeze_s > 0:
+            gc_policy.start()
+        tasks = [
+            asyncio.create_task(runtime.hub.listen(), name="hub-listener"),
+            asyncio.create_task(runtime.matchmaking.run(), name="matchmaker"),
+            asyncio.create_task(runtime.sweeper.run(), name="sweeper"),
+        ]
+        if settings.gc_refreeze_s > 0:
+            tasks.append(asyncio.create_task(gc_policy.run(runtime.stopping), name="gc"))
+        log.info("node %s ready", runtime.node)
+        try:
+            yield
+        finally:
+            runtime.stopping.set()
+            with contextlib.suppress(Exception):
+                await runtime.presence.leave()
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks, timeout=5)
+            gc_policy.stop()
+            runtime.runner.close()
+            await runtime.redis.aclose()
+            if embedded is not None:
+                await asyncio.to_thread(embedded.stop)
+
+    async def websocket_endpoint(ws: WebSocket) -> None:
+        codec = choose_codec(list(ws.scope.get("subprotocols") or []))
+        offered = ws.scope.get("subprotocols") or []
+        await ws.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered else None)
+        await Connection(ws, ws.app.state.runtime.wiring, codec).run()
+
+    def page(name: str):  # type: ignore[no-untyped-def]
+        async def serve(request: object) -> Response:
+            return FileResponse(WEB_CLIENT / name, headers={"Cache-Control": "no-cache"})
+
+        return serve
+
+    routes = [
+        Route("/", page("seeker.html")),
+        Route("/helper", page("helper.html")),
+        Route("/counselor", page("counselor.html")),
+        Route("/api/login", http_api.login, methods=["POST"]),
+        Route("/api/resources", http_api.crisis_resources),
+        Route("/api/self-help", http_api.self_help),
+        Route("/healthz", http_api.healthz),
+        Route("/readyz", http_api.readyz),
+        Route("/metrics", http_api.metrics),
+        WebSocketRoute("/ws", websocket_endpoint),
+        Mount("/static", StaticFiles(directory=WEB_CLIENT, check_dir=False), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def build(settings: Settings, redis_url: str) -> Runtime:
+    """Make every part of one server process and wire them together."""
+    redis = connect(redis_url)
+    keys = Keys(settings.key_prefix)
+    node = secrets.token_hex(6)
+    runner = ScriptRunner(redis, redis_url)
+    metrics = Metrics()
+    events = Events()
+
+    # The stores: the only code that knows Redis.
+    sessions = SessionStore(
+        redis, keys, runner, node,
+        live_ttl_s=settings.seeker_ttl_s,
+        retention_s=settings.retention_s,
+        escalated_retention_s=settings.escalated_retention_s,
+    )
+    presence = Presence(redis, keys, runner, node, settings.node_timeout_s)
+    alerts = AlertStore(redis, keys, runner, settings.escalated_retention_s)
+    deadlines = Deadlines(redis, keys.deadlines)
+    staff = StaffStore(redis, keys, settings.token_ttl_s)
+    seekers = SeekerStore(redis, keys, settings.seeker_ttl_s)
+    queue = MatchQueue(redis, settings.key_prefix)
+
+    hub = Hub(redis, redis_url, keys, node, sessions, presence)
+    crisis, self_help = resources.load()
+    graces = Graces(queued_seeker_s=settings.queued_seeker_grace_s,
+                    seeker_s=settings.seeker_grace_s, helper_s=settings.helper_grace_s,
+                    counselor_s=settings.counselor_grace_s)
+
+    # The use cases, each given what it needs; the order is their dependency order.
+    ending = Ending(sessions, hub, events, metrics)
+    escalation = Escalation(
+        moderator=_moderator(settings.student_id_pattern), alerts=alerts, sessions=sessions,
+        queue=queue, presence=presence, deadlines=deadlines, delivery=hub, ending=ending,
+        events=events, metrics=metrics, crisis_resources=crisis,
+        times=EscalationTimes(settings.tier_timeout_s, settings.resources_fallback_s,
+                              settings.cooldown_s))
+    oncall = OnCall(presence=presence, alerts=alerts, sessions=sessions, deadlines=deadlines,
+                    delivery=hub, escalation=escalation, graces=graces)
+    matchmaking = Matchmaking(queue=queue, sessions=sessions, escalation=escalation,
+                              delivery=hub, events=events, metrics=metrics,
+                              max_note_chars=settings.max_note_chars,
+                              refresh_s=settings.queue_refresh_s, stopping=hub.stopping)
+    lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
+                          deadlines=deadlines, delivery=hub, ending=ending,
+                          escalation=escalation, matchmaking=matchmaking, oncall=oncall,
+                          events=events, metrics=metrics, graces=graces)
+    nodes = Nodes(presence=presence, sessions=sessions, lifecycle=lifecycle,
+                  heartbeat_s=settings.heartbeat_s, node_timeout_s=settings.node_timeout_s)
+    welcome = Welcome(seekers=seekers, staff=staff, sessions=sessions, queue=queue,
+                      presence=presence, delivery=hub, lifecycle=lifecycle,
+                      matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node)
+    talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
+    dispatch = Dispatch(welcome=welcome, talk=talk, lifecycle=lifecycle,
+                        matchmaking=matchmaking, escalation=escalation, oncall=oncall)
+    sweeper = Sweeper(
+        deadlines,
+        {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,
+         ALERT_TIER: escalation.tier_due, ALERT_RESOURCES: escalation.resources_due,
+         COUNSELOR_GONE: oncall.counselor_gone},
+        [nodes.tick], settings.sweep_interval_s, hub.stopping)
+    wiring = Wiring(
+        dispatch=dispatch, submit=runner.submit_packed, closed=lifecycle.disconnected,
+        metrics=metrics, flush_turn=FlushTurn(),
+        limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
+                      settings.rate_abuse_refusals, settings.rate_abuse_window_s,
+                      settings.hello_timeout_s))
+    await runner.load_all()
+    return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
+                   presence=presence, staff=staff, sessions=sessions, queue=queue,
+                   metrics=metrics, escalation=escalation, matchmaking=matchmaking,
+                   sweeper=sweeper, wiring=wiring,
+                   crisis_resources=crisis, self_help=self_help)
+
+
+@functools.cache
+def _moderator(student_id_pattern: str | None) -> Moderator:
+    """One filter per process: its automaton is read-only once built, so apps can share it.
+
+    Built on the calling thread on purpose: building it in a worker thread while the main
+    thread imports hit a CPython 3.11 parser race ("AST constructor recursion depth mismatch").
+    """
+    from moderation import Moderator
+
+    if student_id_pattern:
+        return Moderator(student_id_pattern=student_id_pattern)
+    return Moderator()
+
+
+def app_factory() -> Starlette:
+    """For ``uvicorn --factory server.web.app:app_factory`` and the CLI's worker processes.
+
+    Run it with ``--ws server.transport.wsproto:PeerlineWebSocketProtocol`` (as ``peerline
+    serve`` does): under uvicorn's stock WebSocket protocols it works, through ASGI messages,
+    but without the direct read and write path that the throughput figures depend on.
+    """
+    settings = Settings()
+    logs.configure(settings.log_level)
+    return create_app(settings)
