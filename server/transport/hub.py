@@ -16,10 +16,8 @@ import logging
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-import msgpack
-import redis.asyncio as aioredis
-
 from ..core import frames
+from ..store.channels import Channels, pack_event, unpack_event
 from ..store.keys import Keys
 from ..store.presence import Presence
 from ..store.resp import Subscription
@@ -33,9 +31,9 @@ log = logging.getLogger("peerline.hub")
 
 
 class Hub:
-    def __init__(self, redis: aioredis.Redis, redis_url: str, keys: Keys, node: str,
+    def __init__(self, channels: Channels, redis_url: str, keys: Keys, node: str,
                  sessions: SessionStore, presence: Presence):
-        self.redis = redis
+        self.channels = channels
         self.redis_url = redis_url
         self.keys = keys
         self.node = node
@@ -176,11 +174,9 @@ class Hub:
         self.deliver_session(sid, frame, roles_list, exclude)
         if also:
             self.deliver_user(also, [frame])
-        payload = msgpack.packb(
+        payload = pack_event(
             {"k": "sess", "session": sid, "frame": frame, "roles": roles_list,
-             "exclude": exclude, "also": also},
-            use_bin_type=True,
-        )
+             "exclude": exclude, "also": also})
         uid, role = sender or ("", "")
         await self.sessions.relay(sid, payload, uid=uid, role=role, extra_uid=also)
 
@@ -197,15 +193,12 @@ class Hub:
         node = await self.presence.location(uid)
         if node is None or node == self.node:
             return
-        payload = msgpack.packb(
-            {"k": "user", "uid": uid, "frames": frames, "attach": attach, "detach": detach},
-            use_bin_type=True,
-        )
-        await self.redis.publish(self.keys.node_channel(node), payload)
+        await self.channels.to_node(
+            node, {"k": "user", "uid": uid, "frames": frames, "attach": attach, "detach": detach})
 
     async def broadcast(self, event: dict[str, Any]) -> None:
         """Send an event to every process, this one included (it comes back through Redis)."""
-        await self.redis.publish(self.keys.bcast, msgpack.packb(event, use_bin_type=True))
+        await self.channels.to_all(event)
 
     async def to_on_call(self, frame: dict[str, Any], tiers: list[int] | None = None,
                          exclude: str | None = None) -> None:
@@ -222,7 +215,7 @@ class Hub:
         a capped exponential backoff. The subscription is read with hiredis
         (``resp.Subscription``): events read together are delivered together, without a
         coroutine step and a timeout per event as redis-py's ``PubSub.get_message`` takes."""
-        channels = [self.keys.node_channel(self.node), self.keys.bcast]
+        channels = self.channels.subscribed
         while not self.stopping.is_set():
             subscription = Subscription(self.redis_url, channels, self._on_event)
             try:
@@ -245,7 +238,7 @@ class Hub:
 
     def _on_event(self, data: bytes) -> None:
         try:
-            event = msgpack.unpackb(data, raw=False)
+            event = unpack_event(data)
             kind = event["k"]
             if kind == "msg":
                 sid = event["session"]

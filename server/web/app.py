@@ -43,6 +43,7 @@ from ..service.talk import Talk
 from ..service.welcome import Welcome
 from ..settings import Settings
 from ..store.alerts import AlertStore
+from ..store.channels import Channels
 from ..store.client import connect
 from ..store.deadlines import Deadlines
 from ..store.embedded import EmbeddedRedis, start_embedded
@@ -184,7 +185,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     seekers = SeekerStore(redis, keys, settings.seeker_ttl_s)
     queue = MatchQueue(redis, settings.key_prefix)
 
-    hub = Hub(redis, redis_url, keys, node, sessions, presence)
+    hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
     crisis, self_help = resources.load()
     graces = Graces(queued_seeker_s=settings.queued_seeker_grace_s,
                     seeker_s=settings.seeker_grace_s, helper_s=settings.helper_grace_s,

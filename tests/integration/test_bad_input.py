@@ -102,7 +102,7 @@ async def test_expired_token_is_refused(server_factory) -> None:  # type: ignore
     async with server_factory(token_ttl_s=60) as live:
         token = await live.staff_token("elm", "helper")
         # Age the token past its expiry, as the clock would.
-        from server.ids import digest
+        from server.core.ids import digest
 
         await live.runtime.redis.hset(live.runtime.keys.token(digest(token)), "exp", 1)
         c = await live.client()
