@@ -50,6 +50,8 @@ class MatchKeys:
         self.helper_sessions_prefix = f"{m}:hs:"
         self.recent_waits = f"{m}:waits"
         self.recent_matches = f"{m}:matches"
+        self.blocks_prefix = f"{m}:blk:"
+        """``blk:<seeker uid>``: helpers never to pair with that seeker (expires, see block)."""
 
     def entry(self, sid: str) -> str:
         return self.entry_prefix + sid
@@ -59,6 +61,9 @@ class MatchKeys:
 
     def helper_sessions(self, uid: str) -> str:
         return self.helper_sessions_prefix + uid
+
+    def blocks(self, seeker: str) -> str:
+        return self.blocks_prefix + seeker
 
 
 def _csv(items: list[str]) -> str:
@@ -75,6 +80,7 @@ class MatchQueue:
         self.keys = MatchKeys(prefix)
         self._match = redis.register_script((_LUA / "match.lua").read_text())
         self._release = redis.register_script((_LUA / "release.lua").read_text())
+        self._transfer = redis.register_script((_LUA / "transfer.lua").read_text())
         self._outlook: tuple[float, tuple[int, int, list[int]]] | None = None
 
     # -- seekers -----------------------------------------------------------------------------
@@ -86,14 +92,15 @@ class MatchQueue:
 
     async def enqueue(
         self, sid: str, lang: str | None, topic: str, priority: Priority = Priority.NORMAL,
-        at_ms: int | None = None,
+        at_ms: int | None = None, seeker: str = "",
     ) -> None:
+        """Queue a session; ``seeker`` (their uid) lets pairing honour blocked pairs."""
         now = at_ms if at_ms is not None else _now_ms()
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(
                 self.keys.entry(sid),
                 mapping={"lang": lang or "", "topic": topic, "enqueued": now,
-                         "priority": int(priority)},
+                         "priority": int(priority), "seeker": seeker},
             )
             pipe.zadd(self.keys.queue, {sid: queue_score(priority, now)})
             await pipe.execute()
@@ -111,18 +118,53 @@ class MatchQueue:
         return bool(added)
 
     async def requeue_front(
-        self, sid: str, helper: str, lang: str | None, topic: str, first_asked_ms: int
+        self, sid: str, helper: str, lang: str | None, topic: str, first_asked_ms: int,
+        seeker: str = "", avoid_helper: bool = False,
     ) -> bool:
         """Give a dropped helper's session back to the queue, ahead of normal seekers.
 
-        Among those requeued, the one who first asked for help longest ago goes first.
+        Among those requeued, the one who first asked for help longest ago goes first. With
+        ``avoid_helper`` (a helper handing the session on) pairing never gives it back to them.
         """
         done = await self._release(
             keys=[self.keys.queue, self.keys.helper_sessions(helper), self.keys.entry(sid)],
             args=[sid, queue_score(Priority.REQUEUED, first_asked_ms), lang or "", topic,
-                  first_asked_ms, int(Priority.REQUEUED)],
+                  first_asked_ms, int(Priority.REQUEUED), seeker,
+                  f",{helper}," if avoid_helper else ""],
         )
         return bool(done)
+
+    async def transfer(self, sid: str, from_helper: str, to_helper: str, seeker: str) -> str:
+        """Hand an active session to a named helper (``transfer.lua``): ``ok`` or why not
+        (``gone``, ``unavailable``, ``blocked``, ``full``)."""
+        self._outlook = None
+        answer = await self._transfer(
+            keys=[self.keys.helper_sessions(from_helper), self.keys.helper_sessions(to_helper),
+                  self.keys.helper(to_helper), self.keys.available, self.keys.blocks(seeker)],
+            args=[sid, to_helper, _now_ms()],
+        )
+        return answer.decode() if isinstance(answer, bytes) else str(answer)
+
+    async def block(self, seeker: str, helper: str, ttl_s: int) -> None:
+        """Never pair this seeker and this helper again (for ``ttl_s``, in practice longer
+        than the seeker's resume token lives)."""
+        key = self.keys.blocks(seeker)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, helper)
+            pipe.expire(key, ttl_s)
+            await pipe.execute()
+
+    async def is_blocked(self, seeker: str, helper: str) -> bool:
+        return bool(await self.redis.sismember(self.keys.blocks(seeker), helper))
+
+    async def find_available(self, alias: str) -> str | None:
+        """The uid of the available helper shown as ``alias`` (case-insensitive), if any."""
+        wanted = alias.strip().casefold()
+        helpers = [h.decode() for h in await self.redis.smembers(self.keys.available)]
+        for uid, name in zip(helpers, await self.aliases(helpers), strict=True):
+            if name.casefold() == wanted:
+                return uid
+        return None
 
     async def remove(self, sid: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -253,7 +295,8 @@ class MatchQueue:
             keys=[self.keys.queue, self.keys.available, self.keys.recent_waits,
                   self.keys.recent_matches],
             args=[_now_ms(), max_pairs, self.SCAN_LIMIT, self.keys.entry_prefix,
-                  self.keys.helper_prefix, self.keys.helper_sessions_prefix],
+                  self.keys.helper_prefix, self.keys.helper_sessions_prefix,
+                  self.keys.blocks_prefix],
         )
         return [
             Pair(flat[i].decode(), flat[i + 1].decode(), int(flat[i + 2]))

@@ -6,8 +6,9 @@ A bad value stops start-up with a message naming the variable (pydantic-settings
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -63,9 +64,38 @@ class Settings(BaseSettings):
     resources_fallback_s: float = 120.0
     cooldown_s: float = 600.0
 
+    no_contact_after_s: float = Field(900.0, ge=0)
+    """An alert nobody claimed is closed ``no_contact`` this long after its session ended."""
+
+    # Blocking (service/blocking.py).
+    block_s: int = Field(90 * 24 * 3600, ge=60)
+    """How long a blocked seeker–helper pair is kept apart (longer than a resume token lives)."""
+    abuse_blocks: int = Field(3, ge=1)
+    abuse_window_s: int = Field(24 * 3600, ge=60)
+    abuse_pause_s: int = Field(24 * 3600, ge=60)
+    """A seeker blocked by helpers ``abuse_blocks`` times within the window may not ask again
+    for this long."""
+
+    # Operating hours (service/admission.py; the spec itself is in Redis: `peerline hours set`).
+    timezone: str | None = None
+    """The deployment's time zone for operating hours (IANA name); default: the machine's."""
+    hours_cache_s: float = Field(1.0, ge=0, le=2.0)
+    """How stale a process's copy of the hours may be (changes apply within this)."""
+
     # Moderation.
     moderation: bool = True
     student_id_pattern: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
+                                 "Asia/Shanghai)") from None
+        return value
 
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()

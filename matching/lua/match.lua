@@ -10,6 +10,11 @@
 -- KEYS[1] queue (zset)   KEYS[2] available helpers (set)   KEYS[3] recent waits   KEYS[4] recent match times
 -- ARGV[1] now (ms)   ARGV[2] max pairs   ARGV[3] how many queued seekers to look at
 -- ARGV[4] entry key prefix   ARGV[5] helper key prefix   ARGV[6] helper-sessions key prefix
+-- ARGV[7] blocked-pairs key prefix (a set per seeker of the helpers never to pair them with)
+--
+-- Never paired, checked here so that no interleaving can slip past it: a helper in the
+-- seeker's blocked set (either of them blocked the other), or the helper named in the entry's
+-- 'avoid' (',uid,': the one who handed this session on).
 -- Returns a flat list: session, helper, wait_ms, session, helper, wait_ms, ...
 local now = tonumber(ARGV[1])
 local helpers = {}
@@ -33,15 +38,22 @@ local out = {}
 local max_pairs = tonumber(ARGV[2])
 local queue = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)
 for _, sid in ipairs(queue) do
-  local e = redis.call('HMGET', ARGV[4] .. sid, 'lang', 'topic', 'enqueued')
+  local e = redis.call('HMGET', ARGV[4] .. sid, 'lang', 'topic', 'enqueued', 'seeker', 'avoid')
   if not e[3] then
     redis.call('ZREM', KEYS[1], sid)  -- an entry without details cannot be served; drop it
   else
     local lang = e[1] or ''
     local topic = e[2] or ''
     local best, best_miss = nil, 2
+    local barred = {}
+    if e[4] and e[4] ~= '' then
+      for _, uid in ipairs(redis.call('SMEMBERS', ARGV[7] .. e[4])) do barred[uid] = true end
+    end
+    local avoid = e[5] or ''
     for _, h in ipairs(helpers) do
-      if h.free > 0 and (lang == '' or string.find(h.langs, ',' .. lang .. ',', 1, true)) then
+      if h.free > 0 and not barred[h.uid]
+         and (avoid == '' or not string.find(avoid, ',' .. h.uid .. ',', 1, true))
+         and (lang == '' or string.find(h.langs, ',' .. lang .. ',', 1, true)) then
         local miss = 1
         if h.topics == '' or string.find(h.topics, ',' .. topic .. ',', 1, true) then miss = 0 end
         if best == nil or miss < best_miss

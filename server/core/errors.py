@@ -10,10 +10,15 @@
     ├── RateLimited            rate_limited
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
     ├── Conflict               conflict       (e.g. a request while already queued)
+    ├── NotFound               not_found      (an unknown alert, helper, template)
+    ├── Closed                 closed         (a request outside operating hours)
+    ├── Blocked                blocked        (a seeker refused new requests for a while)
     └── ConfigError            (start-up only; never sent to a client)
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class PeerlineError(Exception):
@@ -21,9 +26,11 @@ class PeerlineError(Exception):
 
     code = "server_error"
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.extra: dict[str, Any] = extra
+        """Extra fields of the error frame (e.g. the crisis ``resources`` with ``closed``)."""
 
 
 class ProtocolError(PeerlineError):
@@ -68,3 +75,16 @@ class NotFound(PeerlineError):
 
 class ConfigError(PeerlineError):
     """A setting that stops start-up; the message names the variable."""
+
+
+class Closed(PeerlineError):
+    """Outside operating hours: the queue takes no requests (crisis resources stay shown)."""
+
+    code = "closed"
+
+
+class Blocked(PeerlineError):
+    """A seeker blocked by helpers too often may not ask again for a while."""
+
+    code = "blocked"
+

@@ -22,8 +22,9 @@ def with_ref(frame: Frame, ref: str | None) -> Frame:
     return frame
 
 
-def error(code: str, detail: str, ref: str | None = None) -> Frame:
-    return with_ref({"type": "error", "code": code, "detail": detail}, ref)
+def error(code: str, detail: str, ref: str | None = None, **extra: Any) -> Frame:
+    """An error answer; ``extra`` fields (e.g. ``resources``) come after the contract's."""
+    return with_ref({"type": "error", "code": code, "detail": detail, **extra}, ref)
 
 
 def pong(ts: int, ref: str | None) -> Frame:
@@ -154,3 +155,38 @@ def welcome(role: str, alias: str, sessions: list[Frame], node: str, ref: str | 
                     "node": node}
     frame.update(by_role)
     return with_ref(frame, ref)
+
+
+# -- supervision and handover (staff only: none of these ever reaches a seeker) --------------
+
+
+def monitoring(sid: str, transcript: list[Frame], staff_log: list[Frame], peers: list[Frame],
+               state: str | None, topic: str | None, ref: str | None) -> Frame:
+    """The answer to ``monitor``: the transcript so far, and (extra) the staff-only log."""
+    return with_ref({"type": "monitoring", "session": sid, "transcript": transcript,
+                     "staff_log": staff_log, "peers": peers, "state": state, "topic": topic},
+                    ref)
+
+
+def supervisor(sid: str, alias: str, watching: bool) -> Frame:
+    """To the session's helper: a supervisor started or stopped watching."""
+    return {"type": "supervisor", "session": sid, "alias": alias, "watching": watching}
+
+
+def staff_entry(kind: str, sid: str, id: str, sender_role: str, alias: str, text: str,
+                ts: int) -> Frame:
+    """A ``whisper`` or ``note`` (``kind``) as staff see it, live or in a staff log."""
+    return {"type": kind, "session": sid, "id": id, "from": sender_role, "alias": alias,
+            "text": text, "ts": ts}
+
+
+def whisper_ack(sid: str, id: str, ts: int, text: str, ref: str | None) -> Frame:
+    """The sender's ``ack`` of a whisper: no ``seq``, it is not part of the conversation."""
+    return with_ref({"type": "ack", "session": sid, "id": id, "ts": ts, "text": text,
+                     "whisper": True}, ref)
+
+
+def transferred(sid: str, to: str | None, ref: str | None) -> Frame:
+    """To the helper who handed the session on (``to``: the new helper's alias, or null for
+    the queue); they are no longer in it."""
+    return with_ref({"type": "transferred", "session": sid, "to": to}, ref)

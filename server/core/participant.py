@@ -12,6 +12,10 @@ from typing import Any
 
 PEER_ROLES = ("seeker", "helper", "counselor")
 STAFF_ROLES = ("helper", "counselor")
+SUPERVISOR_ROLES = ("counselor",)
+"""Who may watch over any session (``monitor``); an ``admin`` role joins here."""
+MONITOR = "monitor"
+"""A supervisor's role in a session they watch: not a member, never seen by the seeker."""
 
 
 @dataclass(slots=True, eq=False)

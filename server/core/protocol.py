@@ -99,6 +99,51 @@ class Resolve(Frame):
     note: str = Field("", max_length=2000)
 
 
+class Monitor(Frame):
+    """A supervisor opens a session read-only (the seeker is never told)."""
+
+    type: Literal["monitor"]
+    session: SessionId
+
+
+class Unmonitor(Frame):
+    type: Literal["unmonitor"]
+    session: SessionId
+
+
+class Whisper(Frame):
+    """Staff-only words between a monitoring counselor and the session's helper."""
+
+    type: Literal["whisper"]
+    session: SessionId
+    text: str = Field(max_length=64 * 1024)
+
+
+class Note(Frame):
+    """A staff-only note kept with the session."""
+
+    type: Literal["note"]
+    session: SessionId
+    text: str = Field(max_length=64 * 1024)
+
+
+class Transfer(Frame):
+    """The helper hands the session to another helper (by alias) or back to the queue (null)."""
+
+    type: Literal["transfer"]
+    session: SessionId
+    to: str | None = Field(None, min_length=1, max_length=64)
+    note: str = Field("", max_length=1000)
+
+
+class Block(Frame):
+    """End the session and never pair this seeker and this helper again."""
+
+    type: Literal["block"]
+    session: SessionId
+    reason: str = Field("", max_length=500)
+
+
 class Feedback(Frame):
     type: Literal["feedback"]
     session: SessionId
@@ -114,6 +159,9 @@ _MODELS: dict[str, type[Frame]] = {
     "hello": Hello, "request": Request, "status": Status, "say": Say, "typing": Typing,
     "leave": Leave, "escalate": Escalate, "claim": Claim, "join": Join, "takeover": Takeover,
     "resolve": Resolve, "feedback": Feedback, "ping": Ping,
+    # Supervision and handover (PROTOCOL.md v1.1).
+    "monitor": Monitor, "unmonitor": Unmonitor, "whisper": Whisper, "note": Note,
+    "transfer": Transfer, "block": Block,
 }
 FRAME_TYPES = frozenset(_MODELS)
 # Each type's own validator, picked by ``type``: what the discriminated union does, without its
@@ -138,7 +186,7 @@ def parse_frame(raw: dict[str, Any]) -> Any:
         frame = _VALIDATORS[kind].validate_python(raw)
     except ValidationError as exc:
         raise ProtocolError(_describe(exc)) from None
-    if isinstance(frame, Say):
+    if isinstance(frame, (Say, Whisper, Note)):
         check_text(frame.text)
     return frame
 

@@ -8,12 +8,16 @@ from typing import Any
 
 from ..core import protocol as p
 from ..core.errors import Forbidden, ProtocolError
+from ..core.participant import MONITOR
 from ..core.policy import may_send
+from .blocking import Blocking
 from .escalation import Escalation
+from .handover import Handover
 from .lifecycle import Lifecycle
 from .matchmaking import Matchmaking
 from .oncall import OnCall
 from .ports import Reply
+from .supervision import Supervision
 from .talk import Talk
 from .welcome import Welcome
 
@@ -22,12 +26,19 @@ Handler = Callable[[Reply, Any], Awaitable[None]]
 
 class Dispatch:
     def __init__(self, *, welcome: Welcome, talk: Talk, lifecycle: Lifecycle,
-                 matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall) -> None:
+                 matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall,
+                 supervision: Supervision, handover: Handover, blocking: Blocking) -> None:
         self.welcome = welcome
         self.talk = talk
 
         async def ping(r: Reply, f: p.Ping) -> None:
             talk.ping(r, f.ref)
+
+        async def leave(r: Reply, f: p.Leave) -> None:
+            if r.who.role_in(f.session) == MONITOR:  # a supervisor stops watching, no more
+                await supervision.unmonitor(r.who, r, f.session, f.ref)
+            else:
+                await lifecycle.leave(r.who, r, f.session, f.ref)
 
         async def status(r: Reply, f: p.Status) -> None:
             if r.who.role == "counselor":
@@ -38,7 +49,7 @@ class Dispatch:
         self._routes: dict[type[Any], tuple[str, Handler]] = {
             p.Say: ("*", talk.say),
             p.Typing: ("*", lambda r, f: talk.typing(r.who, r, f)),
-            p.Leave: ("*", lambda r, f: lifecycle.leave(r.who, r, f.session, f.ref)),
+            p.Leave: ("*", leave),
             p.Ping: ("*", ping),
             p.Request: ("seeker", lambda r, f: matchmaking.request(r.who, r, f)),
             p.Feedback: ("seeker", lambda r, f: lifecycle.feedback(
@@ -47,11 +58,20 @@ class Dispatch:
             p.Escalate: ("helper", lambda r, f: escalation.escalate(
                 r.who, r, f.session, f.reason, f.ref)),
             p.Claim: ("counselor", lambda r, f: escalation.claim(r.who, r, f.alert, f.ref)),
-            p.Join: ("counselor", lambda r, f: escalation.join(r.who, r, f.session, f.ref)),
-            p.Takeover: ("counselor", lambda r, f: escalation.takeover(
+            p.Join: ("counselor", lambda r, f: supervision.join(r.who, r, f.session, f.ref)),
+            p.Takeover: ("counselor", lambda r, f: supervision.takeover(
                 r.who, r, f.session, f.ref)),
             p.Resolve: ("counselor", lambda r, f: escalation.resolve(
-                r.who, r, f.alert, f.outcome, f.ref)),
+                r.who, r, f.alert, f.outcome, f.ref, f.note)),
+            # Supervision and handover (PROTOCOL.md v1.1).
+            p.Monitor: ("supervisor", lambda r, f: supervision.monitor(
+                r.who, r, f.session, f.ref)),
+            p.Unmonitor: ("supervisor", lambda r, f: supervision.unmonitor(
+                r.who, r, f.session, f.ref)),
+            p.Whisper: ("staff", lambda r, f: supervision.whisper(r.who, r, f)),
+            p.Note: ("staff", lambda r, f: supervision.note(r.who, r, f)),
+            p.Transfer: ("helper", lambda r, f: handover.transfer(r.who, r, f)),
+            p.Block: ("*", lambda r, f: blocking.block(r.who, r, f)),
         }
 
     async def dispatch(self, reply: Reply, frame: Any, expect_hello: bool) -> None:

@@ -24,7 +24,7 @@ from moderation import Moderator, RiskContext, Verdict
 from ..core import frames, policy
 from ..core.errors import Forbidden, NotFound, NotInSession
 from ..core.ids import new_id
-from ..core.participant import Participant
+from ..core.participant import MONITOR, Participant
 from ..store.alerts import AlertStore
 from ..store.deadlines import Deadlines
 from ..store.presence import Presence
@@ -37,6 +37,7 @@ from .ports import Delivery, Reply
 
 ALERT_TIER = "alert_tier"
 ALERT_RESOURCES = "alert_resources"
+ALERT_NO_CONTACT = "alert_no_contact"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class EscalationTimes:
     tier_timeout_s: float
     resources_fallback_s: float
     cooldown_s: float
+    no_contact_s: float = 900.0
+    """An alert still unclaimed this long after its session ended is closed ``no_contact``."""
 
 
 class Escalation:
@@ -85,7 +88,7 @@ class Escalation:
         # The flag goes to the session's staff before the page (one relay, about a millisecond
         # before it): a counselor who joins because of the page then never gets this line's
         # flag after ``joined``, which the page already told them of.
-        await self.delivery.to_session(sid, flag, roles=("helper", "counselor"))
+        await self.delivery.to_session(sid, flag, roles=("helper", "counselor", MONITOR))
         if policy.pages(verdict.severity):
             await self.raise_alert(sid, 3, text, policy.crisis_reason(verdict.categories),
                                    verdict.categories, "moderation", message_id)
@@ -251,21 +254,53 @@ class Escalation:
         await self.events.emit(QueueChanged())
 
     async def resolve(self, who: Participant, reply: Reply, aid: str, outcome: str,
-                      ref: str | None) -> None:
+                      ref: str | None, note: str = "") -> None:
+        """Close an alert with its outcome and the counselor's note (kept with the alert).
+
+        The claiming counselor closes it; an alert nobody claimed whose session has ended may
+        be closed ``no_contact`` by any counselor (the seeker left before anyone could reach
+        them), so that it stops being sent to every counselor who goes on call.
+        """
         alert = await self.alerts.get(aid)
         if alert is None:
             raise NotFound("no such alert")
+        note = note.strip()
         if alert.claimed_by != who.uid:
-            raise Forbidden("only the counselor who claimed this alert can resolve it")
+            if not (outcome == "no_contact" and alert.state == "open"
+                    and await self._session_gone(alert.sid)):
+                raise Forbidden("only the counselor who claimed this alert can resolve it "
+                                "(an unclaimed alert can be closed no_contact once its "
+                                "session has ended)")
         if alert.state != "resolved":
-            await self._close_alert(aid, alert.sid, outcome, who.uid)
-        reply.send(frames.alert_resolved(aid, alert.sid, outcome, ref))
+            await self._close_alert(aid, alert.sid, outcome, who.uid, note)
+        reply.send(frames.with_ref(
+            _resolved(aid, alert.sid, outcome, note if alert.state != "resolved" else None),
+            ref))
 
-    async def _close_alert(self, aid: str, sid: str, outcome: str, by: str) -> None:
-        await self.alerts.resolve(aid, outcome, by)
+    async def _session_gone(self, sid: str) -> bool:
+        session = await self.sessions.get(sid)
+        return session is None or session.ended
+
+    async def _close_alert(self, aid: str, sid: str, outcome: str, by: str,
+                           note: str = "") -> None:
+        await self.alerts.resolve(aid, outcome, by, note)
         await self.sessions.clear_alert(sid, aid)
-        await self.alerts.audit("resolved", aid, session=sid, by=by, outcome=outcome)
-        await self.delivery.to_on_call(frames.alert_resolved(aid, sid, outcome), exclude=by)
+        await self.deadlines.cancel(ALERT_TIER, aid)
+        await self.deadlines.cancel(ALERT_RESOURCES, aid)
+        await self.deadlines.cancel(ALERT_NO_CONTACT, aid)
+        # The audit says a note was written, never what it says.
+        await self.alerts.audit("resolved", aid, session=sid, by=by, outcome=outcome,
+                                note=1 if note else None)
+        await self.delivery.to_on_call(_resolved(aid, sid, outcome, note or None), exclude=by)
+
+    async def no_contact_due(self, aid: str) -> None:
+        """The session ended and nobody claimed its alert in time: close it ``no_contact``
+        (deadline ``alert_no_contact``), so it is no longer re-sent."""
+        alert = await self.alerts.get(aid)
+        if alert is not None and alert.state == "open" and await self._session_gone(alert.sid):
+            await self._close_alert(aid, alert.sid, "no_contact", "server",
+                                    "closed automatically: the seeker left before anyone "
+                                    "claimed the alert")
 
     async def counselor_leaves(self, who: Participant, reply: Reply, sid: str,
                                ref: str | None) -> None:
@@ -303,6 +338,9 @@ class Escalation:
                                                                  int(self.times.cooldown_s))])
         if session is not None and session.alert:
             await self.alerts.audit("session_ended", session.alert, session=event.sid)
+            alert = await self.alerts.get(session.alert)
+            if alert is not None and alert.state == "open":
+                await self.deadlines.set(ALERT_NO_CONTACT, alert.aid, self.times.no_contact_s)
 
     async def audit(self, event: str, aid: str, **fields: Any) -> None:
         await self.alerts.audit(event, aid, **fields)
@@ -312,6 +350,13 @@ def _alert_frame(alert: Alert, level: int) -> dict[str, Any]:
     return frames.alert(alert.aid, alert.sid, alert.severity, alert.excerpt, alert.reason,
                         alert.raised_at, alert.categories, alert.message or None,
                         policy.shown_tier(level))
+
+
+def _resolved(aid: str, sid: str, outcome: str, note: str | None) -> dict[str, Any]:
+    frame = frames.alert_resolved(aid, sid, outcome)
+    if note:
+        frame["note"] = note
+    return frame
 
 
 def _now_ms() -> int:

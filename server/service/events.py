@@ -32,6 +32,17 @@ class Matched:
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectionGone:
+    """Someone's connection is gone (closed, or its process died) with these sessions
+    (session → their role in it, ``monitor`` included)."""
+
+    uid: str
+    role: str
+    alias: str
+    sessions: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class QueueChanged:
     """Someone's place in matching changed (a seeker requeued, a helper's place freed)."""
 

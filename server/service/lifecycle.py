@@ -25,7 +25,7 @@ from ..store.presence import Presence
 from ..store.sessions import SessionStore
 from .ending import Ending
 from .escalation import Escalation
-from .events import Events, QueueChanged
+from .events import ConnectionGone, Events, QueueChanged
 from .matchmaking import Matchmaking
 from .metrics import Metrics
 from .oncall import COUNSELOR_GONE, OnCall
@@ -106,6 +106,7 @@ class Lifecycle:
             return  # replaced by a newer connection of the same person: nothing is lost
         await self.presence.departed(who.uid)
         await self.gone(who.uid, who.role, sessions)
+        await self.events.emit(ConnectionGone(who.uid, who.role, who.alias, sessions))
 
     async def gone(self, uid: str, role: str, sessions: dict[str, str]) -> None:
         """Someone's connection is gone (closed here, or its process died): start their grace."""
@@ -146,7 +147,8 @@ class Lifecycle:
             if session is None or session.state != "active":
                 continue
             if not await self.queue.requeue_front(sid, helper, session.lang or None,
-                                                  session.topic or "other", session.created):
+                                                  session.topic or "other", session.created,
+                                                  seeker=session.seeker):
                 continue
             await self.sessions.requeued(sid)
             await self.sessions.forget_for(helper, sid)

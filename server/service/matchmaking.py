@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from matching import MatchQueue, Pair, Priority, estimate_wait_s
@@ -35,7 +36,8 @@ TICK_S = 1.0
 class Matchmaking:
     def __init__(self, *, queue: MatchQueue, sessions: SessionStore, escalation: Escalation,
                  delivery: Delivery, events: Events, metrics: Metrics, max_note_chars: int,
-                 refresh_s: float, stopping: asyncio.Event) -> None:
+                 refresh_s: float, stopping: asyncio.Event,
+                 admission: Callable[[Participant], Awaitable[None]] | None = None) -> None:
         self.queue = queue
         self.sessions = sessions
         self.escalation = escalation
@@ -45,6 +47,8 @@ class Matchmaking:
         self.max_note_chars = max_note_chars
         self.refresh_s = refresh_s
         self.stopping = stopping
+        self.admission = admission
+        """Raises the refusal when a seeker may not ask for help now (``service.admission``)."""
         self.waiting: dict[str, tuple[Reply, tuple[Any, ...]]] = {}
         """Seekers waiting whose connection is here: session → (reply, last queued sent)."""
         self._running = False
@@ -59,6 +63,8 @@ class Matchmaking:
         open_sid = who.seeker_session()
         if open_sid is not None:
             raise Conflict(f"you already have an open session ({open_sid})")
+        if self.admission is not None:
+            await self.admission(who)  # operating hours, a pause after repeated abuse
         lang = frame.lang or who.lang
         who.lang = lang  # the language moderation reads this seeker's messages in
         note = (frame.note or "").strip()[: self.max_note_chars]
@@ -80,7 +86,7 @@ class Matchmaking:
         self.delivery.join(reply, sid, "seeker")
         reply.send(frames.with_ref(dict(queued), frame.ref))
         self.waiting[sid] = (reply, _key(queued))
-        await self.queue.enqueue(sid, lang, frame.topic, priority, at_ms=now)
+        await self.queue.enqueue(sid, lang, frame.topic, priority, at_ms=now, seeker=who.uid)
         if verdict is not None and severity >= 2:
             await self.escalation.first_words(sid, verdict)
         await self._queue_changed(QueueChanged())
@@ -130,6 +136,11 @@ class Matchmaking:
                                     topics=list(topics), langs=list(langs))
         await self.queue.set_alias(who.uid, who.alias)
         if frame.skip_cooldown:
+            if current.cooldown_until > time.time() * 1000:
+                # Skipping the rest after a crisis chat is the helper's choice, and recorded.
+                left_s = int(current.cooldown_until / 1000 - time.time())
+                await self.escalation.audit("cooldown_skipped", "", by=who.uid,
+                                            seconds_left=left_s)
             await self.queue.set_cooldown(who.uid, 0)
         reply.send(frames.with_ref(await self.presence(who), frame.ref))
         await self._queue_changed(QueueChanged())
@@ -192,7 +203,14 @@ class Matchmaking:
             if session.alert:
                 helper_frame["alert"] = session.alert
             sent = [helper_frame]
-            if session.seq:
+            if session.transfer_pending:
+                # Handed back to the queue by a helper: the history comes in `matched`, with
+                # the staff-only handover note (PROTOCOL.md v1.1, transfer).
+                helper_frame.update(transferred=True, handover_note=session.handover_note,
+                                    transcript=await self.sessions.messages(sid,
+                                                                            for_staff=True))
+                await self.sessions.set_fields(sid, transfer_pending=0)
+            elif session.seq:
                 sent += await self.sessions.messages(sid)
             await self.delivery.to_user(session.seeker, [seeker_frame], attach=(sid, "seeker"))
             await self.delivery.to_user(pair.helper, sent, attach=(sid, "helper"))

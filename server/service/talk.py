@@ -22,7 +22,8 @@ import orjson
 from moderation import Verdict
 
 from ..core import frames
-from ..core.participant import Participant
+from ..core.errors import Forbidden
+from ..core.participant import MONITOR, Participant
 from ..core.protocol import Say, Typing
 from ..store.records import Stored
 from ..store.sessions import SessionStore
@@ -60,7 +61,7 @@ class Talk:
         """Step 1; None when the sender is not in the session (``refusal`` says why)."""
         sid = frame.session
         role = who.sessions.get(sid)
-        if role is None:
+        if role is None or role == MONITOR:
             return None
         text = frame.text.strip()  # ``parse_frame`` has checked it (``check_text``)
         if role == "seeker":
@@ -77,6 +78,8 @@ class Talk:
         """The whole path as one coroutine. The connection runs the same steps without a task
         for a participant's ``say``; this runs when ``screen`` said no there (to say why)."""
         saying = self.screen(reply.who, frame)
+        if saying is None and reply.who.role_in(frame.session) == MONITOR:
+            raise Forbidden("you are watching this chat: whisper to the helper, or join it")
         if saying is None:
             raise await refusal_for(self.sessions, reply.who, frame.session)
         stored = await self.sessions.store(self.store_call(reply.who, saying))

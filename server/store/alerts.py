@@ -73,10 +73,12 @@ class AlertStore:
         await self.redis.zadd(keys.alerts_claimed, {aid: now})
         return Claim(True, result[1].decode())
 
-    async def resolve(self, aid: str, outcome: str, by: str) -> None:
+    async def resolve(self, aid: str, outcome: str, by: str, note: str = "") -> None:
+        """Close the alert; the counselor's note is kept with it (as long as the alert)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.alert(aid), mapping={"state": "resolved", "outcome": outcome,
-                                                     "resolved_at": now_ms(), "resolved_by": by})
+                                                     "resolved_at": now_ms(), "resolved_by": by,
+                                                     "note": note})
             pipe.zrem(self.keys.alerts_claimed, aid)
             pipe.zrem(self.keys.alerts_open, aid)
             await pipe.execute()

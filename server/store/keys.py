@@ -10,6 +10,9 @@ key                            type                        lifetime
                                                            every message); retention after end
 ``s:{sid}:msgs``               stream: the transcript      as the session hash
 ``s:{sid}:refs``               hash: client refs stored    as the session hash
+``s:{sid}:staff``              stream: whispers, notes,    at least the live TTL from each
+                               handover notes (staff only) entry; the session's retention
+                                                           once it ends (end_session.lua)
 ``u:<uid>:sessions``           set: a person's sessions    seeker TTL (refreshed on resume);
                                                            staff: until each session is left
                                                            (reason: small, bounded by sessions)
@@ -37,6 +40,14 @@ key                            type                        lifetime
 ``nodeusers:<node>``           hash: who is on a node      node timeout × 4, refreshed by the
                                                            node's heartbeat
 ``{m}:...``                    matching (matching/)        see ``matching.MatchKeys``
+``{m}:blk:<seeker>``           set: helpers never paired   block time (``PEERLINE_BLOCK_S``),
+                               with this seeker            refreshed on each block
+``blockedby:<uid>``            zset: times a seeker was    the counting window (24 h)
+                               blocked by helpers
+``reqban:<uid>``               string: requests refused    the pause (``PEERLINE_ABUSE_PAUSE_S``)
+``hours``                      hash: operating hours       reason: a setting, until changed
+``canned``                     hash: approved replies      reason: the centre's templates, until
+                                                           changed or removed
 ``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
 =============================  ==========================  =====================================
 
@@ -70,6 +81,8 @@ class Keys:
         self.watchlist = f"{prefix}:watch"
         self.audit = f"{prefix}:audit"
         self.feedback = f"{prefix}:feedback"
+        self.hours = f"{prefix}:hours"
+        self.canned = f"{prefix}:canned"
         self.nodes = f"{prefix}:nodes"
         self.bcast = f"{prefix}:bcast"
         self.loc_prefix = f"{prefix}:loc:"
@@ -85,6 +98,16 @@ class Keys:
 
     def refs(self, sid: str) -> str:
         return f"{self.p}:s:{{{sid}}}:refs"
+
+    def staff_log(self, sid: str) -> str:
+        """Whispers and notes: apart from the transcript, so no seeker path can read them."""
+        return f"{self.p}:s:{{{sid}}}:staff"
+
+    def blocked_by(self, seeker: str) -> str:
+        return f"{self.p}:blockedby:{seeker}"
+
+    def request_ban(self, seeker: str) -> str:
+        return f"{self.p}:reqban:{seeker}"
 
     def user_sessions(self, uid: str) -> str:
         return f"{self.p}:u:{uid}:sessions"

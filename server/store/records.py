@@ -8,7 +8,7 @@ goes through ``Session.from_hash``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -56,6 +56,14 @@ class Session:
     feedback: bool
     ended_by: str
     end_reason: str
+    monitors: dict[str, str] = field(default_factory=dict)
+    """Supervisors watching (uid → alias): staff-only, never in anything a seeker is sent."""
+    handover_note: str = ""
+    """The last helper's staff-only note when they handed the session on."""
+    transferred_from: str = ""
+    """The helper who last handed the session on (never given it back)."""
+    transfer_pending: bool = False
+    """Handed back to the queue: the next helper's ``matched`` says it was transferred."""
 
     @classmethod
     def from_hash(cls, sid: str, raw: dict[Any, Any]) -> Session | None:
@@ -74,6 +82,11 @@ class Session:
             watch_sev=_int(raw, b"watch_sev"), watch=_text(raw, b"watch"),
             feedback=bool(raw.get(b"feedback")), ended_by=_text(raw, b"ended_by"),
             end_reason=_text(raw, b"end_reason"),
+            monitors={k[4:].decode(): v.decode() for k, v in raw.items()
+                      if k.startswith(b"mon.")},
+            handover_note=_text(raw, b"handover_note"),
+            transferred_from=_text(raw, b"transferred_from"),
+            transfer_pending=raw.get(b"transfer_pending") == b"1",
         )
 
     @property
@@ -106,6 +119,9 @@ class Alert:
     tier: int
     """How far it has gone: 0 not yet delivered, a tier, or ``policy.ALL_TIERS``."""
     claimed_by: str
+    outcome: str = ""
+    note: str = ""
+    """The resolving counselor's note (staff only)."""
 
     @classmethod
     def from_hash(cls, aid: str, raw: dict[Any, Any]) -> Alert | None:
@@ -118,7 +134,8 @@ class Alert:
             categories=[c for c in _text(raw, b"categories").split(",") if c],
             raised_at=_int(raw, b"raised_at"), raised_by=_text(raw, b"raised_by"),
             message=_text(raw, b"message"), tier=_int(raw, b"tier"),
-            claimed_by=_text(raw, b"claimed_by"),
+            claimed_by=_text(raw, b"claimed_by"), outcome=_text(raw, b"outcome"),
+            note=_text(raw, b"note"),
         )
 
 

@@ -86,7 +86,7 @@ class SessionStore:
             pipe.hset(
                 key,
                 mapping={"state": "queued", "seeker": seeker_uid, "helper": "", "counselor": "",
-                         "max_sev": 0, "ttl_next": 0, "refs_ttl": 0, "seq": 0,
+                         "max_sev": 0, "ttl_next": 0, "refs_ttl": 0, "monitors": "", "seq": 0,
                          "seeker_alias": seeker_alias, "topic": topic, "lang": lang or "",
                          "note": note, "created": _now_ms()},
             )
@@ -105,6 +105,23 @@ class SessionStore:
             pipe.sadd(self.keys.user_sessions(helper_uid), sid)
             await pipe.execute()
 
+    async def handed_on(self, sid: str, from_helper: str, note: str, to: str = "",
+                        to_alias: str = "") -> None:
+        """The helper handed the session on: to ``to`` (now its helper), or back to the queue
+        (``to`` empty: waiting, and the next helper's ``matched`` says it was transferred)."""
+        fields: dict[str, str | int] = {"transferred_from": from_helper, "handover_note": note}
+        if to:
+            fields.update(state="active", helper=to, helper_alias=to_alias,
+                          matched_at=_now_ms(), transfer_pending=0)
+        else:
+            fields.update(state="queued", helper="", helper_alias="", transfer_pending=1)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.session(sid), mapping=cast(Any, fields))
+            pipe.srem(self.keys.user_sessions(from_helper), sid)
+            if to:
+                pipe.sadd(self.keys.user_sessions(to), sid)
+            await pipe.execute()
+
     async def requeued(self, sid: str) -> None:
         """The helper dropped: the session waits for a new one."""
         await self.redis.hset(
@@ -115,7 +132,8 @@ class SessionStore:
         """End the session; None if it had already ended (ending is idempotent)."""
         raw = await self.runner.run(
             self._end,
-            [self.keys.session(sid), self.keys.stream(sid), self.mk.queue, self.keys.refs(sid)],
+            [self.keys.session(sid), self.keys.stream(sid), self.mk.queue, self.keys.refs(sid),
+             self.keys.staff_log(sid)],
             [by, reason, _now_ms(), self.retention_ms, self.escalated_retention_ms,
              self.mk.helper_sessions_prefix, self.mk.entry_prefix, sid],
         )

@@ -221,7 +221,7 @@ class Connection:
 
     def error(self, exc: PeerlineError, ref: str | None) -> None:
         self.metrics.errors.labels(exc.code).inc()
-        self.send(frames.error(exc.code, exc.detail or exc.code, ref))
+        self.send(frames.error(exc.code, exc.detail or exc.code, ref, **exc.extra))
 
     def close(self, code: int, reason: str = "") -> None:
         if self.close_code is None:

@@ -29,30 +29,44 @@ from matching import MatchQueue
 from ..core.policy import Graces
 from ..gcpolicy import GcPolicy
 from ..service import resources
+from ..service.admission import Admission
+from ..service.blocking import Blocking
 from ..service.dispatch import Dispatch
 from ..service.ending import Ending
-from ..service.escalation import ALERT_RESOURCES, ALERT_TIER, Escalation, EscalationTimes
+from ..service.escalation import (
+    ALERT_NO_CONTACT,
+    ALERT_RESOURCES,
+    ALERT_TIER,
+    Escalation,
+    EscalationTimes,
+)
 from ..service.events import Events
+from ..service.handover import Handover
 from ..service.lifecycle import HELPER_GONE, SEEKER_GONE, Lifecycle
 from ..service.matchmaking import Matchmaking
 from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
+from ..service.supervision import Supervision
 from ..service.sweeper import Sweeper
 from ..service.talk import Talk
 from ..service.welcome import Welcome
 from ..settings import Settings
 from ..store.alerts import AlertStore
+from ..store.blocks import BlockStore
+from ..store.canned import CannedStore
 from ..store.channels import Channels
 from ..store.client import connect
 from ..store.deadlines import Deadlines
 from ..store.embedded import EmbeddedRedis, start_embedded
+from ..store.hours import HoursStore
 from ..store.keys import Keys
 from ..store.presence import Presence
 from ..store.scripts import ScriptRunner
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
 from ..store.staff import StaffStore
+from ..store.supervision import SupervisionStore
 from ..transport.codec import choose_codec
 from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
@@ -87,6 +101,8 @@ class Runtime:
     wiring: Wiring
     crisis_resources: list[dict[str, object]]
     self_help: list[dict[str, object]]
+    admission: Admission
+    canned: CannedStore
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -153,6 +169,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/login", http_api.login, methods=["POST"]),
         Route("/api/resources", http_api.crisis_resources),
         Route("/api/self-help", http_api.self_help),
+        Route("/api/hours", http_api.hours),
+        Route("/api/canned", http_api.canned_list, methods=["GET"]),
+        Route("/api/canned", http_api.canned_add, methods=["POST"]),
+        Route("/api/canned/{id}", http_api.canned_put, methods=["PUT"]),
+        Route("/api/canned/{id}", http_api.canned_delete, methods=["DELETE"]),
         Route("/healthz", http_api.healthz),
         Route("/readyz", http_api.readyz),
         Route("/metrics", http_api.metrics),
@@ -184,6 +205,11 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     staff = StaffStore(redis, keys, settings.token_ttl_s)
     seekers = SeekerStore(redis, keys, settings.seeker_ttl_s)
     queue = MatchQueue(redis, settings.key_prefix)
+    supervised = SupervisionStore(redis, keys, runner, settings.seeker_ttl_s)
+    blocks = BlockStore(redis, keys, limit=settings.abuse_blocks,
+                        window_s=settings.abuse_window_s, ban_s=settings.abuse_pause_s)
+    hours = HoursStore(redis, keys, settings.hours_cache_s)
+    canned = CannedStore(redis, keys)
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
     crisis, self_help = resources.load()
@@ -198,13 +224,16 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         queue=queue, presence=presence, deadlines=deadlines, delivery=hub, ending=ending,
         events=events, metrics=metrics, crisis_resources=crisis,
         times=EscalationTimes(settings.tier_timeout_s, settings.resources_fallback_s,
-                              settings.cooldown_s))
+                              settings.cooldown_s, settings.no_contact_after_s))
     oncall = OnCall(presence=presence, alerts=alerts, sessions=sessions, deadlines=deadlines,
                     delivery=hub, escalation=escalation, graces=graces)
+    admission = Admission(hours=hours, blocks=blocks, presence=presence,
+                          timezone=settings.timezone, crisis_resources=crisis)
     matchmaking = Matchmaking(queue=queue, sessions=sessions, escalation=escalation,
                               delivery=hub, events=events, metrics=metrics,
                               max_note_chars=settings.max_note_chars,
-                              refresh_s=settings.queue_refresh_s, stopping=hub.stopping)
+                              refresh_s=settings.queue_refresh_s, stopping=hub.stopping,
+                              admission=admission.check)
     lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
                           deadlines=deadlines, delivery=hub, ending=ending,
                           escalation=escalation, matchmaking=matchmaking, oncall=oncall,
@@ -215,13 +244,21 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                       presence=presence, delivery=hub, lifecycle=lifecycle,
                       matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node)
     talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
+    supervision = Supervision(sessions=sessions, store=supervised, escalation=escalation,
+                              delivery=hub, events=events)
+    handover = Handover(sessions=sessions, queue=queue, supervision=supervised,
+                        matchmaking=matchmaking, escalation=escalation, delivery=hub,
+                        events=events)
+    blocking = Blocking(sessions=sessions, queue=queue, blocks=blocks, ending=ending,
+                        escalation=escalation, block_s=settings.block_s)
     dispatch = Dispatch(welcome=welcome, talk=talk, lifecycle=lifecycle,
-                        matchmaking=matchmaking, escalation=escalation, oncall=oncall)
+                        matchmaking=matchmaking, escalation=escalation, oncall=oncall,
+                        supervision=supervision, handover=handover, blocking=blocking)
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,
          ALERT_TIER: escalation.tier_due, ALERT_RESOURCES: escalation.resources_due,
-         COUNSELOR_GONE: oncall.counselor_gone},
+         COUNSELOR_GONE: oncall.counselor_gone, ALERT_NO_CONTACT: escalation.no_contact_due},
         [nodes.tick], settings.sweep_interval_s, hub.stopping)
     wiring = Wiring(
         dispatch=dispatch, submit=runner.submit_packed, closed=lifecycle.disconnected,
@@ -234,7 +271,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    presence=presence, staff=staff, sessions=sessions, queue=queue,
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
-                   crisis_resources=crisis, self_help=self_help)
+                   crisis_resources=crisis, self_help=self_help, admission=admission,
+                   canned=canned)
 
 
 @functools.cache

@@ -1,4 +1,4 @@
-"""HTTP endpoints: staff login, resources, health, metrics."""
+"""HTTP endpoints: staff login, resources, operating hours, canned replies, health, metrics."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import json
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import Unauthorized
+from ..core.canned import CannedPatch, CannedReply
+from ..core.errors import Conflict, NotFound, Unauthorized
 
 if TYPE_CHECKING:
     from .app import Runtime
@@ -86,3 +88,91 @@ async def metrics(request: Request) -> Response:
     except Exception:
         pass  # Redis down: the other metrics are still worth serving
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def hours(request: Request) -> Response:
+    """Operating hours, public: the seeker page says plainly when nobody is there."""
+    return JSONResponse(await _runtime(request).admission.status(),
+                        headers={"Cache-Control": "no-cache"})
+
+
+# -- canned replies (staff) ------------------------------------------------------------------
+
+STAFF_ROLES = ("helper", "counselor")
+EDITOR_ROLES = ("counselor",)
+"""Who approves the wording (an ``admin`` role joins here)."""
+
+
+async def _staff_role(request: Request, allowed: tuple[str, ...]) -> Response | None:
+    """None when the bearer token is of an ``allowed`` role; else the 401/403 answer."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    staff = _runtime(request).staff
+    for role in STAFF_ROLES:
+        try:
+            await staff.authenticate(token, role)
+        except Unauthorized:
+            continue
+        if role in allowed:
+            return None
+        return JSONResponse({"error": "forbidden", "detail": f"a {role} cannot do this"}, 403)
+    return JSONResponse({"error": "unauthorized", "detail": "sign in as staff"}, 401)
+
+
+async def _body(request: Request, model: type[CannedReply] | type[CannedPatch]
+                ) -> CannedReply | CannedPatch | Response:
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in errors]
+        return JSONResponse({"error": "bad_request", "detail": detail}, 422)
+
+
+async def canned_list(request: Request) -> Response:
+    if (refused := await _staff_role(request, STAFF_ROLES)) is not None:
+        return refused
+    lang = request.query_params.get("lang") or None
+    if lang not in (None, "zh", "en"):
+        return JSONResponse({"error": "bad_request", "detail": "lang is zh or en"}, 400)
+    return JSONResponse({"items": await _runtime(request).canned.items(lang)})
+
+
+async def canned_add(request: Request) -> Response:
+    if (refused := await _staff_role(request, EDITOR_ROLES)) is not None:
+        return refused
+    item = await _body(request, CannedReply)
+    if isinstance(item, Response):
+        return item
+    assert isinstance(item, CannedReply)
+    try:
+        cid = await _runtime(request).canned.add(item)
+    except Conflict as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.detail}, 409)
+    return JSONResponse({"id": cid}, 201)
+
+
+async def canned_put(request: Request) -> Response:
+    if (refused := await _staff_role(request, EDITOR_ROLES)) is not None:
+        return refused
+    patch = await _body(request, CannedPatch)
+    if isinstance(patch, Response):
+        return patch
+    assert isinstance(patch, CannedPatch)
+    try:
+        item = await _runtime(request).canned.update(request.path_params["id"], patch)
+    except NotFound as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.detail}, 404)
+    except ValidationError as exc:
+        return JSONResponse({"error": "bad_request", "detail": str(exc)[:300]}, 422)
+    return JSONResponse({"id": request.path_params["id"], **item.model_dump()})
+
+
+async def canned_delete(request: Request) -> Response:
+    if (refused := await _staff_role(request, EDITOR_ROLES)) is not None:
+        return refused
+    try:
+        await _runtime(request).canned.delete(request.path_params["id"])
+    except NotFound as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.detail}, 404)
+    return Response(status_code=204)

@@ -2,6 +2,7 @@
 -- start the retention clock on its hash and transcript.
 --
 -- KEYS[1] session hash, KEYS[2] session stream, KEYS[3] queue, KEYS[4] stored refs
+-- KEYS[5] staff log (whispers, notes, handover notes: kept exactly as long as the transcript)
 -- ARGV[1] ended by   ARGV[2] reason   ARGV[3] now (ms)   ARGV[4] retention (ms)
 -- ARGV[5] escalated retention (ms)    ARGV[6] helper-sessions key prefix   ARGV[7] entry key prefix
 -- ARGV[8] session id
@@ -19,4 +20,5 @@ if m[4] == '1' then keep = ARGV[5] end
 redis.call('PEXPIRE', KEYS[1], keep)
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], keep) end
 if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('PEXPIRE', KEYS[4], keep) end
+if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then redis.call('PEXPIRE', KEYS[5], keep) end
 return {1, m[1] or '', m[2] or '', m[3] or '', m[4] or ''}

@@ -12,10 +12,16 @@ if ARGV[1] ~= '' then
   if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return 'err not_in_session' end
   if state == 'ended' then return 'err session_ended' end
 end
-local members = redis.call('HMGET', KEYS[1], 'seeker', 'helper', 'counselor')
+local members = redis.call('HMGET', KEYS[1], 'seeker', 'helper', 'counselor', 'monitors')
+local monitors = members[4]
+members[4] = false
 if ARGV[7] ~= '' then members[4] = ARGV[7] end
+-- Supervisors watching the session (',uid,uid,'), after the members.
+if monitors and monitors ~= '' then
+  for uid in string.gmatch(monitors, '[^,]+') do members[#members + 1] = uid end
+end
 local sent = {[ARGV[3]] = true}
-for i = 1, 4 do
+for i = 1, #members do
   local uid = members[i]
   if uid and uid ~= '' then
     local node = redis.call('GET', ARGV[4] .. uid)

@@ -26,7 +26,7 @@ local LIVE = '@LIVE_MS@'
 -- These fields come first in the hash (SessionStore.create): a small hash is a list that
 -- HMGET walks from the front for each field.
 local h = redis.call('HMGET', KEYS[1], 'state', 'seeker', 'helper', 'counselor', 'max_sev',
-                    'ttl_next', 'refs_ttl')
+                    'ttl_next', 'refs_ttl', 'monitors')
 local state = h[1]
 if not state then return 'err not_in_session' end
 local sender, role = ARGV[1], ARGV[2]
@@ -110,6 +110,25 @@ for i = 2, 4 do
     local node = redis.call('GET', LOC .. uid)
     if node and node ~= origin and node ~= published then
       published = node
+      if not payload then
+        payload = cmsgpack.pack({k = 'msg', session = string.match(KEYS[1], '{([^{}]*)}$'),
+                                 id = id, seq = seq, from = role, alias = ARGV[3],
+                                 text = ARGV[4], ts = tonumber(ts)})
+      end
+      redis.call('PUBLISH', CHANNEL .. node, payload)
+    end
+  end
+end
+-- Supervisors watching the session (',uid,uid,'; usually none): they see every message, and
+-- are not members, so nobody else is told they are there.
+local monitors = h[8]
+if monitors and monitors ~= '' then
+  local sent = {[origin] = true}
+  if published then sent[published] = true end
+  for uid in string.gmatch(monitors, '[^,]+') do
+    local node = redis.call('GET', LOC .. uid)
+    if node and not sent[node] then
+      sent[node] = true
       if not payload then
         payload = cmsgpack.pack({k = 'msg', session = string.match(KEYS[1], '{([^{}]*)}$'),
                                  id = id, seq = seq, from = role, alias = ARGV[3],
