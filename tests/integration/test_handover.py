@@ -61,7 +61,7 @@ async def test_transfer_to_a_named_helper_keeps_history_and_hides_the_note(
     await maple.say(s2, "I'm still here with you")  # and nothing broke
     assert (await seeker2.expect("message"))["from"] == "helper"
     assert len(await live_server.runtime.queue.helper_sessions(
-        (await _uid(live_server, "birch")))) == 1
+        await _uid(live_server, "birch"))) == 1
 
 
 async def _uid(live: LiveServer, name: str) -> str:
