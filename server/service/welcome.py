@@ -14,13 +14,14 @@ from moderation import RiskContext
 
 from ..core import frames, policy
 from ..core.errors import Unauthorized
-from ..core.participant import PEER_ROLES, Participant
+from ..core.participant import MONITOR, PEER_ROLES, Participant
 from ..core.protocol import Hello
 from ..store.presence import Presence
 from ..store.records import Session
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
 from ..store.staff import StaffStore
+from ..store.supervision import SupervisionStore
 from .lifecycle import Lifecycle
 from .matchmaking import Matchmaking
 from .metrics import Metrics
@@ -35,8 +36,9 @@ class Welcome:
     def __init__(self, *, seekers: SeekerStore, staff: StaffStore, sessions: SessionStore,
                  queue: MatchQueue, presence: Presence, delivery: Delivery,
                  lifecycle: Lifecycle, matchmaking: Matchmaking, oncall: OnCall,
-                 metrics: Metrics, node: str) -> None:
+                 metrics: Metrics, node: str, staff_log: SupervisionStore) -> None:
         self.seekers = seekers
+        self.staff_log = staff_log
         self.staff = staff
         self.sessions = sessions
         self.queue = queue
@@ -63,9 +65,13 @@ class Welcome:
         # From here until the transcript is replayed, live frames for this person are held back,
         # so that the welcome comes first and no message is delivered twice or out of order.
         reply.hold()
+        previous = self.delivery.find(who.uid)
+        watched = ([sid for sid, role in previous.who.sessions.items() if role == MONITOR]
+                   if previous is not None and previous is not reply else [])
         old = self.delivery.register(reply)
         if old is not None:
             old.close(CLOSE_REPLACED, "replaced by a newer connection")
+        await self._keep_watching(reply, watched)
         self.metrics.connections.labels(who.role).inc()
         await self.presence.arrived(who.uid, who.role)
         await self.lifecycle.reconnected(who)
@@ -111,11 +117,28 @@ class Welcome:
                                                         for_staff=who.role != "seeker"):
                 first.append(message)
                 replayed[sid] = message["seq"]
+            if who.role != "seeker":
+                # Staff asking for a replay also get the session's staff log (whispers, notes,
+                # handover notes: each with its id, for the console to show once). Never a
+                # seeker: this is the only replay path that reads the staff log.
+                first.extend(await self.staff_log.log(sid))
         reply.release(first, replayed)
         if who.role == "helper":
             await self.matchmaking.helper_online(who)
         elif who.role == "counselor":
             await self.oncall.counselor_online(who, reply)
+
+    async def _keep_watching(self, reply: Reply, watched: list[str]) -> None:
+        """A supervisor's newer connection (a reload) replaces one on this process that was
+        watching: it goes on watching the sessions that are still open and still list them
+        (the helper's badge stays true, and no stale entry is left in the session's hash). A
+        console that comes back after its connection had closed sends ``monitor`` again."""
+        if not watched:
+            return
+        for session in await self.sessions.get_many(watched):
+            if (session is not None and not session.ended
+                    and reply.who.uid in session.monitors):
+                self.delivery.join(reply, session.sid, MONITOR)
 
     async def _seeker(self, who: Participant, frame: Hello) -> None:
         store = self.seekers

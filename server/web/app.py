@@ -47,6 +47,7 @@ from ..service.matchmaking import Matchmaking
 from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
+from ..service.overview import Overview
 from ..service.supervision import Supervision
 from ..service.sweeper import Sweeper
 from ..service.talk import Talk
@@ -103,6 +104,7 @@ class Runtime:
     self_help: list[dict[str, object]]
     admission: Admission
     canned: CannedStore
+    overview: Overview
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -174,6 +176,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/canned", http_api.canned_add, methods=["POST"]),
         Route("/api/canned/{id}", http_api.canned_put, methods=["PUT"]),
         Route("/api/canned/{id}", http_api.canned_delete, methods=["DELETE"]),
+        Route("/api/sessions/active", http_api.active_sessions, methods=["GET"]),
         Route("/healthz", http_api.healthz),
         Route("/readyz", http_api.readyz),
         Route("/metrics", http_api.metrics),
@@ -242,7 +245,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                   heartbeat_s=settings.heartbeat_s, node_timeout_s=settings.node_timeout_s)
     welcome = Welcome(seekers=seekers, staff=staff, sessions=sessions, queue=queue,
                       presence=presence, delivery=hub, lifecycle=lifecycle,
-                      matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node)
+                      matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node,
+                      staff_log=supervised)
     talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
     supervision = Supervision(sessions=sessions, store=supervised, escalation=escalation,
                               delivery=hub, events=events)
@@ -272,7 +276,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
                    crisis_resources=crisis, self_help=self_help, admission=admission,
-                   canned=canned)
+                   canned=canned,
+                   overview=Overview(staff=staff, queue=queue, sessions=sessions))
 
 
 @functools.cache

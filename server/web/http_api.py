@@ -101,6 +101,8 @@ async def hours(request: Request) -> Response:
 STAFF_ROLES = ("helper", "counselor")
 EDITOR_ROLES = ("counselor",)
 """Who approves the wording (an ``admin`` role joins here)."""
+SUPERVISOR_ROLES = ("counselor",)
+"""Who may see the list of conversations to watch over (an ``admin`` role joins here)."""
 
 
 async def _staff_role(request: Request, allowed: tuple[str, ...]) -> Response | None:
@@ -176,3 +178,15 @@ async def canned_delete(request: Request) -> Response:
     except NotFound as exc:
         return JSONResponse({"error": exc.code, "detail": exc.detail}, 404)
     return Response(status_code=204)
+
+
+# -- supervision (counselors) -----------------------------------------------------------------
+
+
+async def active_sessions(request: Request) -> Response:
+    """The conversations going on now, for a supervisor to choose one to watch (no seeker
+    identity in it; see ``service.overview``)."""
+    if (refused := await _staff_role(request, SUPERVISOR_ROLES)) is not None:
+        return refused
+    items = await _runtime(request).overview.active()
+    return JSONResponse({"items": items}, headers={"Cache-Control": "no-store"})
