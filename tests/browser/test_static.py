@@ -50,7 +50,8 @@ REQUIRED_TESTIDS = {
 }
 # Made by the scripts for each message list, session, alert.
 REQUIRED_IN_JS = ["messages", "session", "escalate", "alert", "claim", "takeover", "resolve",
-                  "rating-"]
+                  "rating-", "transfer", "block", "whisper", "staff-notes", "supervisor-badge",
+                  "canned-item", "monitor", "join", "active-session", "canned-row"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -109,6 +110,10 @@ PAIRS = [
     ("muted", "counselor", 4.5), ("text", "primary-soft", 4.5), ("muted", "primary-soft", 4.5),
     ("muted", "crisis-soft", 4.5), ("muted", "warn-soft", 4.5), ("ok", "primary-soft", 4.5),
     ("primary-dark", "crisis-soft", 4.5),
+    ("whisper-text", "whisper-soft", 4.5), ("text", "whisper-soft", 4.5),
+    ("muted", "whisper-soft", 4.5), ("whisper-text", "surface", 4.5),
+    ("#ffffff", "whisper-text", 4.5),
+    ("whisper-line", "surface", 3.0),
     ("focus", "surface", 3.0), ("focus", "bg", 3.0), ("crisis", "surface", 3.0),
     ("primary", "surface", 3.0), ("#ffffff", "#374151", 4.5),
 ]

@@ -1,12 +1,23 @@
 // Counselor console: on call, alerts that cannot be missed (sound, notification, flashing
-// title) with time waiting, claim → join with the whole transcript, takeover, resolve, and the
-// watch list of sessions that reached "concern".
+// title) with time waiting, claim → join with the whole transcript, takeover, resolve, the
+// watch list of sessions that reached "concern", the conversations going on now to watch over
+// silently (monitor), whispers to the helper, joining openly or taking over from there, and the
+// approved replies helpers use.
 
 import { $, h, fill, show, fmtClock } from './dom.js';
-import { t, clock, category } from './i18n.js';
+import { t, clock, category, duration } from './i18n.js';
 import { beep, notify, askNotificationPermission, unlockAudio } from './alerting.js';
 import { startConsole, title } from './staff.js';
 import { newRef } from './ws.js';
+import { CannedPicker } from './canned.js';
+import { CannedAdmin } from './canned-admin.js';
+import {
+  addEntry, addLog, onWhisperReply, renderComposer, renderNotes, sendWhisper, wireWhisperToggle,
+} from './stafflog.js';
+
+const WATCHING_KEY = 'peerline.watching';
+const ACTIVE_POLL_MS = 5000;
+let activeInfo = new Map(); // session -> item of /api/sessions/active
 
 const OUTCOMES = ['safe', 'referred', 'emergency_services', 'no_contact', 'other'];
 const alerts = new Map(); // alert id -> {frame, el, state}
@@ -14,6 +25,7 @@ const watch = new Map(); // session -> {frame, el}
 let presence = null;
 let alarmTimer = null;
 let appRef = null;
+let cannedAdmin = null;
 
 // ---------- alerts ----------
 
@@ -172,6 +184,11 @@ function onJoined(f, app) {
   const transcript = Array.isArray(f.transcript) ? f.transcript : [];
   const seekerMsg = transcript.find((m) => m.from === 'seeker');
   const s = app.sessions.ensure(f.session, { peers: f.peers, alias: seekerMsg && seekerMsg.alias, topic: f.topic, lang: f.lang, note: f.note });
+  if (s.data.monitoring) {
+    s.data.monitoring = false;
+    forgetWatching(f.session);
+    s.list.addSystem(t('counselor.monitor.joined'), 'staff');
+  }
   for (const m of transcript) s.list.addMessage({ ...m, session: f.session });
   s.data.alert = f.alert || alertForSession(f.session) || s.data.alert;
   markAlertMessage(s, transcript);
@@ -241,7 +258,169 @@ function markResolved(alertId, outcome, app) {
   }
 }
 
+// ---------- watching over (monitor) ----------
+
+function watchingList() {
+  try {
+    const list = JSON.parse(sessionStorage.getItem(WATCHING_KEY) || '[]');
+    return Array.isArray(list) ? list.filter((x) => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function rememberWatching(sid) {
+  const list = watchingList();
+  if (!list.includes(sid)) list.push(sid);
+  try { sessionStorage.setItem(WATCHING_KEY, JSON.stringify(list)); } catch { /* ignore */ }
+}
+
+function forgetWatching(sid) {
+  try { sessionStorage.setItem(WATCHING_KEY, JSON.stringify(watchingList().filter((x) => x !== sid))); } catch { /* ignore */ }
+}
+
+async function monitor(app, sid) {
+  unlockAudio();
+  const reply = await app.conn.request({ type: 'monitor', session: sid });
+  if (reply && reply.type === 'error') {
+    const s = app.sessions.map.get(sid);
+    forgetWatching(sid);
+    if (s && s.data.monitoring) {
+      s.data.monitoring = false;
+      app.sessions.markEnded(s, reply.code === 'session_ended' || reply.code === 'not_in_session'
+        ? t('staff.over') : `${t('chat.failed')}: ${reply.detail || reply.code}`);
+    } else {
+      const item = $(`#active-list [data-session="${CSS.escape(sid)}"]`);
+      if (item) item.appendChild(h('p', { class: 'error' }, reply.detail || reply.code));
+    }
+  }
+  return reply;
+}
+
+/** The answer to `monitor`: a read-only view of the conversation, live from now on. */
+function onMonitoring(f, app) {
+  const info = activeInfo.get(f.session) || {};
+  const s = app.sessions.ensure(f.session, { peers: f.peers, topic: f.topic || info.topic, lang: info.lang });
+  const fresh = !s.data.monitoring;
+  s.data.monitoring = true;
+  s.data.helperPresent = Array.isArray(f.peers) ? f.peers.some((p) => p.role === 'helper') : true;
+  if (fresh) s.list.addSystem(t('counselor.monitor.started'), 'staff');
+  for (const m of Array.isArray(f.transcript) ? f.transcript : []) s.list.addMessage({ ...m, session: f.session });
+  addLog(app, s, f.staff_log);
+  rememberWatching(f.session);
+  app.sessions.select(f.session);
+  renderActive();
+  $('#composer').focus();
+}
+
+function monitorActions(s, app) {
+  return [
+    h('button', {
+      type: 'button',
+      class: 'btn btn--small btn--primary',
+      testid: 'join',
+      onclick: async () => {
+        const reply = await app.conn.request({ type: 'join', session: s.id });
+        if (reply && reply.type === 'error') s.list.addSystem(`${t('chat.failed')}: ${reply.detail || reply.code}`, 'error');
+      },
+    }, t('counselor.monitor.join')),
+    h('button', {
+      type: 'button',
+      class: 'btn btn--small btn--danger',
+      testid: 'takeover',
+      onclick: async () => {
+        s.data.tookOver = true; // `joined` comes first, then `taken_over`
+        const reply = await app.conn.request({ type: 'takeover', session: s.id });
+        if (reply && reply.type === 'error') {
+          s.data.tookOver = false;
+          s.list.addSystem(`${t('chat.failed')}: ${reply.detail || reply.code}`, 'error');
+        }
+        app.sessions.renderHead();
+      },
+    }, t('counselor.takeover')),
+    h('button', {
+      type: 'button',
+      class: 'btn btn--small',
+      testid: 'unmonitor',
+      onclick: async () => {
+        await app.conn.request({ type: 'unmonitor', session: s.id });
+        s.data.monitoring = false;
+        forgetWatching(s.id);
+        app.sessions.markEnded(s, t('counselor.monitor.stopped'));
+        renderActive();
+      },
+    }, t('counselor.monitor.stop')),
+  ];
+}
+
+// ---------- conversations going on now ----------
+
+let activeItems = [];
+let activeTimer = null;
+
+async function loadActive(app) {
+  if (!app.token || document.hidden) return;
+  try {
+    const res = await fetch('/api/sessions/active', {
+      headers: { Authorization: `Bearer ${app.token}`, Accept: 'application/json' },
+      cache: 'no-store',
+    });
+    if (!res.ok) return;
+    const body = await res.json();
+    activeItems = Array.isArray(body.items) ? body.items : [];
+    activeInfo = new Map(activeItems.map((i) => [i.session, i]));
+    renderActive();
+  } catch { /* offline: the list stays as it was */ }
+}
+
+function renderActive() {
+  const app = appRef;
+  if (!app) return;
+  const list = $('#active-list');
+  fill(list, activeItems.map((item) => {
+    const mine = app.sessions.map.get(item.session);
+    const here = mine && !mine.ended;
+    const sev = Number(item.max_severity) || 0;
+    const since = typeof item.started === 'number' ? (Date.now() - item.started) / 1000 : null;
+    const others = (item.watched_by || []).filter((a) => a !== app.alias);
+    return h('li', { class: `active-item${sev >= 2 ? ` active-item--sev${sev}` : ''}`, testid: 'active-session', dataset: { session: item.session } },
+      h('p', { class: 'active-item__head' },
+        h('strong', {}, item.topic ? t(`topic.${item.topic}`) : t('counselor.active.notopic')),
+        item.lang ? ` · ${item.lang === 'zh' ? '中文' : 'English'}` : ''),
+      h('p', { class: 'alert__meta' },
+        item.helper ? t('counselor.active.helper', { alias: item.helper }) : t('counselor.active.nohelper'),
+        item.counselor ? ` · ${t('counselor.active.counselor', { alias: item.counselor })}` : ''),
+      h('p', { class: 'alert__meta' },
+        since !== null ? t('counselor.active.since', { time: fmtClock(item.started), t: duration(since) }) : '',
+        sev ? ` · ${t(`flag.sev.${Math.min(3, sev)}`)}` : ''),
+      others.length ? h('p', { class: 'alert__meta' }, t('counselor.active.watchedby', { alias: others.join(', ') })) : null,
+      here
+        ? h('button', { type: 'button', class: 'btn btn--small', testid: 'open-session', onclick: () => app.sessions.select(item.session) },
+          mine.data.monitoring ? t('counselor.active.watching') : t('counselor.active.open'))
+        : h('button', { type: 'button', class: 'btn btn--small btn--primary', testid: 'monitor', onclick: () => monitor(app, item.session) },
+          t('counselor.active.watch')));
+  }));
+  show($('#no-active'), activeItems.length === 0);
+}
+
+function startActivePolling(app) {
+  loadActive(app);
+  clearInterval(activeTimer);
+  activeTimer = setInterval(() => loadActive(app), ACTIVE_POLL_MS);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) loadActive(app); });
+}
+
+function renderPane(s, app) {
+  if (s.data.monitoring && !s.ended) {
+    $('#pane-info').appendChild(h('p', { class: 'badge badge--watch', testid: 'monitoring-badge', role: 'status' },
+      t('counselor.monitor.badge')));
+  }
+  renderNotes(app, s);
+  renderComposer(app, s);
+}
+
 function paneActions(s, app) {
+  if (s.data.monitoring && !s.ended) return monitorActions(s, app);
   if (s.ended) {
     const out = [];
     if (s.data.alert && !s.data.resolved) out.push(resolveButton(s, app));
@@ -328,8 +507,29 @@ function onFrame(f, app) {
         if (Array.isArray(summary.peers)) s.data.helperPresent = summary.peers.some((p) => p.role === 'helper');
         if (s.id === sessions.currentId) sessions.renderHead();
       }
+      // Go on watching what this console watched (after a drop or a reload).
+      for (const sid of watchingList()) monitor(app, sid);
+      loadActive(app);
       break;
     }
+    case 'monitoring':
+      onMonitoring(f, app);
+      break;
+    case 'unmonitored':
+      break;
+    case 'whisper':
+    case 'note':
+    case 'handover': {
+      const s = sessions.map.get(f.session);
+      if (s && addEntry(app, s, f) && s.id === sessions.currentId) sessions.renderHead();
+      break;
+    }
+    case 'ack':
+      onWhisperReply(app, f);
+      break;
+    case 'error':
+      onWhisperReply(app, f);
+      break;
     case 'presence':
       // Only the answer to the latest status counts: an older one would undo a newer click.
       if (!f.ref || f.ref === lastStatusRef) applyPresence(f);
@@ -356,7 +556,13 @@ function onFrame(f, app) {
       if (!s) break;
       if (f.role === 'helper' && !f.joined) {
         s.data.helperPresent = false;
-        s.list.addSystem(t('counselor.helperleft'));
+        s.list.addSystem(f.reason === 'transferred'
+          ? t('counselor.helpertransferred', { alias: f.alias || t('chat.helper') }) : t('counselor.helperleft'));
+        sessions.renderHead();
+      } else if (f.role === 'helper' && f.joined) {
+        s.data.helperPresent = true;
+        if (f.alias) s.peers.helper = f.alias;
+        s.list.addSystem(t('counselor.helperjoined', { alias: f.alias || t('chat.helper') }));
         sessions.renderHead();
       } else if (f.role === 'counselor') {
         s.list.addSystem(t(f.joined ? 'chat.counselorjoined' : 'chat.counselorleft', { alias: f.alias || t('chat.counselor') }));
@@ -365,6 +571,8 @@ function onFrame(f, app) {
     }
     case 'ended': {
       const s = sessions.map.get(f.session);
+      forgetWatching(f.session);
+      if (s) s.data.monitoring = false;
       if (s) {
         let text = t('staff.sessionended', { reason: f.reason || f.by || '—' });
         if (f.by === 'seeker') text = t('staff.seekerleft');
@@ -390,14 +598,22 @@ startConsole({
   titleKey: 'counselor.title',
   onFrame,
   paneActions,
-  onLang: () => {
+  renderPane,
+  sendHook: sendWhisper,
+  onLang: (app) => {
     renderPresence();
+    renderActive();
+    if (cannedAdmin && cannedAdmin.isOpen) cannedAdmin.render();
     for (const a of alerts.values()) renderAlert(a);
     for (const w of watch.values()) addWatch(w.frame);
   },
   onReady: (app) => {
     appRef = app;
     title.setBase(t('counselor.title'));
+    wireWhisperToggle(app);
+    new CannedPicker(app); // eslint-disable-line no-new
+    cannedAdmin = new CannedAdmin(app);
+    startActivePolling(app);
     $('#on-call').addEventListener('change', () => {
       unlockAudio();
       askNotificationPermission(); // once, from this click

@@ -283,6 +283,8 @@ function onFrame(f) {
       if (f.session !== state.session || !list) break;
       if (f.role === 'counselor') {
         list.addSystem(t(f.joined ? 'chat.counselorjoined' : 'chat.counselorleft', { alias: f.alias || t('chat.counselor') }));
+      } else if (f.role === 'helper' && !f.joined && f.reason === 'transferred') {
+        list.addSystem(t('chat.helpertransfer'));
       } else if (f.role === 'helper' && !f.joined) {
         if (state.counselorPresent || f.reason === 'taken_over') {
           state.helperGone = true;

@@ -184,6 +184,7 @@ export class Sessions {
     fill($('#pane-actions'), this.cfg.paneActions ? this.cfg.paneActions(s, this.app) : []);
     $('#composer').disabled = s.ended;
     $('#send').disabled = s.ended;
+    if (this.cfg.renderPane) this.cfg.renderPane(s, this.app); // staff notes, whisper mode
   }
 
   relabel() {
@@ -242,6 +243,13 @@ export class Sessions {
       s.list.addSystem(t('chat.toolong'), 'error');
       return;
     }
+    // A console may take the text itself (a whisper: staff only, never a `say`).
+    if (this.cfg.sendHook && this.cfg.sendHook(s, text, this.app)) {
+      box.value = '';
+      s.draft = '';
+      box.focus();
+      return;
+    }
     const ref = newRef();
     this.refs.set(ref, s.id);
     s.list.addPending(ref, text, !this.app.conn.online);
@@ -259,7 +267,8 @@ export class Sessions {
       if (summary.state === 'ended') this.markEnded(s, t('staff.over'));
     }
     for (const s of this.map.values()) {
-      if (!known.has(s.id) && !s.ended) this.markEnded(s, t('staff.over'));
+      // A session watched (not joined) is not listed: the console asks to watch it again.
+      if (!known.has(s.id) && !s.ended && !s.data.monitoring) this.markEnded(s, t('staff.over'));
     }
   }
 
