@@ -126,6 +126,8 @@ class Talk:
         role = who.sessions.get(sid)
         if role is None:
             raise await refusal_for(self.sessions, who, sid)
+        if role == MONITOR:
+            return  # a supervisor writing a whisper: nobody, least of all the seeker, is told
         await self.delivery.to_session(sid, frames.typing(sid, role), exclude=who.uid,
                                        sender=(who.uid, role))
 

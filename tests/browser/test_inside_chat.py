@@ -251,6 +251,7 @@ async def test_counselor_manages_approved_replies_and_helpers_get_them(people: P
     await expect(maple.get_by_test_id("session")).to_have_count(1)
     await maple.get_by_test_id("composer").press("Control+Space")
     await maple.get_by_test_id("canned-search").fill("晚安")
+    await expect(maple.get_by_test_id("canned-item").first).to_contain_text("晚安")
     await maple.get_by_test_id("canned-search").press("Enter")
     await expect(maple.get_by_test_id("composer")).to_have_value(
         "今晚先好好休息。需要的时候，我们一直在。")

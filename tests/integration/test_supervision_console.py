@@ -146,3 +146,20 @@ async def _helper(live: LiveServer, token: str,
     c = await live.client()
     await c.hello_staff("helper", token, last_seen=last_seen)
     return c
+
+
+async def test_a_supervisor_typing_is_never_relayed(live_server: LiveServer) -> None:
+    seeker, helper, sid = await matched_pair(live_server)
+    counselor = await live_server.counselor()
+    await counselor.send({"type": "monitor", "session": sid})
+    await counselor.expect("monitoring", skip=("watch",))
+    await helper.expect("supervisor")
+    await counselor.send({"type": "typing", "session": sid})
+    await counselor.send({"type": "ping", "ref": "after"})
+    assert (await counselor.expect("pong", skip=("watch",)))["ref"] == "after"
+    await seeker.no_frame(0.5)
+    await helper.no_frame(0.1)
+    seeker_saw_nothing_staff_only(seeker)
+    # The helper's typing still reaches the seeker (and the supervisor).
+    await helper.send({"type": "typing", "session": sid})
+    assert (await seeker.expect("typing", skip=()))["from"] == "helper"

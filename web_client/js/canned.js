@@ -65,8 +65,13 @@ export class CannedPicker {
       this.render();
     } else if (e.key === 'Enter') {
       e.preventDefault();
-      const item = this.shown[this.active];
-      if (item) this.insert(item);
+      // Enter before the list has loaded picks the first match once it has.
+      Promise.resolve(this.loading).then(() => {
+        if (!this.isOpen) return;
+        this.render();
+        const item = this.shown[this.active];
+        if (item) this.insert(item);
+      });
     }
   }
 
@@ -81,12 +86,14 @@ export class CannedPicker {
     this.search.focus();
     this.status.textContent = t('canned.loading');
     this.render();
-    try {
-      this.items = await fetchCanned(this.app);
+    this.loading = fetchCanned(this.app).then((items) => {
+      this.items = items;
       this.status.textContent = '';
-    } catch {
+    }, () => {
       this.status.textContent = t('canned.error');
-    }
+    });
+    await this.loading;
+    this.loading = null;
     this.render();
   }
 

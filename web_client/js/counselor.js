@@ -12,7 +12,7 @@ import { newRef } from './ws.js';
 import { CannedPicker } from './canned.js';
 import { CannedAdmin } from './canned-admin.js';
 import {
-  addEntry, addLog, onWhisperReply, renderComposer, renderNotes, sendWhisper, wireWhisperToggle,
+  addEntry, addLog, onWhisperReply, renderComposer, renderNotes, sendWhisper, whisperMode, wireWhisperToggle,
 } from './stafflog.js';
 
 const WATCHING_KEY = 'peerline.watching';
@@ -600,6 +600,7 @@ startConsole({
   paneActions,
   renderPane,
   sendHook: sendWhisper,
+  quietTyping: whisperMode,
   onLang: (app) => {
     renderPresence();
     renderActive();

@@ -9,7 +9,7 @@ import { startConsole, title } from './staff.js';
 import { newRef } from './ws.js';
 import { CannedPicker } from './canned.js';
 import {
-  addEntry, addLog, onWhisperReply, renderComposer, renderNotes, sendWhisper, wireWhisperToggle,
+  addEntry, addLog, onWhisperReply, renderComposer, renderNotes, sendWhisper, whisperMode, wireWhisperToggle,
 } from './stafflog.js';
 
 let presence = null;
@@ -126,16 +126,18 @@ function transferForm(s, app) {
   const error = h('p', { class: 'error', role: 'alert', testid: 'transfer-error', hidden: true });
   alias.addEventListener('input', () => { if (alias.value.trim()) toNamed.checked = true; });
   const form = h('form', { class: 'escalate-form transfer-form', testid: 'transfer-form', novalidate: true },
-    h('fieldset', {},
-      h('legend', {}, t('helper.transfer.to')),
-      h('label', { class: 'check' }, toQueue, h('span', {}, t('helper.transfer.queue'))),
-      h('label', { class: 'check' }, toNamed, h('span', {}, t('helper.transfer.named')))),
-    h('label', { for: 'transfer-alias' }, t('helper.transfer.alias')),
-    alias,
-    h('p', { class: 'hint', id: 'transfer-alias-hint' }, t('helper.transfer.aliashint')),
-    h('label', { for: 'transfer-note' }, t('helper.transfer.note')),
-    note,
-    h('p', { class: 'hint staff-only', id: 'transfer-note-hint' }, t('staff.onlystaff')),
+    h('div', { class: 'transfer-form__who' },
+      h('fieldset', {},
+        h('legend', {}, t('helper.transfer.to')),
+        h('label', { class: 'check' }, toQueue, h('span', {}, t('helper.transfer.queue'))),
+        h('label', { class: 'check' }, toNamed, h('span', {}, t('helper.transfer.named')))),
+      h('label', { for: 'transfer-alias' }, t('helper.transfer.alias')),
+      alias,
+      h('p', { class: 'hint', id: 'transfer-alias-hint' }, t('helper.transfer.aliashint'))),
+    h('div', { class: 'transfer-form__note' },
+      h('label', { for: 'transfer-note' }, t('helper.transfer.note')),
+      note,
+      h('p', { class: 'hint staff-only', id: 'transfer-note-hint' }, t('staff.onlystaff'))),
     error,
     h('div', { class: 'inline-actions' },
       h('button', { type: 'submit', class: 'btn btn--primary', testid: 'transfer-send' }, t('helper.transfer.send')),
@@ -353,6 +355,7 @@ startConsole({
   paneActions,
   renderPane,
   sendHook: sendWhisper,
+  quietTyping: whisperMode,
   onLang: (app) => {
     renderPresence();
     if (presence && presence.cooldown_until) showCooldown(presence.cooldown_until);

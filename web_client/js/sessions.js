@@ -29,6 +29,8 @@ export class Sessions {
     });
     const sendTyping = typingThrottle(() => {
       const s = this.current;
+      // Writing a whisper tells nobody: a `typing` would reach the student.
+      if (cfg.quietTyping && cfg.quietTyping(s)) return;
       if (s && !s.ended && app.conn) app.conn.send({ type: 'typing', session: s.id });
     });
     $('#composer').addEventListener('input', sendTyping);

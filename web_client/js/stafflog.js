@@ -162,7 +162,8 @@ export function renderNotes(app, s) {
         return;
       }
       log.draft = '';
-      addEntry(app, s, reply);
+      addEntry(app, s, reply); // usually shown already: the reply went through onFrame first
+      if (s.id === app.sessions.currentId) renderNotes(app, s);
       const again = $('#note-text');
       if (again) again.focus();
     });
