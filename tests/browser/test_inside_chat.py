@@ -264,3 +264,24 @@ async def test_counselor_manages_approved_replies_and_helpers_get_them(people: P
     await expect(cedar.get_by_test_id("canned-admin-status")).to_contain_text("Deleted “晚安”")
     await cedar.get_by_test_id("canned-manage").click()
     await expect(admin).to_be_hidden()
+
+
+async def test_a_watching_counselor_claims_an_alert_and_the_badge_goes(people: People) -> None:
+    cedar = await people.counselor()
+    maple = await people.helper()
+    seeker = await people.seeker()
+    await people.ask(seeker)
+    await expect(seeker.get_by_test_id("chat-with")).to_be_visible()
+    await people.say(seeker, "hi")
+    await cedar.get_by_test_id("active-session").get_by_test_id("monitor").click()
+    await expect(maple.get_by_test_id("supervisor-badge")).to_be_visible()
+
+    await people.say(seeker, "I have the pills ready and I'm going to take them all tonight.")
+    await cedar.get_by_test_id("alert").get_by_test_id("claim").click()
+    await expect(cedar.get_by_test_id("alert").get_by_test_id("alert-state")).to_have_text("Yours")
+    await expect(cedar.get_by_test_id("monitoring-badge")).to_have_count(0)
+    await expect(maple.get_by_test_id("supervisor-badge")).to_have_count(0)
+    await expect(seeker.get_by_test_id("messages")).to_contain_text("A counselor (Cedar) joined")
+    await expect(cedar.get_by_test_id("session")).to_have_count(1)
+    await people.say(cedar, "I'm Cedar, a counselor. I'm here now.")
+    await expect(seeker.get_by_test_id("messages")).to_contain_text("I'm Cedar")

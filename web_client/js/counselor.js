@@ -110,6 +110,14 @@ async function claim(a) {
   a.state = 'claiming';
   a.note = '';
   renderAlert(a);
+  // Watching that chat: stop watching first, so the helper's badge does not stay on.
+  const watched = appRef.sessions.map.get(a.frame.session);
+  const wasWatching = !!(watched && watched.data.monitoring && !watched.ended);
+  if (wasWatching) {
+    await appRef.conn.request({ type: 'unmonitor', session: watched.id });
+    watched.data.monitoring = false;
+    forgetWatching(watched.id);
+  }
   const reply = await appRef.conn.request({ type: 'claim', alert: a.frame.alert });
   if (!reply) {
     if (a.state === 'claiming') a.state = 'open';
@@ -122,6 +130,7 @@ async function claim(a) {
   } else if (reply.type === 'joined') {
     a.state = 'mine';
   }
+  if (wasWatching && !watched.ended && (!reply || reply.type !== 'joined')) await monitor(appRef, watched.id);
   renderAlert(a);
   updateAlarm();
 }
