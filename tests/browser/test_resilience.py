@@ -164,3 +164,22 @@ async def test_seeker_goes_back_to_the_front_when_the_helper_drops(
         finally:
             await crowd.close()
         assert not crowd.page_errors
+
+
+async def test_a_resume_asks_again_for_a_message_missed_in_a_gap(people: People) -> None:
+    """The page resumes from the highest message seen with none missing before it, not the
+    highest seen: a message lost in a gap (seq 3 here) is asked for again, not skipped."""
+    page = await people.page("/")
+    last = await page.evaluate("""async () => {
+        const { MessageList } = await import('/static/js/chat.js');
+        const list = new MessageList({ ownRole: 'seeker' });
+        const seen = [];
+        const add = (seq) => {
+            list.addMessage({ id: `${seq}-0`, seq, from: 'helper', alias: 'Maple',
+                              text: `line ${seq}`, ts: seq });
+            seen.push(list.lastId);
+        };
+        add(1); add(2); add(4); add(5); add(3);
+        return seen;
+    }""")
+    assert last == ["1-0", "2-0", "2-0", "2-0", "5-0"]
