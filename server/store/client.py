@@ -24,4 +24,6 @@ def connect(url: str, pool_size: int = POOL_SIZE, timeout_s: float | None = None
         url, max_connections=pool_size, timeout=30, health_check_interval=30,
         socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
     )
-    return aioredis.Redis(connection_pool=pool, decode_responses=False)
+    # from_pool: the client owns the pool, so ``aclose`` closes its connections too (a client
+    # given ``connection_pool=`` leaves them open: ResourceWarnings, and sockets held).
+    return aioredis.Redis.from_pool(pool)

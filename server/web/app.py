@@ -65,6 +65,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("peerline")
 WEB_CLIENT = Path(__file__).resolve().parent.parent.parent / "web_client"
+STARTUP_SUBSCRIBE_S = 10.0
+"""How long start-up waits for the pub/sub subscription before serving anyway (not ready)."""
 
 
 @dataclass
@@ -121,6 +123,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ]
         if settings.gc_refreeze_s > 0:
             tasks.append(asyncio.create_task(gc_policy.run(runtime.stopping), name="gc"))
+        # Serve once subscribed: a process takes no frame it could not deliver the answers to.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STARTUP_SUBSCRIBE_S):
+                while not runtime.hub.listening:
+                    await asyncio.sleep(0.01)
         log.info("node %s ready", runtime.node)
         try:
             yield
