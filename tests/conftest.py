@@ -219,18 +219,28 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
             for t in asyncio.all_tasks():
                 t.print_stack(file=out)
             raise RuntimeError("server did not stop; tasks:\n" + out.getvalue())
+        # The app's lifespan closes its client with ``redis.aclose()``, which leaves the pool
+        # that ``connect()`` handed in open (server/app.py, server/redis_setup.py): its sockets
+        # would be reported unclosed (ResourceWarning) once the loop is gone. Close it here until
+        # the server closes it itself; closing a closed pool again is harmless.
+        services = getattr(app.state, "services", None)
+        if services is not None:
+            await services.redis.connection_pool.aclose()
         for proc in live.extra_processes:
             try:
                 proc.wait(10_000 * MS)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+            if proc.stderr is not None:
+                proc.stderr.close()
         redis = connect(redis_url, pool_size=2)
         try:
             keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=1000)]
             for i in range(0, len(keys), 500):
                 await redis.delete(*keys[i:i + 500])
         finally:
-            await redis.aclose()
+            await redis.aclose(close_connection_pool=True)  # connect() hands the pool in
 
 
 @pytest.fixture

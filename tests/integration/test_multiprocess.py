@@ -161,4 +161,4 @@ async def test_the_listener_subscribes_again_when_redis_drops_it(live_server: Li
             await asyncio.sleep(50 * MS)
         await event_reaches_the_seeker("after")
     finally:
-        await redis.aclose()
+        await redis.aclose(close_connection_pool=True)  # connect() hands the pool in
