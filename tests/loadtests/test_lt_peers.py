@@ -1,4 +1,6 @@
-"""The peers' relays run the same closed loop as Peerline, end to end through the CLI."""
+"""The peers' relays run the same closed loop as Peerline, end to end through the CLI.
+
+The runs of the peers are benchmarks (``bench``): ``pytest -m bench`` runs them."""
 
 import json
 import subprocess
@@ -12,6 +14,7 @@ from tests.timing import MS
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.bench
 @pytest.mark.multiprocess
 def test_peers_command_measures_every_peer(tmp_path: Path) -> None:
     for module in ("socketio", "channels", "channels_redis", "django"):
@@ -53,6 +56,7 @@ def test_peers_command_measures_every_peer(tmp_path: Path) -> None:
     assert "| websockets |" in md and "| socketio-redis |" in md and "| channels |" in md
 
 
+@pytest.mark.bench
 @pytest.mark.multiprocess
 def test_peers_command_runs_a_server_within_a_cpu_budget(tmp_path: Path) -> None:
     from loadtests.cpulimit import CpuGroup, CpuLimitUnavailable

@@ -63,6 +63,7 @@ def test_storecost_reads_redis_cost_per_call_round_by_round() -> None:
     assert md.count("\n") == 2 + 3 and "| 13 |" in md
 
 
+@pytest.mark.bench
 def test_storecost_counts_redis_instructions_per_call_under_callgrind() -> None:
     import shutil
 
@@ -78,6 +79,7 @@ def test_storecost_counts_redis_instructions_per_call_under_callgrind() -> None:
     assert f"| {rounds[0].messages_per_session} |" in md
 
 
+@pytest.mark.bench
 def test_a_cpu_budget_holds_the_process_and_its_children() -> None:
     import subprocess
     import sys
