@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.client import TIME_SCALE
+from tests.timing import FACTOR
 
 
 def redis_server_path() -> str:
@@ -52,7 +52,7 @@ class RedisProcess:
              "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", self.appendfsync,
              "--save", "", "--protected-mode", "yes", "--maxclients", "10000"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20 * TIME_SCALE
+        deadline = time.monotonic() + 20 * FACTOR
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError), socket.create_connection(
                     ("127.0.0.1", self.port), timeout=0.5) as conn:

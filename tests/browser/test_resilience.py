@@ -9,6 +9,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.conftest import run_server
+from tests.timing import playwright_ms
 
 from .conftest import People
 
@@ -61,7 +62,7 @@ async def test_messages_written_offline_are_sent_once_when_back(people: People) 
     await people.say(helper, "while you were away")
 
     await context.set_offline(False)
-    await expect(seeker.get_by_test_id("conn-status")).to_be_hidden(timeout=20_000)
+    await expect(seeker.get_by_test_id("conn-status")).to_be_hidden(timeout=playwright_ms(20_000))
     await expect(seeker.locator(".msg--own[data-state='delivered']")).to_have_count(4)
     await expect(seeker.get_by_test_id("messages")).to_contain_text("while you were away")
 

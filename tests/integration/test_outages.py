@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from server.store.client import connect
-from tests.client import TIME_SCALE, WAIT, Client
+from tests.client import Client
 from tests.conftest import LiveServer, run_server
 from tests.redis_process import RedisProcess, redis_process
+from tests.timing import MS, WAIT
 
 pytestmark = pytest.mark.multiprocess
 
@@ -73,7 +74,7 @@ async def test_a_helper_who_leaves_during_an_outage_is_no_ghost(
     assert await live.runtime.queue.helpers_online() == 1
     redis.stop()
     await helper.close()
-    await asyncio.sleep(0.5 * TIME_SCALE)
+    await asyncio.sleep(500 * MS)
     redis.start()
     await wait_until(lambda: ready(live))
 
@@ -84,7 +85,7 @@ async def test_a_helper_who_leaves_during_an_outage_is_no_ghost(
     seeker, _ = await live.seeker()
     await seeker.send({"type": "request", "topic": "academic", "lang": "en", "ref": "q"})
     await seeker.expect("queued", skip=())
-    await seeker.no_frame(1.0 * TIME_SCALE, of="matched")
+    await seeker.no_frame(1_000 * MS, of="matched")
 
 
 async def test_say_during_an_outage_is_refused_with_unavailable_and_works_after(
@@ -96,7 +97,7 @@ async def test_say_during_an_outage_is_refused_with_unavailable_and_works_after(
     redis.kill()
     began = time.monotonic()
     assert await asyncio.to_thread(readyz, live) == 503
-    assert time.monotonic() - began < 2.0 * TIME_SCALE
+    assert time.monotonic() - began < 2_000 * MS
     await seeker.send({"type": "say", "session": sid, "text": "are you there?", "ref": "r1"})
     refused = await seeker.expect("error", timeout=WAIT)
     assert (refused["code"], refused["ref"]) == ("unavailable", "r1")
@@ -120,7 +121,7 @@ async def test_a_frozen_redis_gets_answers_not_silence_and_no_rate_limit_after(
         try:
             began = time.monotonic()
             assert await asyncio.to_thread(readyz, live) == 503
-            assert time.monotonic() - began < 2.0 * TIME_SCALE
+            assert time.monotonic() - began < 2_000 * MS
             for i in range(20):  # 8 a second: within the rate
                 await seeker.send({"type": "say", "session": sid, "text": f"line {i}",
                                    "ref": f"f{i}"})
@@ -174,7 +175,7 @@ async def test_messages_published_while_a_listener_was_down_still_arrive(
     await wait_until(not_listening)
     acked = [(await helper.say(sid, f"during {i}"))["seq"] for i in range(5)]
     assert acked == [2, 3, 4, 5, 6]
-    await seeker.no_frame(0.3 * TIME_SCALE, of="message")
+    await seeker.no_frame(300 * MS, of="message")
     down.clear()
     got = [await seeker.expect("message") for _ in acked]
     assert [m["seq"] for m in got] == acked
@@ -182,7 +183,7 @@ async def test_messages_published_while_a_listener_was_down_still_arrive(
     assert all("severity" not in m for m in got)
     await helper.say(sid, "after")
     assert (await seeker.expect("message"))["seq"] == 7
-    await seeker.no_frame(0.3 * TIME_SCALE, of="message")
+    await seeker.no_frame(300 * MS, of="message")
 
 
 async def test_one_resume_token_holds_one_connection_across_processes(
@@ -249,7 +250,7 @@ async def test_ended_answers_a_leave_before_any_new_match(
 
     async def slow_end(*args: Any, **kwargs: Any) -> Any:
         ended = await end(*args, **kwargs)
-        await asyncio.sleep(2.5 * TIME_SCALE)
+        await asyncio.sleep(2_500 * MS)
         return ended
 
     monkeypatch.setattr(sessions, "end", slow_end)
