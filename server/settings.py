@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     key_prefix: str = "pl"
     workers: int = Field(1, ge=1, le=64)
     log_level: str = "info"
+
+    # /metrics (PROTOCOL.md v1.1): on the public port only with a bearer token; without one it
+    # is 404 there and may be served on a loopback-only port instead.
+    metrics_token: SecretStr | None = None
+    """``GET /metrics`` needs ``Authorization: Bearer <this>``; unset: 404 on the public port."""
+    metrics_local_port: int | None = Field(None, ge=0, le=65535)
+    """Also serve ``/metrics`` (no token) on 127.0.0.1 at this port; with several workers each
+    process takes the first free port of ``port … port + workers - 1``."""
 
     # Limits of one connection.
     max_frame_bytes: int = 64 * 1024

@@ -58,6 +58,7 @@ from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
 from ..transport.hub import Hub
 from . import http_api, logs
+from .metrics_port import LocalMetrics
 
 if TYPE_CHECKING:
     from moderation import Moderator
@@ -118,6 +119,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ]
         if settings.gc_refreeze_s > 0:
             tasks.append(asyncio.create_task(gc_policy.run(runtime.stopping), name="gc"))
+        if settings.metrics_local_port is not None:
+            local_metrics = LocalMetrics(runtime, settings.metrics_local_port, settings.workers)
+            app.state.metrics_port = local_metrics.port
+            tasks.append(asyncio.create_task(local_metrics.run(), name="metrics-port"))
         log.info("node %s ready", runtime.node)
         try:
             yield

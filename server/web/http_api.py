@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import TYPE_CHECKING
 
@@ -78,7 +79,33 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    """``GET /metrics`` on the public port: only with ``Authorization: Bearer <token>``.
+
+    Why gated: the counts describe the service's load and its crisis traffic (alerts, flags),
+    which is not the public's business, and scraping is work anyone could ask of the process.
+    With no token configured the endpoint does not exist here (404): operators scrape the
+    loopback-only port (``PEERLINE_METRICS_LOCAL_PORT``) instead.
+    """
     runtime = _runtime(request)
+    token = runtime.settings.metrics_token
+    expected = token.get_secret_value() if token is not None else ""
+    if not expected:
+        return JSONResponse({"error": "not_found"}, 404)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # Compared as bytes in constant time, so the answer's timing says nothing of the token.
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                             expected.encode()):
+        return JSONResponse({"error": "unauthorized", "detail": "metrics need a bearer token"},
+                            401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    return await metrics_response(runtime)
+
+
+async def local_metrics(request: Request) -> Response:
+    """``GET /metrics`` on the loopback-only port: no token (only this machine can reach it)."""
+    return await metrics_response(_runtime(request))
+
+
+async def metrics_response(runtime: Runtime) -> Response:
     metrics = runtime.metrics
     try:
         metrics.queue_length.set(await runtime.queue.length())

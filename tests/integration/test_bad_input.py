@@ -170,10 +170,8 @@ async def test_http_endpoints(live_server: LiveServer) -> None:
     assert (await asyncio.to_thread(http_json, base + "/healthz"))[0] == 200
     status, body = await asyncio.to_thread(http_json, base + "/readyz")
     assert status == 200 and body["redis"] is True
-    import urllib.request
-
-    text = await asyncio.to_thread(lambda: urllib.request.urlopen(base + "/metrics").read())
-    assert b"peerline_connections" in text and b"peerline_queue_length" in text
+    text = await live_server.metrics()
+    assert "peerline_connections" in text and "peerline_queue_length" in text
 
 
 async def test_passwords_are_stored_only_as_argon2id(live_server: LiveServer) -> None:
@@ -220,15 +218,13 @@ async def test_password_guessing_is_slowed_per_account(live_server: LiveServer) 
 
 async def test_metrics_count_frames_and_messages_without_text(live_server: LiveServer) -> None:
     import re
-    import urllib.request
 
     seeker, helper, sid = await matched_pair(live_server)
     await seeker.say(sid, "a line that must not reach the metrics")
     await helper.expect("message")
     await helper.say(sid, "and a reply")
     await seeker.expect("message")
-    text = (await asyncio.to_thread(
-        lambda: urllib.request.urlopen(live_server.http_url + "/metrics").read())).decode()
+    text = await live_server.metrics()
 
     def value(name: str) -> float:
         found = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
