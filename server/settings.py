@@ -43,6 +43,21 @@ class Settings(BaseSettings):
     outbound_queue: int = 2000
     max_note_chars: int = 500
 
+    # Staff sign-in (server/store/signin_gate.py, server/service/workbudget.py).
+    signin_free_attempts: int = Field(5, ge=1, le=100)
+    """Attempts per account name without delay; then each waits an exponential delay."""
+    signin_first_delay_s: float = Field(1.0, gt=0, le=60)
+    signin_max_delay_s: float = Field(30.0, gt=0, le=300)
+    """The longest a name's next attempt is made to wait (there is no lockout)."""
+    signin_window_s: int = Field(15 * 60, ge=1)
+    """A name's attempts are forgotten this long after the last one."""
+    signin_device_ttl_s: int = Field(30 * 24 * 3600, ge=60)
+    signin_device_failures: int = Field(5, ge=1, le=100)
+    signin_hash_slots: int = Field(1, ge=1, le=64)
+    """Password checks (Argon2id, ~0.1-0.3 s of a core each) at once, per process."""
+    signin_hash_queue: int = Field(16, ge=0, le=10_000)
+    signin_hash_wait_s: float = Field(5.0, gt=0, le=60)
+
     # Time and retention.
     token_ttl_s: int = Field(12 * 3600, ge=60)
     retention_s: int = Field(7 * 24 * 3600, ge=60)

@@ -8,6 +8,8 @@
     ├── NotInSession           not_in_session
     ├── SessionEnded           session_ended
     ├── RateLimited            rate_limited
+    │   └── SlowDown           rate_limited   (sign-in: try again after ``retry_after_s``)
+    ├── Busy                   busy           (a bounded resource is full: retry after a while)
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
     ├── Conflict               conflict       (e.g. a request while already queued)
     └── ConfigError            (start-up only; never sent to a client)
@@ -52,6 +54,24 @@ class SessionEnded(PeerlineError):
 
 class RateLimited(PeerlineError):
     code = "rate_limited"
+
+
+class SlowDown(RateLimited):
+    """Too many attempts of one kind for now; ``retry_after_s`` says when the next may come."""
+
+    def __init__(self, detail: str, retry_after_s: float) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class Busy(PeerlineError):
+    """A per-process budget (e.g. password hashing) is used up: nothing was done; retry later."""
+
+    code = "busy"
+
+    def __init__(self, detail: str, retry_after_s: float = 1.0) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
 
 
 class Forbidden(PeerlineError):

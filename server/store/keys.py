@@ -19,7 +19,10 @@ key                            type                        lifetime
 ``staff`` / ``staff:<name>``   set / hash: accounts        until removed (they are the accounts)
 ``staff:<name>:tokens``        set: token digests          token TTL
 ``token:<digest>``             hash: a sign-in             token TTL
-``loginfail:<name>``           counter                     login failure window
+``signin:<digest>``            hash: a name's sign-in      the sign-in window after the last
+                               attempts (name digest)      attempt (plus its delay)
+``device:<digest>``            hash: a trusted device      device TTL (30 days), renewed by
+                               (cookie digest)             each sign-in through it
 ``a:<aid>``                    hash: an alert              escalated retention once raised
 ``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
                                                            alert is claimed/resolved
@@ -101,8 +104,12 @@ class Keys:
     def token(self, digest: str) -> str:
         return f"{self.p}:token:{digest}"
 
-    def login_failures(self, name: str) -> str:
-        return f"{self.p}:loginfail:{name}"
+    def signin_gate(self, name_digest: str) -> str:
+        """Sign-in attempts under a name: keyed by a digest, never by the typed string."""
+        return f"{self.p}:signin:{name_digest}"
+
+    def device(self, cookie_digest: str) -> str:
+        return f"{self.p}:device:{cookie_digest}"
 
     def resume(self, digest: str) -> str:
         return f"{self.p}:resume:{digest}"

@@ -38,9 +38,11 @@ from ..service.matchmaking import Matchmaking
 from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
+from ..service.signin import SignIn
 from ..service.sweeper import Sweeper
 from ..service.talk import Talk
 from ..service.welcome import Welcome
+from ..service.workbudget import WorkBudget
 from ..settings import Settings
 from ..store.alerts import AlertStore
 from ..store.channels import Channels
@@ -52,6 +54,7 @@ from ..store.presence import Presence
 from ..store.scripts import ScriptRunner
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
+from ..store.signin_gate import GatePolicy, SigninGate
 from ..store.staff import StaffStore
 from ..transport.codec import choose_codec
 from ..transport.connection import Connection, Limits, Wiring
@@ -79,6 +82,7 @@ class Runtime:
     hub: Hub
     presence: Presence
     staff: StaffStore
+    signin: SignIn
     sessions: SessionStore
     queue: MatchQueue
     metrics: Metrics
@@ -187,6 +191,10 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     alerts = AlertStore(redis, keys, runner, settings.escalated_retention_s)
     deadlines = Deadlines(redis, keys.deadlines)
     staff = StaffStore(redis, keys, settings.token_ttl_s)
+    signin_gate = SigninGate(redis, keys, runner, GatePolicy(
+        settings.signin_free_attempts, settings.signin_first_delay_s,
+        settings.signin_max_delay_s, settings.signin_window_s, settings.signin_device_ttl_s,
+        settings.signin_device_failures))
     seekers = SeekerStore(redis, keys, settings.seeker_ttl_s)
     queue = MatchQueue(redis, settings.key_prefix)
 
@@ -220,6 +228,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                       presence=presence, delivery=hub, lifecycle=lifecycle,
                       matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node)
     talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
+    signin = SignIn(staff=staff, gate=signin_gate, metrics=metrics, budget=WorkBudget(
+        settings.signin_hash_slots, settings.signin_hash_queue, settings.signin_hash_wait_s))
     dispatch = Dispatch(welcome=welcome, talk=talk, lifecycle=lifecycle,
                         matchmaking=matchmaking, escalation=escalation, oncall=oncall)
     sweeper = Sweeper(
@@ -236,7 +246,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                       settings.hello_timeout_s))
     await runner.load_all()
     return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
-                   presence=presence, staff=staff, sessions=sessions, queue=queue,
+                   presence=presence, staff=staff, signin=signin, sessions=sessions, queue=queue,
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
                    crisis_resources=crisis, self_help=self_help)
