@@ -65,6 +65,20 @@ class Settings(BaseSettings):
     escalated_retention_s: int = Field(90 * 24 * 3600, ge=60)
     seeker_ttl_s: int = Field(7 * 24 * 3600, ge=60)
     """How long a resume token stays valid after the seeker's last activity."""
+    seeker_idle_ttl_s: int = Field(3600, ge=60)
+    """How long a new seeker identity that never asks for help is kept (after its last use)."""
+    unmatched_retention_s: int = Field(600, ge=0)
+    """How long a session that ended without ever being matched is kept (not escalated)."""
+    requests_per_identity_hour: int = Field(20, ge=0)
+    """Requests for help one seeker identity may make in an hour (0: no cap)."""
+    new_identity_burst: int = Field(60, ge=0)
+    """New seeker identities a process admits at once without a proof-of-work…"""
+    new_identity_per_s: float = Field(10.0, ge=0)
+    """…refilled at this rate; beyond it a new-seeker hello must carry ``proof``."""
+    new_identity_pow_bits: int = Field(14, ge=0, le=24)
+    """Difficulty of that proof (leading zero bits of SHA-256; 0 turns the budget off)."""
+    new_identity_pow_extra_bits: int = Field(4, ge=0, le=8)
+    """At most this many more bits as the flood grows (one per doubling over the budget)."""
     helper_grace_s: float = 30.0
     seeker_grace_s: float = 120.0
     queued_seeker_grace_s: float = 300.0

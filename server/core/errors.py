@@ -8,7 +8,8 @@
     ├── NotInSession           not_in_session
     ├── SessionEnded           session_ended
     ├── RateLimited            rate_limited
-    │   └── SlowDown           rate_limited   (sign-in: try again after ``retry_after_s``)
+    │   ├── SlowDown           rate_limited   (sign-in: try again after ``retry_after_s``)
+    │   └── ProofRequired      proof_required (a new identity must answer a proof-of-work)
     ├── Busy                   busy           (a bounded resource is full: retry after a while)
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
     ├── Conflict               conflict       (e.g. a request while already queued)
@@ -62,6 +63,18 @@ class SlowDown(RateLimited):
     def __init__(self, detail: str, retry_after_s: float) -> None:
         super().__init__(detail)
         self.retry_after_s = retry_after_s
+
+
+class ProofRequired(RateLimited):
+    """A new anonymous identity must answer a proof-of-work challenge first (service/admission).
+    A ``RateLimited``: the connection stays open for the answer."""
+
+    code = "proof_required"
+
+    def __init__(self, detail: str, challenge: str, bits: int) -> None:
+        super().__init__(detail)
+        self.challenge = challenge
+        self.bits = bits
 
 
 class Busy(PeerlineError):

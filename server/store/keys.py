@@ -14,8 +14,10 @@ key                            type                        lifetime
                                                            staff: until each session is left
                                                            (reason: small, bounded by sessions)
 ``loc:<uid>``                  string: node of a person    24 h, refreshed on connect
-``seeker:<uid>``               hash: alias, lang           seeker TTL
-``resume:<digest>``            string: seeker uid          seeker TTL
+``seeker:<uid>``               hash: alias, lang, asked    seeker TTL (idle TTL until asked)
+``resume:<digest>``            string: seeker uid          seeker TTL (idle TTL until the
+                                                           seeker first asks for help)
+``seeker:<uid>:requests``      counter: requests this hour 1 h from the first
 ``staff`` / ``staff:<name>``   set / hash: accounts        until removed (they are the accounts)
 ``staff:<name>:tokens``        set: token digests          token TTL
 ``token:<digest>``             hash: a sign-in             token TTL
@@ -116,6 +118,9 @@ class Keys:
 
     def seeker(self, uid: str) -> str:
         return f"{self.p}:seeker:{uid}"
+
+    def seeker_requests(self, uid: str) -> str:
+        return f"{self.p}:seeker:{uid}:requests"
 
     def alert(self, aid: str) -> str:
         return self.alert_prefix + aid

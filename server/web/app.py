@@ -29,6 +29,7 @@ from matching import MatchQueue
 from ..core.policy import Graces
 from ..gcpolicy import GcPolicy
 from ..service import resources
+from ..service.admission import Admission
 from ..service.dispatch import Dispatch
 from ..service.ending import Ending
 from ..service.escalation import ALERT_RESOURCES, ALERT_TIER, Escalation, EscalationTimes
@@ -186,6 +187,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         live_ttl_s=settings.seeker_ttl_s,
         retention_s=settings.retention_s,
         escalated_retention_s=settings.escalated_retention_s,
+        unmatched_retention_s=settings.unmatched_retention_s,
     )
     presence = Presence(redis, keys, runner, node, settings.node_timeout_s)
     alerts = AlertStore(redis, keys, runner, settings.escalated_retention_s)
@@ -195,7 +197,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         settings.signin_free_attempts, settings.signin_first_delay_s,
         settings.signin_max_delay_s, settings.signin_window_s, settings.signin_device_ttl_s,
         settings.signin_device_failures))
-    seekers = SeekerStore(redis, keys, settings.seeker_ttl_s)
+    seekers = SeekerStore(redis, keys, settings.seeker_ttl_s, settings.seeker_idle_ttl_s,
+                          settings.requests_per_identity_hour)
     queue = MatchQueue(redis, settings.key_prefix)
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
@@ -217,7 +220,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     matchmaking = Matchmaking(queue=queue, sessions=sessions, escalation=escalation,
                               delivery=hub, events=events, metrics=metrics,
                               max_note_chars=settings.max_note_chars,
-                              refresh_s=settings.queue_refresh_s, stopping=hub.stopping)
+                              refresh_s=settings.queue_refresh_s, stopping=hub.stopping,
+                              seekers=seekers)
     lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
                           deadlines=deadlines, delivery=hub, ending=ending,
                           escalation=escalation, matchmaking=matchmaking, oncall=oncall,
@@ -226,7 +230,11 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                   heartbeat_s=settings.heartbeat_s, node_timeout_s=settings.node_timeout_s)
     welcome = Welcome(seekers=seekers, staff=staff, sessions=sessions, queue=queue,
                       presence=presence, delivery=hub, lifecycle=lifecycle,
-                      matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node)
+                      matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node,
+                      admission=Admission(settings.new_identity_burst,
+                                          settings.new_identity_per_s,
+                                          settings.new_identity_pow_bits,
+                                          settings.new_identity_pow_extra_bits))
     talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
     signin = SignIn(staff=staff, gate=signin_gate, metrics=metrics, budget=WorkBudget(
         settings.signin_hash_slots, settings.signin_hash_queue, settings.signin_hash_wait_s))

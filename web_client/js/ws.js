@@ -9,6 +9,8 @@
 // pending `say` the replay showed was already stored (ack lost with the old socket). The
 // refs stay the same on re-send, so a server that remembers refs can also drop duplicates.
 
+import { solveProof } from './proof.js';
+
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
 const PING_EVERY_MS = 20000;
@@ -222,6 +224,15 @@ export class Connection {
     this.retryTimer = setTimeout(() => this._open(), delay);
   }
 
+  _answerProof(frame) {
+    const ws = this.ws;
+    solveProof(String(frame.challenge), Number(frame.bits)).then((nonce) => {
+      if (this.ws !== ws || this.welcomed || ws.readyState !== WebSocket.OPEN) return;
+      const hello = { ...this.opts.hello(), proof: { challenge: frame.challenge, nonce } };
+      ws.send(JSON.stringify(hello));
+    });
+  }
+
   _handle(frame) {
     if (frame.type === 'welcome') {
       this.welcomed = true;
@@ -235,6 +246,12 @@ export class Connection {
     if (frame.type === 'pong') {
       this.pongDeadline = null;
       if (frame.ref && frame.ref === this.syncRef) this._endSync();
+      return;
+    }
+    if (frame.type === 'error' && frame.code === 'proof_required' && !this.welcomed) {
+      // Many new visitors at once: answer the server's small puzzle, then say hello again on
+      // the same connection (docs/protocol.md, "New identities").
+      this._answerProof(frame);
       return;
     }
     if (frame.type === 'error' && frame.code === 'unauthorized') this.gotUnauthorized = true;
