@@ -10,14 +10,15 @@ key                            type                        lifetime
                                                            every message); retention after end
 ``s:{sid}:msgs``               stream: the transcript      as the session hash
 ``s:{sid}:refs``               hash: client refs stored    as the session hash
-``u:<uid>:sessions``           set: a person's sessions    seeker TTL (refreshed on resume);
-                                                           staff: until each session is left
-                                                           (reason: small, bounded by sessions)
+``u:s.<id>:sessions``          set: a seeker's sessions    seeker TTL (refreshed on resume)
+``u:h.<name>:sessions``,       set: a staff member's       reason: small, bounded by sessions;
+``u:c.<name>:sessions``        sessions                    each leaves once a welcome showed
+                                                           its end
 ``loc:<uid>``                  string: node of a person    24 h, refreshed on connect
-``seeker:<uid>``               hash: alias, lang, asked    seeker TTL (idle TTL until asked)
+``seeker:s.<id>``              hash: alias, lang, asked    seeker TTL (idle TTL until asked)
 ``resume:<digest>``            string: seeker uid          seeker TTL (idle TTL until the
                                                            seeker first asks for help)
-``seeker:<uid>:requests``      counter: requests this hour 1 h from the first
+``seeker:s.<id>:requests``     counter: requests this hour 1 h from the first
 ``staff`` / ``staff:<name>``   set / hash: accounts        until removed (they are the accounts)
 ``staff:<name>:tokens``        set: token digests          token TTL
 ``token:<digest>``             hash: a sign-in             token TTL
@@ -28,9 +29,10 @@ key                            type                        lifetime
 ``a:<aid>``                    hash: an alert              escalated retention once raised
 ``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
                                                            alert is claimed/resolved
-``alerts:all``                 zset: alert ids by time     reason: the index ``alerts list``
-                                                           reads; trimmed to escalated retention
-``watch``                      zset: watched sessions      reason: trimmed to 24 h on each add
+``alerts:all``                 zset: alert ids by time     escalated retention after the newest
+                                                           alert (trimmed on each raise)
+``watch``                      zset: watched sessions      24 h after the newest (trimmed on
+                                                           each add)
 ``audit``                      stream                      reason: capped at 100,000 entries
 ``feedback``                   list: anonymous ratings     reason: capped at 100,000 entries,
                                                            no ids or text
@@ -41,7 +43,10 @@ key                            type                        lifetime
                                                            the first process to notice
 ``nodeusers:<node>``           hash: who is on a node      node timeout × 4, refreshed by the
                                                            node's heartbeat
-``{m}:...``                    matching (matching/)        see ``matching.MatchKeys``
+``{m}:...``                    matching (matching/)        see ``matching.MatchKeys``; no TTL:
+                                                           queue, available, entry, helper, hs
+                                                           lose members as sessions end;
+                                                           waits, matches capped at 100
 ``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
 =============================  ==========================  =====================================
 
