@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     """…refilled at this rate; beyond it a new-seeker hello must carry ``proof``."""
     new_identity_pow_bits: int = Field(14, ge=0, le=24)
     """Difficulty of that proof (leading zero bits of SHA-256; 0 turns the budget off)."""
-    new_identity_pow_extra_bits: int = Field(4, ge=0, le=8)
+    new_identity_pow_extra_bits: int = Field(2, ge=0, le=8)
     """At most this many more bits as the flood grows (one per doubling over the budget)."""
     helper_grace_s: float = 30.0
     seeker_grace_s: float = 120.0

@@ -19,10 +19,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def web_server(embedded_redis: Any) -> AsyncIterator[LiveServer]:
-    """No budget at all: every new identity must prove work (12 bits)."""
+    """No budget at all: every new identity must prove work, 16 bits (about 2 s here on
+    average), with a hello deadline (1 s) that the solving usually outlasts: the page must then
+    carry its solved proof to a new connection."""
     async with run_server(embedded_redis.url, **SERVER_SETTINGS, new_identity_burst=0,
-                          new_identity_per_s=0, new_identity_pow_bits=12,
-                          new_identity_pow_extra_bits=0) as live:
+                          new_identity_per_s=0, new_identity_pow_bits=16,
+                          new_identity_pow_extra_bits=0, hello_timeout_s=1.0) as live:
         yield live
 
 
