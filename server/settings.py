@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     log_level: str = "info"
 
+    # /metrics (PROTOCOL.md v1.1): on the public port only with a bearer token; without one it
+    # is 404 there and may be served on a loopback-only port instead.
+    metrics_token: SecretStr | None = None
+    """``GET /metrics`` needs ``Authorization: Bearer <this>``; unset: 404 on the public port."""
+    metrics_local_port: int | None = Field(None, ge=0, le=65535)
+    """Also serve ``/metrics`` (no token) on 127.0.0.1 at this port; with several workers each
+    process takes the first free port of ``port … port + workers - 1``."""
+
     # Limits of one connection.
     max_frame_bytes: int = 64 * 1024
     hello_timeout_s: float = 10.0
@@ -35,6 +43,21 @@ class Settings(BaseSettings):
     outbound_queue: int = 2000
     max_note_chars: int = 500
 
+    # Staff sign-in (server/store/signin_gate.py, server/service/workbudget.py).
+    signin_free_attempts: int = Field(5, ge=1, le=100)
+    """Attempts per account name without delay; then each waits an exponential delay."""
+    signin_first_delay_s: float = Field(1.0, gt=0, le=60)
+    signin_max_delay_s: float = Field(30.0, gt=0, le=300)
+    """The longest a name's next attempt is made to wait (there is no lockout)."""
+    signin_window_s: int = Field(15 * 60, ge=1)
+    """A name's attempts are forgotten this long after the last one."""
+    signin_device_ttl_s: int = Field(30 * 24 * 3600, ge=60)
+    signin_device_failures: int = Field(5, ge=1, le=100)
+    signin_hash_slots: int = Field(1, ge=1, le=64)
+    """Password checks (Argon2id, ~0.1-0.3 s of a core each) at once, per process."""
+    signin_hash_queue: int = Field(16, ge=0, le=10_000)
+    signin_hash_wait_s: float = Field(5.0, gt=0, le=60)
+
     # Time and retention.
     token_ttl_s: int = Field(12 * 3600, ge=60)
     retention_s: int = Field(7 * 24 * 3600, ge=60)
@@ -42,6 +65,20 @@ class Settings(BaseSettings):
     escalated_retention_s: int = Field(90 * 24 * 3600, ge=60)
     seeker_ttl_s: int = Field(7 * 24 * 3600, ge=60)
     """How long a resume token stays valid after the seeker's last activity."""
+    seeker_idle_ttl_s: int = Field(3600, ge=60)
+    """How long a new seeker identity that never asks for help is kept (after its last use)."""
+    unmatched_retention_s: int = Field(600, ge=0)
+    """How long a session that ended without ever being matched is kept (not escalated)."""
+    requests_per_identity_hour: int = Field(20, ge=0)
+    """Requests for help one seeker identity may make in an hour (0: no cap)."""
+    new_identity_burst: int = Field(60, ge=0)
+    """New seeker identities a process admits at once without a proof-of-work…"""
+    new_identity_per_s: float = Field(10.0, ge=0)
+    """…refilled at this rate; beyond it a new-seeker hello must carry ``proof``."""
+    new_identity_pow_bits: int = Field(14, ge=0, le=24)
+    """Difficulty of that proof (leading zero bits of SHA-256; 0 turns the budget off)."""
+    new_identity_pow_extra_bits: int = Field(2, ge=0, le=8)
+    """At most this many more bits as the flood grows (one per doubling over the budget)."""
     helper_grace_s: float = 30.0
     seeker_grace_s: float = 120.0
     queued_seeker_grace_s: float = 300.0

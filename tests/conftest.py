@@ -49,6 +49,8 @@ FAST = {
     "node_timeout_s": 2_000 * MS,
     "queue_refresh_s": 0.1,
 }
+# /metrics needs a bearer token (PROTOCOL.md v1.1); test servers have this one unless told not.
+METRICS_TOKEN = "test-metrics-" + secrets.token_hex(8)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -103,6 +105,18 @@ class LiveServer:
         status, body = await self.login(username, password)
         assert status == 200, body
         return str(body["token"])
+
+    async def metrics(self) -> str:
+        """The Prometheus text of ``GET /metrics``, asked with the server's bearer token."""
+        token = self.settings.metrics_token
+        headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
+        request = urllib.request.Request(self.http_url + "/metrics", headers=headers)
+
+        def fetch() -> str:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.read().decode()  # type: ignore[no-any-return]
+
+        return await asyncio.to_thread(fetch)
 
     async def client(self, url: str | None = None, **kwargs: Any) -> Client:
         c = await Client.connect(url or self.ws_url, **kwargs)
@@ -187,7 +201,8 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
     # The in-process server shares the test runner's heap: its GC policy (gc.freeze) stays off
     # here; spawned server processes run with it (tests/unit/test_gcpolicy.py tests it alone).
     settings = Settings(redis_url=redis_url, key_prefix=prefix,
-                        **{**FAST, "gc_refreeze_s": 0, **overrides})
+                        **{**FAST, "gc_refreeze_s": 0, "metrics_token": METRICS_TOKEN,
+                           **overrides})
     app = create_app(settings)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=ws_protocol,
                             ws_max_size=settings.max_frame_bytes, lifespan="on",

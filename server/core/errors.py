@@ -8,6 +8,9 @@
     ├── NotInSession           not_in_session
     ├── SessionEnded           session_ended
     ├── RateLimited            rate_limited
+    │   ├── SlowDown           rate_limited   (sign-in: try again after ``retry_after_s``)
+    │   └── ProofRequired      proof_required (a new identity must answer a proof-of-work)
+    ├── Busy                   busy           (a bounded resource is full: retry after a while)
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
     ├── Conflict               conflict       (e.g. a request while already queued)
     ├── NotFound               not_found
@@ -54,6 +57,36 @@ class SessionEnded(PeerlineError):
 
 class RateLimited(PeerlineError):
     code = "rate_limited"
+
+
+class SlowDown(RateLimited):
+    """Too many attempts of one kind for now; ``retry_after_s`` says when the next may come."""
+
+    def __init__(self, detail: str, retry_after_s: float) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class ProofRequired(RateLimited):
+    """A new anonymous identity must answer a proof-of-work challenge first (service/admission).
+    A ``RateLimited``: the connection stays open for the answer."""
+
+    code = "proof_required"
+
+    def __init__(self, detail: str, challenge: str, bits: int) -> None:
+        super().__init__(detail)
+        self.challenge = challenge
+        self.bits = bits
+
+
+class Busy(PeerlineError):
+    """A per-process budget (e.g. password hashing) is used up: nothing was done; retry later."""
+
+    code = "busy"
+
+    def __init__(self, detail: str, retry_after_s: float = 1.0) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
 
 
 class Forbidden(PeerlineError):

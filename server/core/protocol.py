@@ -27,6 +27,13 @@ class Frame(BaseModel):
     ref: Ref | None = None
 
 
+class Proof(BaseModel):
+    """A new seeker's answer to a ``proof_required`` challenge (server/core/proof.py)."""
+
+    challenge: str = Field(max_length=200)
+    nonce: str = Field(min_length=1, max_length=64)
+
+
 class Hello(Frame):
     type: Literal["hello"]
     role: Literal["seeker", "helper", "counselor"]
@@ -34,6 +41,7 @@ class Hello(Frame):
     resume: str | None = Field(None, max_length=256)
     token: str | None = Field(None, max_length=256)
     last_seen: dict[SessionId, Annotated[str, Field(max_length=64)]] | None = None
+    proof: Proof | None = None
 
 
 class Request(Frame):

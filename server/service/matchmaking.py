@@ -19,6 +19,7 @@ from ..core.errors import Conflict, SessionEnded
 from ..core.participant import Participant
 from ..core.protocol import Request, Status
 from ..store.health import unavailable
+from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
 from .escalation import Escalation
 from .events import Events, Matched, QueueChanged
@@ -36,8 +37,10 @@ TICK_S = 1.0
 class Matchmaking:
     def __init__(self, *, queue: MatchQueue, sessions: SessionStore, escalation: Escalation,
                  delivery: Delivery, events: Events, metrics: Metrics, max_note_chars: int,
-                 refresh_s: float, stopping: asyncio.Event) -> None:
+                 refresh_s: float, stopping: asyncio.Event,
+                 seekers: SeekerStore | None = None) -> None:
         self.queue = queue
+        self.seekers = seekers
         self.sessions = sessions
         self.escalation = escalation
         self.delivery = delivery
@@ -60,6 +63,8 @@ class Matchmaking:
         open_sid = who.seeker_session()
         if open_sid is not None:
             raise Conflict(f"you already have an open session ({open_sid})")
+        if self.seekers is not None:
+            await self.seekers.asking(who.uid, who.resume_token, who.alias, frame.lang or who.lang)
         lang = frame.lang or who.lang
         who.lang = lang  # the language moderation reads this seeker's messages in
         note = (frame.note or "").strip()[: self.max_note_chars]

@@ -13,7 +13,7 @@ from matching import MatchQueue
 from moderation import RiskContext
 
 from ..core import frames, policy
-from ..core.errors import Unauthorized
+from ..core.errors import ProofRequired, Unauthorized
 from ..core.participant import PEER_ROLES, Participant
 from ..core.protocol import Hello
 from ..store.presence import Presence
@@ -21,6 +21,7 @@ from ..store.records import Session
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
 from ..store.staff import StaffStore
+from .admission import Admission
 from .lifecycle import Lifecycle
 from .matchmaking import Matchmaking
 from .metrics import Metrics
@@ -35,7 +36,7 @@ class Welcome:
     def __init__(self, *, seekers: SeekerStore, staff: StaffStore, sessions: SessionStore,
                  queue: MatchQueue, presence: Presence, delivery: Delivery,
                  lifecycle: Lifecycle, matchmaking: Matchmaking, oncall: OnCall,
-                 metrics: Metrics, node: str) -> None:
+                 metrics: Metrics, node: str, admission: Admission | None = None) -> None:
         self.seekers = seekers
         self.staff = staff
         self.sessions = sessions
@@ -47,6 +48,7 @@ class Welcome:
         self.oncall = oncall
         self.metrics = metrics
         self.node = node
+        self.admission = admission
 
     async def hello(self, reply: Reply, frame: Hello) -> None:
         who = reply.who
@@ -55,6 +57,12 @@ class Welcome:
                 await self._seeker(who, frame)
             else:
                 await self._staff(who, frame)
+        except ProofRequired as exc:
+            # Not a refusal of the person: the connection stays open for the answer.
+            self.metrics.errors.labels(exc.code).inc()
+            reply.send(dict(frames.error(exc.code, exc.detail, frame.ref),
+                            challenge=exc.challenge, bits=exc.bits))
+            return
         except Unauthorized as exc:
             self.metrics.errors.labels(exc.code).inc()
             reply.send(frames.error(exc.code, exc.detail, frame.ref))
@@ -121,9 +129,13 @@ class Welcome:
 
     async def _seeker(self, who: Participant, frame: Hello) -> None:
         store = self.seekers
-        seeker = await store.resume(frame.resume) if frame.resume else await store.create(
-            frame.lang
-        )
+        if frame.resume:
+            seeker = await store.resume(frame.resume)
+        else:
+            if self.admission is not None:
+                self.admission.admit((frame.proof.challenge, frame.proof.nonce)
+                                     if frame.proof is not None else None)
+            seeker = await store.create(frame.lang)
         who.uid, who.role, who.alias = seeker.uid, "seeker", seeker.alias
         who.resume_token = seeker.resume
         who.lang = frame.lang or seeker.lang

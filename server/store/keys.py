@@ -10,24 +10,31 @@ key                            type                        lifetime
                                                            every message); retention after end
 ``s:{sid}:msgs``               stream: the transcript      as the session hash
 ``s:{sid}:refs``               hash: client refs stored    as the session hash
-``u:<uid>:sessions``           set: a person's sessions    seeker TTL (refreshed on resume);
-                                                           staff: until each session is left
-                                                           (reason: small, bounded by sessions)
+``u:s.<id>:sessions``          set: a seeker's sessions    seeker TTL (refreshed on resume)
+``u:h.<name>:sessions``,       set: a staff member's       reason: small, bounded by sessions;
+``u:c.<name>:sessions``        sessions                    each leaves once a welcome showed
+                                                           its end
 ``u:<uid>:open``               string: a seeker's open     live TTL; deleted when it ends
                                session (one at a time)
 ``loc:<uid>``                  string: node of a person    24 h, refreshed on connect
-``seeker:<uid>``               hash: alias, lang           seeker TTL
-``resume:<digest>``            string: seeker uid          seeker TTL
+``seeker:s.<id>``              hash: alias, lang, asked    seeker TTL (idle TTL until asked)
+``resume:<digest>``            string: seeker uid          seeker TTL (idle TTL until the
+                                                           seeker first asks for help)
+``seeker:s.<id>:requests``     counter: requests this hour 1 h from the first
 ``staff`` / ``staff:<name>``   set / hash: accounts        until removed (they are the accounts)
 ``staff:<name>:tokens``        set: token digests          token TTL
 ``token:<digest>``             hash: a sign-in             token TTL
-``loginfail:<name>``           counter                     login failure window
+``signin:<digest>``            hash: a name's sign-in      the sign-in window after the last
+                               attempts (name digest)      attempt (plus its delay)
+``device:<digest>``            hash: a trusted device      device TTL (30 days), renewed by
+                               (cookie digest)             each sign-in through it
 ``a:<aid>``                    hash: an alert              escalated retention once raised
 ``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
                                                            alert is claimed/resolved
-``alerts:all``                 zset: alert ids by time     reason: the index ``alerts list``
-                                                           reads; trimmed to escalated retention
-``watch``                      zset: watched sessions      reason: trimmed to 24 h on each add
+``alerts:all``                 zset: alert ids by time     escalated retention after the newest
+                                                           alert (trimmed on each raise)
+``watch``                      zset: watched sessions      24 h after the newest (trimmed on
+                                                           each add)
 ``audit``                      stream                      reason: capped at 100,000 entries
 ``feedback``                   list: anonymous ratings     reason: capped at 100,000 entries,
                                                            no ids or text
@@ -38,7 +45,10 @@ key                            type                        lifetime
                                                            the first process to notice
 ``nodeusers:<node>``           hash: who is on a node      node timeout × 4, refreshed by the
                                                            node's heartbeat
-``{m}:...``                    matching (matching/)        see ``matching.MatchKeys``
+``{m}:...``                    matching (matching/)        see ``matching.MatchKeys``; no TTL:
+                                                           queue, available, entry, helper, hs
+                                                           lose members as sessions end;
+                                                           waits, matches capped at 100
 ``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
 =============================  ==========================  =====================================
 
@@ -106,14 +116,21 @@ class Keys:
     def token(self, digest: str) -> str:
         return f"{self.p}:token:{digest}"
 
-    def login_failures(self, name: str) -> str:
-        return f"{self.p}:loginfail:{name}"
+    def signin_gate(self, name_digest: str) -> str:
+        """Sign-in attempts under a name: keyed by a digest, never by the typed string."""
+        return f"{self.p}:signin:{name_digest}"
+
+    def device(self, cookie_digest: str) -> str:
+        return f"{self.p}:device:{cookie_digest}"
 
     def resume(self, digest: str) -> str:
         return f"{self.p}:resume:{digest}"
 
     def seeker(self, uid: str) -> str:
         return f"{self.p}:seeker:{uid}"
+
+    def seeker_requests(self, uid: str) -> str:
+        return f"{self.p}:seeker:{uid}:requests"
 
     def alert(self, aid: str) -> str:
         return self.alert_prefix + aid

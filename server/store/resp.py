@@ -104,6 +104,10 @@ class RespConnection:
         return their replies."""
         try:
             async with asyncio.timeout(self.timeout_s):
+                if self._reader is not None and self._reader.at_eof():
+                    # Redis closed this idle connection (it restarted, or killed it): nothing
+                    # was sent on it, so open a new one instead of failing the batch.
+                    self.close()
                 if self._reader is None or self._writer is None:
                     self._reader, self._writer = await open_redis(self.url)
                 return await _roundtrip(self._reader, self._writer, commands)

@@ -56,6 +56,7 @@ class SessionStore:
         live_ttl_s: int,
         retention_s: int,
         escalated_retention_s: int,
+        unmatched_retention_s: int | None = None,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -65,6 +66,8 @@ class SessionStore:
         self.live_ttl_ms = live_ttl_s * 1000
         self.retention_ms = retention_s * 1000
         self.escalated_retention_ms = escalated_retention_s * 1000
+        self.unmatched_retention_ms = (retention_s if unmatched_retention_s is None
+                                       else min(retention_s, unmatched_retention_s)) * 1000
         self._say = runner.load_source("say", _lua_filled((_LUA / "say.lua").read_text(), {
             "@LOC_PREFIX@": keys.loc_prefix, "@CHANNEL_PREFIX@": keys.node_channel(""),
             "@LIVE_MS@": str(self.live_ttl_ms)}))
@@ -94,6 +97,8 @@ class SessionStore:
             )
             pipe.pexpire(key, self.live_ttl_ms)
             pipe.sadd(self.keys.user_sessions(seeker_uid), sid)
+            # The seeker's list of sessions lives as long as the seeker (issue 16, defect 8).
+            pipe.pexpire(self.keys.user_sessions(seeker_uid), self.live_ttl_ms)
             await pipe.execute()
         return sid
 
@@ -136,7 +141,8 @@ class SessionStore:
             self._end,
             [self.keys.session(sid), self.keys.stream(sid), self.mk.queue, self.keys.refs(sid)],
             [by, reason, _now_ms(), self.retention_ms, self.escalated_retention_ms,
-             self.mk.helper_sessions_prefix, self.mk.entry_prefix, sid],
+             self.mk.helper_sessions_prefix, self.mk.entry_prefix, sid,
+             max(1, self.unmatched_retention_ms)],
         )
         if not raw or int(raw[0]) == 0:
             return None

@@ -182,19 +182,3 @@ class StaffStore:
         if account.role != role:
             raise Unauthorized(f"this token is for a {account.role}, not a {role}")
         return account
-
-    # -- failed sign-ins ---------------------------------------------------------------------
-
-    async def failures(self, name: str) -> int:
-        """Failed sign-ins under ``name`` in the current window."""
-        return int(await self.redis.get(self.keys.login_failures(name[:64])) or 0)
-
-    async def record_failure(self, name: str, window_s: int) -> None:
-        key = self.keys.login_failures(name[:64])
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window_s)
-            await pipe.execute()
-
-    async def clear_failures(self, name: str) -> None:
-        await self.redis.delete(self.keys.login_failures(name[:64]))

@@ -29,6 +29,7 @@ from matching import MatchQueue
 from ..core.policy import Graces
 from ..gcpolicy import GcPolicy
 from ..service import resources
+from ..service.admission import Admission
 from ..service.dispatch import Dispatch
 from ..service.ending import Ending
 from ..service.escalation import ALERT_RESOURCES, ALERT_TIER, Escalation, EscalationTimes
@@ -38,9 +39,11 @@ from ..service.matchmaking import Matchmaking
 from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
+from ..service.signin import SignIn
 from ..service.sweeper import Sweeper
 from ..service.talk import Talk
 from ..service.welcome import Welcome
+from ..service.workbudget import WorkBudget
 from ..settings import Settings
 from ..store.alerts import AlertStore
 from ..store.channels import Channels
@@ -53,12 +56,14 @@ from ..store.presence import Presence
 from ..store.scripts import ScriptRunner
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
+from ..store.signin_gate import GatePolicy, SigninGate
 from ..store.staff import StaffStore
 from ..transport.codec import choose_codec
 from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
 from ..transport.hub import Hub
 from . import http_api, logs
+from .metrics_port import LocalMetrics
 
 if TYPE_CHECKING:
     from moderation import Moderator
@@ -82,6 +87,7 @@ class Runtime:
     health: RedisHealth
     presence: Presence
     staff: StaffStore
+    signin: SignIn
     sessions: SessionStore
     queue: MatchQueue
     metrics: Metrics
@@ -128,6 +134,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             async with asyncio.timeout(STARTUP_SUBSCRIBE_S):
                 while not runtime.hub.listening:
                     await asyncio.sleep(0.01)
+        if settings.metrics_local_port is not None:
+            local_metrics = LocalMetrics(runtime, settings.metrics_local_port, settings.workers)
+            app.state.metrics_port = local_metrics.port
+            tasks.append(asyncio.create_task(local_metrics.run(), name="metrics-port"))
         log.info("node %s ready", runtime.node)
         try:
             yield
@@ -188,12 +198,18 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         live_ttl_s=settings.seeker_ttl_s,
         retention_s=settings.retention_s,
         escalated_retention_s=settings.escalated_retention_s,
+        unmatched_retention_s=settings.unmatched_retention_s,
     )
     presence = Presence(redis, keys, runner, node, settings.node_timeout_s)
     alerts = AlertStore(redis, keys, runner, settings.escalated_retention_s)
     deadlines = Deadlines(redis, keys.deadlines)
     staff = StaffStore(redis, keys, settings.token_ttl_s)
-    seekers = SeekerStore(redis, keys, settings.seeker_ttl_s)
+    signin_gate = SigninGate(redis, keys, runner, GatePolicy(
+        settings.signin_free_attempts, settings.signin_first_delay_s,
+        settings.signin_max_delay_s, settings.signin_window_s, settings.signin_device_ttl_s,
+        settings.signin_device_failures))
+    seekers = SeekerStore(redis, keys, settings.seeker_ttl_s, settings.seeker_idle_ttl_s,
+                          settings.requests_per_identity_hour)
     queue = MatchQueue(redis, settings.key_prefix)
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
@@ -215,7 +231,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     matchmaking = Matchmaking(queue=queue, sessions=sessions, escalation=escalation,
                               delivery=hub, events=events, metrics=metrics,
                               max_note_chars=settings.max_note_chars,
-                              refresh_s=settings.queue_refresh_s, stopping=hub.stopping)
+                              refresh_s=settings.queue_refresh_s, stopping=hub.stopping,
+                              seekers=seekers)
     lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
                           deadlines=deadlines, delivery=hub, ending=ending,
                           escalation=escalation, matchmaking=matchmaking, oncall=oncall,
@@ -224,8 +241,14 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                   heartbeat_s=settings.heartbeat_s, node_timeout_s=settings.node_timeout_s)
     welcome = Welcome(seekers=seekers, staff=staff, sessions=sessions, queue=queue,
                       presence=presence, delivery=hub, lifecycle=lifecycle,
-                      matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node)
+                      matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node,
+                      admission=Admission(settings.new_identity_burst,
+                                          settings.new_identity_per_s,
+                                          settings.new_identity_pow_bits,
+                                          settings.new_identity_pow_extra_bits))
     talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
+    signin = SignIn(staff=staff, gate=signin_gate, metrics=metrics, budget=WorkBudget(
+        settings.signin_hash_slots, settings.signin_hash_queue, settings.signin_hash_wait_s))
     dispatch = Dispatch(welcome=welcome, talk=talk, lifecycle=lifecycle,
                         matchmaking=matchmaking, escalation=escalation, oncall=oncall)
     sweeper = Sweeper(
@@ -244,7 +267,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     await runner.load_all()
     return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
                    health=health,
-                   presence=presence, staff=staff, sessions=sessions, queue=queue,
+                   presence=presence, staff=staff, signin=signin, sessions=sessions, queue=queue,
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
                    crisis_resources=crisis, self_help=self_help)

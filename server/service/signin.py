@@ -1,0 +1,58 @@
+"""Staff sign-in: the name's gate, the trusted device, the hashing budget, then the password.
+
+The order matters. The attempt is counted (gate or device) before any hashing, so a refused
+guess costs one Redis call and no CPU; only then does it wait for a slot of the process's
+hashing budget; only then is Argon2id run. See ``store/signin_gate.py`` for why the gate slows
+instead of locking out, and ``service/workbudget.py`` for the budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.errors import Busy, SlowDown, Unauthorized
+from ..store.signin_gate import SigninGate, name_digest
+from ..store.staff import LoginToken, StaffStore
+from .metrics import Metrics
+from .workbudget import WorkBudget
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: LoginToken
+    device: str
+    """The trusted-device cookie to set (new, or the one presented, renewed)."""
+
+
+class SignIn:
+    def __init__(self, *, staff: StaffStore, gate: SigninGate, budget: WorkBudget,
+                 metrics: Metrics) -> None:
+        self.staff = staff
+        self.gate = gate
+        self.budget = budget
+        self.metrics = metrics
+
+    async def login(self, username: str, password: str, device: str | None) -> SignedIn:
+        """A token for the right name and password; ``Unauthorized`` (wrong name or password,
+        one answer for both), ``SlowDown`` (this name must wait) or ``Busy`` (no hashing slot).
+        """
+        name = name_digest(username)
+        trusted = await self.gate.device_attempt(device, name)
+        if not trusted:
+            reservation = await self.gate.reserve(name)
+            if not reservation.allowed:
+                self.metrics.signin.labels("slowed").inc()
+                raise SlowDown("too many sign-in attempts for this name; try again shortly",
+                               reservation.wait_s)
+        try:
+            async with self.budget.slot(priority=trusted):
+                token = await self.staff.login(username.strip().lower(), password)
+        except Unauthorized:
+            self.metrics.signin.labels("wrong").inc()
+            raise
+        except Busy:
+            self.metrics.signin.labels("busy").inc()
+            raise
+        await self.gate.clear(name)
+        self.metrics.signin.labels("ok").inc()
+        return SignedIn(token, await self.gate.trust_device(device, name))
