@@ -22,6 +22,7 @@ from typing import Any
 
 from .core.errors import PeerlineError
 from .settings import Settings
+from .signals import exit_cleanly_on_sigterm
 from .store.client import connect
 from .store.embedded import start_embedded
 from .store.keys import Keys
@@ -117,6 +118,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logs.configure(settings.log_level)
+    exit_cleanly_on_sigterm()  # so that the finally below stops the embedded Redis
     embedded = None
     if settings.redis_url is None:
         embedded = start_embedded(settings.resolved_data_dir())
