@@ -117,7 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .web import logs
 
     settings = _settings(args)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     exit_cleanly_on_sigterm()  # so that the finally below stops the embedded Redis
     embedded = None
     if settings.redis_url is None:

@@ -6,6 +6,7 @@ A bad value stops start-up with a message naming the variable (pydantic-settings
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,8 @@ class Settings(BaseSettings):
     key_prefix: str = "pl"
     workers: int = Field(1, ge=1, le=64)
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object a line (time, level, logger, event, request/connection id)."""
 
     # Limits of one connection.
     max_frame_bytes: int = 64 * 1024

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -138,7 +139,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         codec = choose_codec(list(ws.scope.get("subprotocols") or []))
         offered = ws.scope.get("subprotocols") or []
         await ws.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered else None)
-        await Connection(ws, ws.app.state.runtime.wiring, codec).run()
+        connection = Connection(ws, ws.app.state.runtime.wiring, codec)
+        await connection.run()
+        # Role and close code only: what an operator needs to follow a connection, no identity.
+        log.debug("connection closed (role %s, code %s)", connection.who.role or "none",
+                  connection.close_code)
 
     def page(name: str):  # type: ignore[no-untyped-def]
         async def serve(request: object) -> Response:
@@ -159,7 +164,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=WEB_CLIENT, check_dir=False), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[Middleware(logs.LogContext)])
 
 
 async def build(settings: Settings, redis_url: str) -> Runtime:
@@ -259,5 +265,5 @@ def app_factory() -> Starlette:
     but without the direct read and write path that the throughput figures depend on.
     """
     settings = Settings()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     return create_app(settings)
