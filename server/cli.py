@@ -2,7 +2,9 @@
 
     peerline serve [--host H] [--port P] [--data-dir D] [--redis-url URL] [--workers N]
     peerline staff add USERNAME --role helper|counselor --password-stdin [--tier N] [--alias A]
+    peerline staff add USERNAME --role helper|counselor --sso-only   (campus sign-in only)
     peerline staff list | remove USERNAME | passwd USERNAME --password-stdin | import --file F
+    peerline staff reset-2fa USERNAME | disable USERNAME | enable USERNAME
     peerline alerts list [--limit N] | show ID
     peerline backup --out FILE | restore FILE [--force]
 
@@ -28,7 +30,8 @@ from .store import backup as backups
 from .store.client import connect
 from .store.embedded import start_embedded
 from .store.keys import Keys
-from .store.staff import StaffStore
+from .store.signin import SignInStore
+from .store.staff import SSO_ONLY, StaffStore
 from .transport.wsproto import WS_PROTOCOL
 
 
@@ -70,8 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     common(add)
     add.add_argument("username")
     add.add_argument("--role", choices=["helper", "counselor"], required=True)
-    add.add_argument("--password-stdin", action="store_true", required=True,
+    how = add.add_mutually_exclusive_group(required=True)
+    how.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input")
+    how.add_argument("--sso-only", action="store_true",
+                     help="no password: signs in only with the campus account")
     add.add_argument("--tier", type=int, default=1, help="counselor tier (1 = first called)")
     add.add_argument("--alias", default=None, help="display name (default: a random one)")
     add.set_defaults(func=lambda a: _run_store(a, _staff_add))
@@ -87,6 +93,17 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true", required=True)
     pw.set_defaults(func=lambda a: _run_store(a, _staff_passwd))
+    reset = staff.add_parser("reset-2fa", help="remove the second factor (revokes tokens)")
+    common(reset)
+    reset.add_argument("username")
+    reset.set_defaults(func=lambda a: _run_store(a, _staff_reset_2fa))
+    for verb, what in (("disable", "refuse sign-ins and revoke tokens"),
+                       ("enable", "allow sign-ins again")):
+        p = staff.add_parser(verb, help=what)
+        common(p)
+        p.add_argument("username")
+        p.set_defaults(func=lambda a, verb=verb: _run_store(a, lambda st, ar: _staff_able(
+            st, ar, verb == "disable")))
     imp = staff.add_parser("import", help="add many: lines of 'username role password [tier]'")
     common(imp)
     imp.add_argument("--file", type=Path, required=True)
@@ -198,9 +215,30 @@ def _read_password() -> str:
 
 
 async def _staff_add(store: StaffStore, args: argparse.Namespace) -> int:
-    account = await store.add(args.username, args.role, _read_password(), tier=args.tier,
+    password = SSO_ONLY if args.sso_only else _read_password()
+    account = await store.add(args.username, args.role, password, tier=args.tier,
                               alias=args.alias)
     print(f"added {account.role} {account.username} (alias {account.alias!r}, tier {account.tier})")
+    return 0
+
+
+async def _staff_reset_2fa(store: StaffStore, args: argparse.Namespace) -> int:
+    if await store.get(args.username) is None:
+        raise PeerlineError(f"no staff account {args.username!r}")
+    had = await SignInStore(store.redis, store.keys).reset_totp(args.username)
+    await store.revoke_all(args.username)
+    print(f"second factor of {args.username} {'removed' if had else 'was not set up'}; "
+          f"it enrols again at its next sign-in; its tokens are revoked")
+    return 0
+
+
+async def _staff_able(store: StaffStore, args: argparse.Namespace, disable: bool) -> int:
+    if await store.get(args.username) is None:
+        raise PeerlineError(f"no staff account {args.username!r}")
+    await SignInStore(store.redis, store.keys).set_disabled(args.username, disable)
+    if disable:
+        await store.revoke_all(args.username)
+    print(f"{args.username} {'disabled; its tokens are revoked' if disable else 'enabled'}")
     return 0
 
 

@@ -5,10 +5,13 @@
     │   ├── UnknownType        unknown_type
     │   └── TooLong            too_long
     ├── Unauthorized           unauthorized
+    │   ├── SecondFactorRequired otp_required           (password right; a TOTP code needed)
+    │   └── EnrolmentRequired    otp_enrolment_required (password right; enrol a factor first)
     ├── NotInSession           not_in_session
     ├── SessionEnded           session_ended
     ├── RateLimited            rate_limited
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
+    │   └── NotStaff             not_staff      (a campus sign-in of no enabled staff account)
     ├── Conflict               conflict       (e.g. a request while already queued)
     └── ConfigError            (start-up only; never sent to a client)
 """
@@ -42,6 +45,20 @@ class Unauthorized(PeerlineError):
     code = "unauthorized"
 
 
+class SecondFactorRequired(Unauthorized):
+    code = "otp_required"
+
+
+class EnrolmentRequired(Unauthorized):
+    """The account must enrol a second factor; ``ticket`` lets it do so (and only that)."""
+
+    code = "otp_enrolment_required"
+
+    def __init__(self, detail: str, ticket: str) -> None:
+        super().__init__(detail)
+        self.ticket = ticket
+
+
 class NotInSession(PeerlineError):
     code = "not_in_session"
 
@@ -56,6 +73,10 @@ class RateLimited(PeerlineError):
 
 class Forbidden(PeerlineError):
     code = "forbidden"
+
+
+class NotStaff(Forbidden):
+    code = "not_staff"
 
 
 class Conflict(PeerlineError):

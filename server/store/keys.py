@@ -20,6 +20,13 @@ key                            type                        lifetime
 ``staff:<name>:tokens``        set: token digests          token TTL
 ``token:<digest>``             hash: a sign-in             token TTL
 ``loginfail:<name>``           counter                     login failure window
+``staff:<name>:totp``          hash: TOTP secret, last     until reset (reason: part of the
+                               step used, disabled flag    account; removed with it)
+``staff:<name>:recovery``      set: recovery code digests  as ``staff:<name>:totp``
+``totp:pending:<name>``        string: secret being        10 min (enrolment window)
+                               enrolled
+``enrol:<digest>``             string: who may enrol now   10 min (enrolment window)
+``sso:<state>``                hash: nonce, PKCE verifier  10 min; deleted when used (once)
 ``a:<aid>``                    hash: an alert              escalated retention once raised
 ``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
                                                            alert is claimed/resolved
@@ -103,6 +110,25 @@ class Keys:
 
     def token(self, digest: str) -> str:
         return f"{self.p}:token:{digest}"
+
+    def totp(self, username: str) -> str:
+        return f"{self.p}:staff:{username}:totp"
+
+    def recovery(self, username: str) -> str:
+        return f"{self.p}:staff:{username}:recovery"
+
+    def totp_pending(self, username: str) -> str:
+        return f"{self.p}:totp:pending:{username}"
+
+    def enrolment(self, digest: str) -> str:
+        return f"{self.p}:enrol:{digest}"
+
+    def sso_state(self, state: str) -> str:
+        return f"{self.p}:sso:{state}"
+
+    def staff_extra(self, username: str) -> tuple[str, ...]:
+        """The account's keys besides its hash, removed with it."""
+        return (self.totp(username), self.recovery(username), self.totp_pending(username))
 
     def login_failures(self, name: str) -> str:
         return f"{self.p}:loginfail:{name}"

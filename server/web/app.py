@@ -39,6 +39,7 @@ from ..service.matchmaking import Matchmaking
 from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
+from ..service.signin import SignIn
 from ..service.sweeper import Sweeper
 from ..service.talk import Talk
 from ..service.welcome import Welcome
@@ -53,12 +54,13 @@ from ..store.presence import Presence
 from ..store.scripts import ScriptRunner
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
+from ..store.signin import SignInStore
 from ..store.staff import StaffStore
 from ..transport.codec import choose_codec
 from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
 from ..transport.hub import Hub
-from . import http_api, logs
+from . import http_api, logs, sso, twofactor
 
 if TYPE_CHECKING:
     from moderation import Moderator
@@ -88,6 +90,8 @@ class Runtime:
     wiring: Wiring
     crisis_resources: list[dict[str, object]]
     self_help: list[dict[str, object]]
+    signin: SignIn
+    signin_store: SignInStore
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -158,6 +162,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/login", http_api.login, methods=["POST"]),
         Route("/api/resources", http_api.crisis_resources),
         Route("/api/self-help", http_api.self_help),
+        Route("/api/signin-options", sso.signin_options),
+        Route("/api/2fa/enrol", twofactor.enrol, methods=["POST"]),
+        Route("/api/2fa/confirm", twofactor.confirm, methods=["POST"]),
+        Route("/auth/{provider}/login", sso.begin),
+        Route("/auth/{provider}/callback", sso.callback),
         Route("/healthz", http_api.healthz),
         Route("/readyz", http_api.readyz),
         Route("/metrics", http_api.metrics),
@@ -235,12 +244,16 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
                       settings.rate_abuse_refusals, settings.rate_abuse_window_s,
                       settings.hello_timeout_s))
+    signin_store = SignInStore(redis, keys)
+    signin = SignIn(staff, signin_store, issuer=f"Peerline ({settings.campus_name})",
+                    totp_required=settings.totp_roles(), group_roles=settings.sso_group_roles)
     await runner.load_all()
     return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
                    presence=presence, staff=staff, sessions=sessions, queue=queue,
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
-                   crisis_resources=crisis, self_help=self_help)
+                   crisis_resources=crisis, self_help=self_help,
+                   signin=signin, signin_store=signin_store)
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import Unauthorized
+from ..core.errors import EnrolmentRequired, SecondFactorRequired, Unauthorized
 
 if TYPE_CHECKING:
     from .app import Runtime
@@ -42,12 +42,22 @@ async def login(request: Request) -> Response:
     if await staff.failures(name) >= LOGIN_FAILURES_ALLOWED:
         return JSONResponse({"error": "rate_limited",
                              "detail": "too many failed sign-ins; try again later"}, 429)
+    if not _runtime(request).settings.local_login:
+        return JSONResponse({"error": "forbidden",
+                             "detail": "sign in with the campus account"}, 403)
+    otp = body.get("otp")  # the second factor, for accounts that have one (signin.py)
     try:
-        token = await staff.login(name, password)
-    except Unauthorized:
-        await staff.record_failure(name, LOGIN_FAILURE_WINDOW_S)
-        return JSONResponse({"error": "unauthorized", "detail": "wrong username or password"},
+        token = await _runtime(request).signin.with_password(
+            name, password, otp if isinstance(otp, str) else None)
+    except EnrolmentRequired as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.detail, "enrolment": exc.ticket},
                             401)
+    except SecondFactorRequired as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.detail}, 401)
+    except Unauthorized as exc:
+        await staff.record_failure(name, LOGIN_FAILURE_WINDOW_S)
+        detail = exc.detail if otp else "wrong username or password"
+        return JSONResponse({"error": "unauthorized", "detail": detail}, 401)
     await staff.clear_failures(name)
     return JSONResponse({"token": token.token, "role": token.role,
                          "expires_at": token.expires_at})

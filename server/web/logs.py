@@ -81,6 +81,10 @@ def configure(level: str = "info", log_format: str = "text") -> None:
 
 
 def install_filters() -> None:
+    # httpx logs each request's URL at INFO and cassyy the CAS validation URL at DEBUG: a CAS
+    # ticket travels in that URL, so neither writes below WARNING.
+    for name in ("httpx", "httpcore", "cassyy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     for name in ("uvicorn.error", "uvicorn.access", "uvicorn"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, DropClientAddresses) for f in logger.filters):
