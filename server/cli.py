@@ -243,9 +243,13 @@ async def _staff_able(store: StaffStore, args: argparse.Namespace, disable: bool
 
 
 async def _staff_list(store: StaffStore, args: argparse.Namespace) -> int:
+    signin = SignInStore(store.redis, store.keys)
     for a in await store.list():
         created = time.strftime("%Y-%m-%d", time.gmtime(a.created))
-        print(f"{a.username}\t{a.role}\ttier {a.tier}\t{a.alias}\tsince {created}")
+        flags = await signin.flags(a.username)
+        notes = ",".join(n for n, on in (("sso-only", flags.sso_only), ("2fa", flags.second_factor),
+                                         ("disabled", flags.disabled)) if on) or "-"
+        print(f"{a.username}\t{a.role}\ttier {a.tier}\t{a.alias}\tsince {created}\t{notes}")
     return 0
 
 

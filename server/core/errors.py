@@ -6,7 +6,8 @@
     │   └── TooLong            too_long
     ├── Unauthorized           unauthorized
     │   ├── SecondFactorRequired otp_required           (password right; a TOTP code needed)
-    │   └── EnrolmentRequired    otp_enrolment_required (password right; enrol a factor first)
+    │   ├── EnrolmentRequired    otp_enrolment_required (password right; enrol a factor first)
+    │   └── EnrolmentExpired     enrolment_expired      (window closed or too many wrong codes)
     ├── NotInSession           not_in_session
     ├── SessionEnded           session_ended
     ├── RateLimited            rate_limited
@@ -57,6 +58,12 @@ class EnrolmentRequired(Unauthorized):
     def __init__(self, detail: str, ticket: str) -> None:
         super().__init__(detail)
         self.ticket = ticket
+
+
+class EnrolmentExpired(Unauthorized):
+    """The enrolment window closed, or too many wrong codes voided it: sign in again."""
+
+    code = "enrolment_expired"
 
 
 class NotInSession(PeerlineError):

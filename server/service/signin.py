@@ -21,12 +21,15 @@ import pyotp
 import segno
 
 from ..core.errors import (
+    Conflict,
+    EnrolmentExpired,
     EnrolmentRequired,
     NotStaff,
     SecondFactorRequired,
     Unauthorized,
 )
-from ..store.signin import SignInStore
+from ..core.ids import digest
+from ..store.signin import ENROL_TRIES, AccountFlags, SignInStore
 from ..store.staff import LoginToken, StaffAccount, StaffStore
 
 log = logging.getLogger("peerline.signin")
@@ -84,22 +87,44 @@ class SignIn:
             return
         raise Unauthorized("wrong code")
 
-    async def begin_enrolment(self, username: str) -> Enrolment:
+    async def begin_enrolment(self, username: str, *, replace: bool = False) -> Enrolment:
+        """A new secret to scan. An account that already has a factor keeps it unless
+        ``replace`` (an admin's ``reset-2fa`` is the way to change it): a stolen console token
+        alone must not be able to swap the factor for the thief's."""
+        if not replace and await self.store.totp_secret(username) is not None:
+            raise Conflict("a second factor is already set up; an admin can reset it")
         secret = pyotp.random_base32()
         await self.store.start_enrolment(username, secret)
         uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=self.issuer)
         qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
         return Enrolment(secret, uri, qr)
 
-    async def confirm_enrolment(self, username: str, otp: str) -> list[str]:
-        """The first code from the app proves it holds the secret; returns recovery codes."""
+    async def confirm_enrolment(self, username: str, otp: str, *, attempt: str,
+                                ticket: str | None = None) -> list[str]:
+        """The first code from the app proves it holds the secret; returns recovery codes.
+
+        ``attempt`` (the enrolment ticket or the console token) counts wrong codes: after
+        ``ENROL_TRIES`` the enrolment, and the ticket, are void and the person signs in again
+        (where the password's own failure limit applies)."""
         secret = await self.store.pending_secret(username)
         if secret is None:
-            raise Unauthorized("the enrolment expired; start again")
+            raise EnrolmentExpired("the enrolment expired; start again")
         step = matching_step(secret, otp.strip().replace(" ", ""))
         if step is None:
+            tried = await self.store.enrolment_failed(digest(attempt))
+            if tried >= ENROL_TRIES:
+                await self.store.void_enrolment(username, digest(attempt))
+                if ticket is not None:
+                    await self.store.end_enrolment_ticket(ticket)
+                log.info("an enrolment was voided after %d wrong codes", tried)
+                raise EnrolmentExpired("too many wrong codes; sign in and start again")
             raise Unauthorized("wrong code; check the time on your phone and try again")
-        return await self.store.finish_enrolment(username, secret, step)
+        codes = await self.store.finish_enrolment(username, secret, step)
+        await self.store.void_enrolment(username, digest(attempt))
+        return codes
+
+    async def flags(self, username: str) -> AccountFlags:
+        return await self.store.flags(username)
 
     async def after_enrolment(self, ticket: str) -> LoginToken:
         """The enrolment ticket's account, now with a factor, gets its token; the ticket ends."""

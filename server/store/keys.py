@@ -26,6 +26,8 @@ key                            type                        lifetime
 ``totp:pending:<name>``        string: secret being        10 min (enrolment window)
                                enrolled
 ``enrol:<digest>``             string: who may enrol now   10 min (enrolment window)
+``enroltries:<digest>``        counter: wrong confirming   10 min (enrolment window)
+                               codes of one ticket/token
 ``sso:<state>``                hash: nonce, PKCE verifier  10 min; deleted when used (once)
 ``a:<aid>``                    hash: an alert              escalated retention once raised
 ``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
@@ -122,6 +124,9 @@ class Keys:
 
     def enrolment(self, digest: str) -> str:
         return f"{self.p}:enrol:{digest}"
+
+    def enrol_tries(self, digest: str) -> str:
+        return f"{self.p}:enroltries:{digest}"
 
     def sso_state(self, state: str) -> str:
         return f"{self.p}:sso:{state}"

@@ -17,10 +17,22 @@ import redis.asyncio as aioredis
 
 from ..core.ids import digest, new_token
 from .keys import Keys
+from .staff import SSO_ONLY
 
 ENROL_TTL_S = 10 * 60
+ENROL_TRIES = 5
+"""Wrong confirming codes one enrolment (ticket or token) may send before it is voided."""
 SSO_STATE_TTL_S = 10 * 60
 RECOVERY_CODES = 10
+
+
+@dataclass(frozen=True)
+class AccountFlags:
+    """How an account signs in, for ``peerline staff list`` and the console."""
+
+    sso_only: bool
+    disabled: bool
+    second_factor: bool
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,14 @@ class SignInStore:
     async def disabled(self, username: str) -> bool:
         return bool(await self.redis.hexists(self.keys.staff(username), "disabled"))
 
+    async def flags(self, username: str) -> AccountFlags:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(self.keys.staff(username), "hash", "disabled")
+            pipe.hexists(self.keys.totp(username), "secret")
+            (password_hash, disabled), has_secret = await pipe.execute()
+        return AccountFlags(sso_only=password_hash == SSO_ONLY.encode(),
+                            disabled=disabled is not None, second_factor=bool(has_secret))
+
     # -- TOTP --------------------------------------------------------------------------------
 
     async def totp_secret(self, username: str) -> str | None:
@@ -67,6 +87,20 @@ class SignInStore:
     async def pending_secret(self, username: str) -> str | None:
         raw = await self.redis.get(self.keys.totp_pending(username))
         return raw.decode() if raw else None
+
+    async def enrolment_failed(self, attempt_digest: str) -> int:
+        """Count a wrong confirming code of one enrolment; returns the count so far."""
+        key = self.keys.enrol_tries(attempt_digest)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, ENROL_TTL_S)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def void_enrolment(self, username: str, attempt_digest: str) -> None:
+        """Too many wrong codes: the secret being enrolled and its count are dropped."""
+        await self.redis.delete(self.keys.totp_pending(username),
+                                self.keys.enrol_tries(attempt_digest))
 
     async def finish_enrolment(self, username: str, secret: str, step: int) -> list[str]:
         """Make ``secret`` the account's, with the confirming code's step used; return fresh

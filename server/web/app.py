@@ -163,6 +163,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/resources", http_api.crisis_resources),
         Route("/api/self-help", http_api.self_help),
         Route("/api/signin-options", sso.signin_options),
+        Route("/api/2fa", twofactor.status),
         Route("/api/2fa/enrol", twofactor.enrol, methods=["POST"]),
         Route("/api/2fa/confirm", twofactor.confirm, methods=["POST"]),
         Route("/auth/{provider}/login", sso.begin),

@@ -130,3 +130,92 @@ async def test_an_account_may_choose_a_second_factor(live_server: LiveServer) ->
     status, bad = await post(live_server.http_url + "/api/2fa/confirm", {"code": 5},
                              bearer=token)
     assert status == 400
+
+
+def wrong_code(secret: str) -> str:
+    """A six-digit code that no step in the drift window accepts."""
+    near = {code_at(secret, k) for k in (-1, 0, 1)}
+    return next(c for c in ("000000", "111111", "222222", "333333") if c not in near)
+
+
+async def get(url: str, bearer: str | None = None) -> tuple[int, dict[str, Any]]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    def call() -> tuple[int, dict[str, Any]]:
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {bearer}"}
+                                     if bearer else {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    return await asyncio.to_thread(call)
+
+
+async def test_a_few_wrong_codes_void_the_enrolment_ticket(server_factory) -> None:  # type: ignore[no-untyped-def]
+    from server.store.signin import ENROL_TRIES
+
+    async with server_factory(totp_required_roles="counselor") as live:
+        await live.add_staff("cedar", "counselor", "pw-cedar-123")
+        _, body = await login(live, "cedar", "pw-cedar-123")
+        ticket = body["enrolment"]
+        _, started = await post(live.http_url + "/api/2fa/enrol", {"enrolment": ticket})
+        secret = started["secret"]
+        for _ in range(ENROL_TRIES - 1):
+            status, bad = await post(live.http_url + "/api/2fa/confirm",
+                                     {"enrolment": ticket, "code": wrong_code(secret)})
+            assert status == 401 and bad["error"] == "unauthorized"
+        status, bad = await post(live.http_url + "/api/2fa/confirm",
+                                 {"enrolment": ticket, "code": wrong_code(secret)})
+        assert status == 401 and bad["error"] == "enrolment_expired"
+        # Void: even the right code no longer works, and the ticket opens nothing.
+        status, gone = await post(live.http_url + "/api/2fa/confirm",
+                                  {"enrolment": ticket, "code": code_at(secret)})
+        assert status == 401 and gone["error"] == "enrolment_expired"
+        status, _ = await post(live.http_url + "/api/2fa/enrol", {"enrolment": ticket})
+        assert status == 401
+        # Signing in again gives a fresh ticket, whose enrolment works.
+        _, body = await login(live, "cedar", "pw-cedar-123")
+        fresh = body["enrolment"]
+        _, started = await post(live.http_url + "/api/2fa/enrol", {"enrolment": fresh})
+        status, done = await post(live.http_url + "/api/2fa/confirm",
+                                  {"enrolment": fresh, "code": code_at(started["secret"])})
+        assert status == 200 and done["token"]
+        assert await live.runtime.redis.keys(f"{live.settings.key_prefix}:enroltries:*") == []
+
+
+async def test_a_console_token_cannot_replace_an_existing_factor(live_server: LiveServer) -> None:
+    token = await live_server.staff_token("maple", "helper")
+    status, state = await get(live_server.http_url + "/api/2fa", bearer=token)
+    assert status == 200 and state == {"enabled": False, "required": False, "recovery_left": 0}
+    assert (await get(live_server.http_url + "/api/2fa"))[0] == 401
+    _, started = await post(live_server.http_url + "/api/2fa/enrol", {}, bearer=token)
+    status, _ = await post(live_server.http_url + "/api/2fa/confirm",
+                           {"code": code_at(started["secret"])}, bearer=token)
+    assert status == 200
+    status, state = await get(live_server.http_url + "/api/2fa", bearer=token)
+    assert state == {"enabled": True, "required": False, "recovery_left": 10}
+    # Whoever holds the token (a thief too) cannot swap the factor for their own.
+    status, refused = await post(live_server.http_url + "/api/2fa/enrol", {}, bearer=token)
+    assert status == 409 and refused["error"] == "conflict"
+
+
+async def test_staff_list_shows_how_each_account_signs_in(server_factory) -> None:  # type: ignore[no-untyped-def]
+    from server.store.staff import SSO_ONLY
+    from tests.integration.test_cli import peerline
+
+    async with server_factory() as live:
+        await live.add_staff("birch", "helper", "pw-birch-123")
+        await live.add_staff("cedar", "counselor", SSO_ONLY)
+        token = await live.staff_token("maple", "helper")
+        _, started = await post(live.http_url + "/api/2fa/enrol", {}, bearer=token)
+        await post(live.http_url + "/api/2fa/confirm", {"code": code_at(started["secret"])},
+                   bearer=token)
+        await live.runtime.signin_store.set_disabled("birch", True)
+        listing = await asyncio.to_thread(peerline, live, "staff", "list")
+        assert listing.returncode == 0, listing.stderr
+        notes = {line.split("\t")[0]: line.split("\t")[-1] for line in listing.stdout.splitlines()}
+        assert notes == {"birch": "disabled", "cedar": "sso-only", "maple": "2fa"}
