@@ -91,7 +91,7 @@ export async function enrol(root, { ticket = null, token = null, onDone, onExpir
 
   fill(root,
     tx(headingLevel, 'twofa.title', { id: 'enrol-title', tabindex: '-1' }),
-    tx('p', 'twofa.lead'),
+    tx('p', ticket ? 'twofa.lead' : 'twofa.lead.choose'),
     h('ol', { class: 'steps' },
       tx('li', 'twofa.step.app'),
       tx('li', 'twofa.step.scan'),
