@@ -6,6 +6,7 @@ A bad value stops start-up with a message naming the variable (pydantic-settings
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,8 @@ class Settings(BaseSettings):
     key_prefix: str = "pl"
     workers: int = Field(1, ge=1, le=64)
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object a line (time, level, logger, event, request/connection id)."""
 
     # /metrics (PROTOCOL.md v1.1): on the public port only with a bearer token; without one it
     # is 404 there and may be served on a loopback-only port instead.
@@ -107,6 +110,38 @@ class Settings(BaseSettings):
     # Moderation.
     moderation: bool = True
     student_id_pattern: str | None = None
+
+    # Staff sign-in (server/service/signin.py, server/web/sso.py).
+    local_login: bool = True
+    """Offer the username/password form on the consoles (off: campus sign-in only)."""
+    public_url: str | None = None
+    """The address staff reach Peerline at (``https://peer.example.edu``), for SSO callbacks;
+    without it the request's own scheme and host are used."""
+    campus_name: str = "campus account"
+    """Shown as "Sign in with <campus_name>", e.g. ``统一身份认证``."""
+    oidc_issuer: str | None = None
+    """The OpenID provider's issuer URL (its ``/.well-known/openid-configuration`` is read)."""
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_username_claim: str = "preferred_username"
+    oidc_groups_claim: str = "groups"
+    oidc_scopes: str = "openid profile"
+    cas_url: str | None = None
+    """The CAS server's base URL (``https://cas.example.edu/cas``): enables CAS sign-in."""
+    cas_version: Literal[2, 3] = 3
+    cas_username_attribute: str | None = None
+    """Take the username from this CAS attribute instead of ``cas:user``."""
+    cas_groups_attribute: str = "memberOf"
+    sso_group_roles: dict[str, str] = {}
+    """IdP group → Peerline role (JSON, e.g. ``{"counseling-centre":"counselor"}``). Empty (the
+    default): any enabled account may sign in. Set: the person must be in a group mapped to
+    their account's role."""
+    totp_required_roles: str = ""
+    """Comma-separated roles that must use a second factor, e.g. ``counselor``."""
+    sso_http_timeout_s: float = 10.0
+
+    def totp_roles(self) -> set[str]:
+        return {r.strip() for r in self.totp_required_roles.split(",") if r.strip()}
 
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()

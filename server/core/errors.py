@@ -5,6 +5,9 @@
     │   ├── UnknownType        unknown_type
     │   └── TooLong            too_long
     ├── Unauthorized           unauthorized
+    │   ├── SecondFactorRequired otp_required           (password right; a TOTP code needed)
+    │   ├── EnrolmentRequired    otp_enrolment_required (password right; enrol a factor first)
+    │   └── EnrolmentExpired     enrolment_expired      (window closed or too many wrong codes)
     ├── NotInSession           not_in_session
     ├── SessionEnded           session_ended
     ├── RateLimited            rate_limited
@@ -12,6 +15,7 @@
     │   └── ProofRequired      proof_required (a new identity must answer a proof-of-work)
     ├── Busy                   busy           (a bounded resource is full: retry after a while)
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
+    │   └── NotStaff             not_staff      (a campus sign-in of no enabled staff account)
     ├── Conflict               conflict       (e.g. a request while already queued)
     ├── NotFound               not_found
     ├── Unavailable            unavailable    (storage unreachable: nothing stored or sent)
@@ -45,6 +49,26 @@ class TooLong(ProtocolError):
 
 class Unauthorized(PeerlineError):
     code = "unauthorized"
+
+
+class SecondFactorRequired(Unauthorized):
+    code = "otp_required"
+
+
+class EnrolmentRequired(Unauthorized):
+    """The account must enrol a second factor; ``ticket`` lets it do so (and only that)."""
+
+    code = "otp_enrolment_required"
+
+    def __init__(self, detail: str, ticket: str) -> None:
+        super().__init__(detail)
+        self.ticket = ticket
+
+
+class EnrolmentExpired(Unauthorized):
+    """The enrolment window closed, or too many wrong codes voided it: sign in again."""
+
+    code = "enrolment_expired"
 
 
 class NotInSession(PeerlineError):
@@ -91,6 +115,10 @@ class Busy(PeerlineError):
 
 class Forbidden(PeerlineError):
     code = "forbidden"
+
+
+class NotStaff(Forbidden):
+    code = "not_staff"
 
 
 class Conflict(PeerlineError):

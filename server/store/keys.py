@@ -28,6 +28,15 @@ key                            type                        lifetime
                                attempts (name digest)      attempt (plus its delay)
 ``device:<digest>``            hash: a trusted device      device TTL (30 days), renewed by
                                (cookie digest)             each sign-in through it
+``staff:<name>:totp``          hash: TOTP secret, last     until reset (reason: part of the
+                               step used, disabled flag    account; removed with it)
+``staff:<name>:recovery``      set: recovery code digests  as ``staff:<name>:totp``
+``totp:pending:<name>``        string: secret being        10 min (enrolment window)
+                               enrolled
+``enrol:<digest>``             string: who may enrol now   10 min (enrolment window)
+``enroltries:<digest>``        counter: wrong confirming   10 min (enrolment window)
+                               codes of one ticket/token
+``sso:<state>``                hash: nonce, PKCE verifier  10 min; deleted when used (once)
 ``a:<aid>``                    hash: an alert              escalated retention once raised
 ``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
                                                            alert is claimed/resolved
@@ -60,6 +69,9 @@ from __future__ import annotations
 
 from matching import MatchKeys
 
+SCHEMA_VERSION = 1
+"""The layout of the keys below; ``peerline backup`` records it and ``restore`` checks it.
+Raise it when a key changes meaning, so an old backup is refused instead of misread."""
 AUDIT_MAXLEN = 100_000
 FEEDBACK_MAXLEN = 100_000
 LOCATION_TTL_S = 24 * 3600
@@ -122,6 +134,27 @@ class Keys:
 
     def device(self, cookie_digest: str) -> str:
         return f"{self.p}:device:{cookie_digest}"
+    def totp(self, username: str) -> str:
+        return f"{self.p}:staff:{username}:totp"
+
+    def recovery(self, username: str) -> str:
+        return f"{self.p}:staff:{username}:recovery"
+
+    def totp_pending(self, username: str) -> str:
+        return f"{self.p}:totp:pending:{username}"
+
+    def enrolment(self, digest: str) -> str:
+        return f"{self.p}:enrol:{digest}"
+
+    def enrol_tries(self, digest: str) -> str:
+        return f"{self.p}:enroltries:{digest}"
+
+    def sso_state(self, state: str) -> str:
+        return f"{self.p}:sso:{state}"
+
+    def staff_extra(self, username: str) -> tuple[str, ...]:
+        """The account's keys besides its hash, removed with it."""
+        return (self.totp(username), self.recovery(username), self.totp_pending(username))
 
     def resume(self, digest: str) -> str:
         return f"{self.p}:resume:{digest}"

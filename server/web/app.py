@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -40,6 +41,7 @@ from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
 from ..service.signin import SignIn
+from ..service.signin_guard import SignInGuard
 from ..service.sweeper import Sweeper
 from ..service.talk import Talk
 from ..service.welcome import Welcome
@@ -56,13 +58,14 @@ from ..store.presence import Presence
 from ..store.scripts import ScriptRunner
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
+from ..store.signin import SignInStore
 from ..store.signin_gate import GatePolicy, SigninGate
 from ..store.staff import StaffStore
 from ..transport.codec import choose_codec
 from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
 from ..transport.hub import Hub
-from . import http_api, logs
+from . import http_api, logs, sso, twofactor
 from .metrics_port import LocalMetrics
 
 if TYPE_CHECKING:
@@ -87,7 +90,7 @@ class Runtime:
     health: RedisHealth
     presence: Presence
     staff: StaffStore
-    signin: SignIn
+    guard: SignInGuard
     sessions: SessionStore
     queue: MatchQueue
     metrics: Metrics
@@ -97,6 +100,8 @@ class Runtime:
     wiring: Wiring
     crisis_resources: list[dict[str, object]]
     self_help: list[dict[str, object]]
+    signin: SignIn
+    signin_store: SignInStore
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -158,7 +163,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         codec = choose_codec(list(ws.scope.get("subprotocols") or []))
         offered = ws.scope.get("subprotocols") or []
         await ws.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered else None)
-        await Connection(ws, ws.app.state.runtime.wiring, codec).run()
+        connection = Connection(ws, ws.app.state.runtime.wiring, codec)
+        await connection.run()
+        # Role and close code only: what an operator needs to follow a connection, no identity.
+        log.debug("connection closed (role %s, code %s)", connection.who.role or "none",
+                  connection.close_code)
 
     def page(name: str):  # type: ignore[no-untyped-def]
         async def serve(request: object) -> Response:
@@ -173,13 +182,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/login", http_api.login, methods=["POST"]),
         Route("/api/resources", http_api.crisis_resources),
         Route("/api/self-help", http_api.self_help),
+        Route("/api/signin-options", sso.signin_options),
+        Route("/api/2fa", twofactor.status),
+        Route("/api/2fa/enrol", twofactor.enrol, methods=["POST"]),
+        Route("/api/2fa/confirm", twofactor.confirm, methods=["POST"]),
+        Route("/auth/{provider}/login", sso.begin),
+        Route("/auth/{provider}/callback", sso.callback),
         Route("/healthz", http_api.healthz),
         Route("/readyz", http_api.readyz),
         Route("/metrics", http_api.metrics),
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=WEB_CLIENT, check_dir=False), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[Middleware(logs.LogContext)])
 
 
 async def build(settings: Settings, redis_url: str) -> Runtime:
@@ -247,7 +263,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                                           settings.new_identity_pow_bits,
                                           settings.new_identity_pow_extra_bits))
     talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
-    signin = SignIn(staff=staff, gate=signin_gate, metrics=metrics, budget=WorkBudget(
+    guard = SignInGuard(gate=signin_gate, metrics=metrics, budget=WorkBudget(
         settings.signin_hash_slots, settings.signin_hash_queue, settings.signin_hash_wait_s))
     dispatch = Dispatch(welcome=welcome, talk=talk, lifecycle=lifecycle,
                         matchmaking=matchmaking, escalation=escalation, oncall=oncall)
@@ -264,13 +280,17 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
                       settings.rate_abuse_refusals, settings.rate_abuse_window_s,
                       settings.hello_timeout_s))
+    signin_store = SignInStore(redis, keys)
+    signin = SignIn(staff, signin_store, issuer=f"Peerline ({settings.campus_name})",
+                    totp_required=settings.totp_roles(), group_roles=settings.sso_group_roles)
     await runner.load_all()
     return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
                    health=health,
-                   presence=presence, staff=staff, signin=signin, sessions=sessions, queue=queue,
+                   presence=presence, staff=staff, guard=guard, sessions=sessions, queue=queue,
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
-                   crisis_resources=crisis, self_help=self_help)
+                   crisis_resources=crisis, self_help=self_help,
+                   signin=signin, signin_store=signin_store)
 
 
 @functools.cache
@@ -295,5 +315,5 @@ def app_factory() -> Starlette:
     but without the direct read and write path that the throughput figures depend on.
     """
     settings = Settings()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     return create_app(settings)

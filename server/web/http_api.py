@@ -5,15 +5,17 @@ from __future__ import annotations
 import hmac
 import json
 import math
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import Busy, SlowDown, Unauthorized
+from ..core.errors import Busy, EnrolmentRequired, SecondFactorRequired, SlowDown, Unauthorized
 
 if TYPE_CHECKING:
+    from ..store.staff import LoginToken
     from .app import Runtime
 
 
@@ -37,12 +39,27 @@ async def login(request: Request) -> Response:
         return JSONResponse({"error": "unauthorized", "detail": "wrong username or password"},
                             401)
     runtime = _runtime(request)
+    if not runtime.settings.local_login:
+        return JSONResponse({"error": "forbidden",
+                             "detail": "sign in with the campus account"}, 403)
+    name = username.strip().lower()
+    otp = body.get("otp")  # the second factor, for accounts that have one (service/signin.py)
+    otp = otp if isinstance(otp, str) else None
+
+    def check() -> Awaitable[LoginToken]:
+        return runtime.signin.with_password(name, password, otp)
+
     try:
-        signed_in = await runtime.signin.login(username, password,
-                                               request.cookies.get(DEVICE_COOKIE))
-    except Unauthorized:
-        return JSONResponse({"error": "unauthorized", "detail": "wrong username or password"},
+        signed_in = await runtime.guard.login(username, request.cookies.get(DEVICE_COOKIE),
+                                              check)
+    except EnrolmentRequired as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.detail, "enrolment": exc.ticket},
                             401)
+    except SecondFactorRequired as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.detail}, 401)
+    except Unauthorized as exc:
+        detail = exc.detail if otp else "wrong username or password"
+        return JSONResponse({"error": "unauthorized", "detail": detail}, 401)
     except SlowDown as exc:
         wait = max(1, math.ceil(exc.retry_after_s))
         return JSONResponse({"error": "rate_limited", "detail": exc.detail, "retry_after_s": wait},

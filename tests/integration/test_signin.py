@@ -135,7 +135,7 @@ async def test_password_hashing_has_a_budget(server_factory: Callable[..., Any])
         assert busy, [status for status, _, _ in answers]
         assert all(b["error"] == "busy" and int(h["retry-after"]) >= 1 for h, b in busy)
         assert {status for status, _, _ in answers} <= {401, 503}
-        budget = live.runtime.signin.budget
+        budget = live.runtime.guard.budget
         assert budget.peak_in_use == 1
         # Each refused sign-in cost no hashing: at most the slot and the queue were checked
         # while the others were refused.
