@@ -68,6 +68,8 @@ class LiveServer:
     app: Any
     extra_processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     clients: list[Client] = field(default_factory=list)
+    uvicorn: Any = None
+    """The ``uvicorn.Server`` (its ``server_state.connections``: every open socket's protocol)."""
 
     @property
     def runtime(self) -> Runtime:
@@ -187,7 +189,7 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     live = LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", redis_url,
-                      settings, app)
+                      settings, app, uvicorn=server)
     try:
         yield live
     finally:

@@ -202,6 +202,18 @@ class Connection:
         if not self._flush_pending:
             self._schedule_flush()
 
+    def control_received(self) -> bool:
+        """A WebSocket ping from the client: it costs a frame of the rate limit like any other
+        (before ``hello`` too), so that a ping flood is refused and then closed (1008) instead of
+        answered with pongs without end. A refused ping gets no answer and no error frame."""
+        if self.close_code is not None:
+            return False
+        if self.bucket.take():
+            return True
+        if self.abuse.record():
+            self.close(CLOSE_POLICY, "flooding")
+        return False
+
     def _schedule_flush(self) -> None:
         self._flush_pending = True
         self.wiring.flush_turn.add(self)
