@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     """This many refused frames within ``rate_abuse_window_s`` close the connection with 1008."""
     rate_abuse_window_s: float = 10.0
     outbound_queue: int = 2000
+    replay_page: int = Field(200, ge=1)
+    """Messages a resume's replay reads at a time, each page once the outbox has drained."""
     max_note_chars: int = 500
 
     # Time and retention.

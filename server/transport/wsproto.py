@@ -163,6 +163,23 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
         self.transport.write(frame_bytes(payloads, binary))
         return True
 
+    def drop(self) -> None:
+        """Close the socket now, dropping whatever the client has not read (``abort``)."""
+        self.close_sent = True
+        self.stop_keepalive()
+        if not self.disconnected:
+            self.transport.abort()
+
+    def drop_later(self, delay_s: float) -> None:
+        """``drop`` in ``delay_s`` unless the socket has closed by then: a transport with
+        unread bytes never finishes closing, and keeps them, while its client does not read."""
+        if not self.disconnected:
+            self.loop.call_later(delay_s, self._drop_if_open)
+
+    def _drop_if_open(self) -> None:
+        if not self.disconnected:
+            self.drop()
+
     def resume_writing(self) -> None:
         super().resume_writing()
         payload, self._pong_waiting = self._pong_waiting, None

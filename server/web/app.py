@@ -228,7 +228,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         metrics=metrics, flush_turn=FlushTurn(),
         limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
                       settings.rate_abuse_refusals, settings.rate_abuse_window_s,
-                      settings.hello_timeout_s))
+                      settings.hello_timeout_s, replay_page=settings.replay_page))
     await runner.load_all()
     return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
                    presence=presence, staff=staff, sessions=sessions, queue=queue,
