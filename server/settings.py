@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     """Messages a resume's replay reads at a time, each page once the outbox has drained."""
     max_note_chars: int = 500
 
+    # Limits of one process's sockets (server/transport/gate.py).
+    request_timeout_s: float = Field(10.0, gt=0)
+    """A TCP connection must complete its HTTP request (or WebSocket handshake) this soon after
+    connecting or after its previous response, or it is closed."""
+    max_pending_connections: int = Field(1000, ge=1)
+    """Connections waiting for their request at once; one more closes the longest-waiting."""
+    max_pre_hello: int = Field(1000, ge=1)
+    """WebSockets not yet past ``hello``; a handshake beyond it is refused with HTTP 503."""
+    max_websockets: int = Field(10_000, ge=1)
+    """WebSockets in all; a handshake beyond it is refused with HTTP 503."""
+
     # Time and retention.
     token_ttl_s: int = Field(12 * 3600, ge=60)
     retention_s: int = Field(7 * 24 * 3600, ge=60)

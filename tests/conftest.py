@@ -29,6 +29,7 @@ import uvicorn
 from server.settings import Settings
 from server.store.client import connect
 from server.store.embedded import EmbeddedRedis, start_embedded
+from server.transport.httpproto import HTTP_PROTOCOL
 from server.transport.wsproto import WS_PROTOCOL
 from server.web.app import Runtime, create_app
 from tests.client import TIME_SCALE, Client
@@ -175,7 +176,7 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
     settings = Settings(redis_url=redis_url, key_prefix=prefix,
                         **{**FAST, "gc_refreeze_s": 0, **overrides})
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=ws_protocol,
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=ws_protocol, http=HTTP_PROTOCOL,
                             ws_max_size=settings.max_frame_bytes, lifespan="on",
                             ws_per_message_deflate=False,
                             log_level="warning", access_log=False, log_config=None,

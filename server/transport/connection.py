@@ -36,6 +36,7 @@ from ..service.ports import ReplayPages
 from ..store.sessions import SessionStore
 from .codec import Codec
 from .flushing import FlushTurn
+from .gate import Gate
 from .outbox import DROPPABLE, Outbox, Overflow
 from .wsproto import DIRECT_WRITE, READ_AHEAD, PeerlineWebSocketProtocol
 
@@ -86,6 +87,8 @@ class Wiring:
     metrics: Metrics
     flush_turn: FlushTurn
     limits: Limits
+    gate: Gate | None = None
+    """The process's connection counts (``gate.py``); told when this connection says hello."""
 
 
 class Connection:
@@ -125,6 +128,8 @@ class Connection:
         self._stopped = False
         self._room: asyncio.Event | None = None
         self._hello_timer: asyncio.TimerHandle | None = None
+        self.hello_counted = False
+        """The gate was told that this connection is past ``hello``."""
 
     @property
     def closed(self) -> bool:
@@ -420,6 +425,10 @@ class Connection:
             if expect_hello and self.who.known and self._hello_timer is not None:
                 self._hello_timer.cancel()
                 self._hello_timer = None
+            if expect_hello and self.who.known and not self.hello_counted:
+                self.hello_counted = True
+                if self.wiring.gate is not None:
+                    self.wiring.gate.said_hello()
             self._handle_waiting()
 
     def _fault(self, exc: Exception) -> None:

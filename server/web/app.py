@@ -15,11 +15,11 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -56,6 +56,7 @@ from ..store.staff import StaffStore
 from ..transport.codec import choose_codec
 from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
+from ..transport.gate import GATE, Gate, GateLimits
 from ..transport.hub import Hub
 from . import http_api, logs
 
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         logs.install_filters()
         embedded: EmbeddedRedis | None = None
         url = settings.redis_url
@@ -120,7 +121,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.append(asyncio.create_task(gc_policy.run(runtime.stopping), name="gc"))
         log.info("node %s ready", runtime.node)
         try:
-            yield
+            # The gate in the lifespan state reaches uvicorn's protocols (httpproto.py).
+            yield {GATE: runtime.wiring.gate}
         finally:
             runtime.stopping.set()
             with contextlib.suppress(Exception):
@@ -135,10 +137,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await asyncio.to_thread(embedded.stop)
 
     async def websocket_endpoint(ws: WebSocket) -> None:
-        codec = choose_codec(list(ws.scope.get("subprotocols") or []))
-        offered = ws.scope.get("subprotocols") or []
-        await ws.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered else None)
-        await Connection(ws, ws.app.state.runtime.wiring, codec).run()
+        wiring: Wiring = ws.app.state.runtime.wiring
+        gate = wiring.gate
+        if gate is not None and not gate.admit_websocket():
+            await _refuse_websocket(ws)
+            return
+        conn: Connection | None = None
+        try:
+            codec = choose_codec(list(ws.scope.get("subprotocols") or []))
+            offered = ws.scope.get("subprotocols") or []
+            await ws.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered
+                            else None)
+            conn = Connection(ws, wiring, codec)
+            await conn.run()
+        finally:
+            if gate is not None:
+                gate.websocket_closed(said_hello=conn is not None and conn.hello_counted)
 
     def page(name: str):  # type: ignore[no-untyped-def]
         async def serve(request: object) -> Response:
@@ -226,6 +240,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     wiring = Wiring(
         dispatch=dispatch, submit=runner.submit_packed, closed=lifecycle.disconnected,
         metrics=metrics, flush_turn=FlushTurn(),
+        gate=Gate(GateLimits(settings.request_timeout_s, settings.max_pending_connections,
+                             settings.max_pre_hello, settings.max_websockets)),
         limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
                       settings.rate_abuse_refusals, settings.rate_abuse_window_s,
                       settings.hello_timeout_s, replay_page=settings.replay_page))
@@ -235,6 +251,18 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
                    crisis_resources=crisis, self_help=self_help)
+
+
+async def _refuse_websocket(ws: WebSocket) -> None:
+    """The process has as many WebSockets (or as many not yet past ``hello``) as it takes: the
+    handshake is answered 503 with ``Retry-After``, before any WebSocket exists."""
+    log.warning("websocket refused: the connection limit is reached")
+    try:
+        await ws.send_denial_response(JSONResponse(
+            {"detail": "too many connections; try again shortly"}, status_code=503,
+            headers={"Retry-After": "5"}))
+    except RuntimeError:  # a server without the denial-response extension: 403 instead
+        await ws.close(1013)
 
 
 @functools.cache
