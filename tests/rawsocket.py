@@ -11,7 +11,7 @@ import socket
 import struct
 from typing import Any
 
-from tests.client import WAIT
+from tests.timing import WAIT
 
 
 def masked_frame(opcode: int, payload: bytes) -> bytes:

@@ -10,6 +10,8 @@
     ├── RateLimited            rate_limited
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
     ├── Conflict               conflict       (e.g. a request while already queued)
+    ├── NotFound               not_found
+    ├── Unavailable            unavailable    (storage unreachable: nothing stored or sent)
     └── ConfigError            (start-up only; never sent to a client)
 """
 
@@ -64,6 +66,13 @@ class Conflict(PeerlineError):
 
 class NotFound(PeerlineError):
     code = "not_found"
+
+
+class Unavailable(PeerlineError):
+    """The server cannot reach its storage: nothing of the frame was stored or sent, and the
+    client may send it again (a ``say`` marked ``resend``)."""
+
+    code = "unavailable"
 
 
 class ConfigError(PeerlineError):

@@ -35,8 +35,8 @@ from websockets.sync.client import ClientConnection, connect
 
 from server.core.protocol import FRAME_TYPES
 from server.store.embedded import EmbeddedRedis
-from tests.client import TIME_SCALE, WAIT
 from tests.conftest import FAST, free_port
+from tests.timing import MS, WAIT
 
 SERVER_FRAMES = frozenset({
     "welcome", "error", "pong", "ack", "message", "typing", "participant", "ended", "queued",
@@ -71,7 +71,7 @@ def process(embedded_redis: EmbeddedRedis, tmp_path_factory: pytest.TempPathFact
             [sys.executable, "-m", "server", "serve", "--port", str(port), "--redis-url",
              embedded_redis.url, "--log-level", "warning"], env=env, stdout=out, stderr=out)
     running = Process(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", log, proc)
-    deadline = time.monotonic() + 30 * TIME_SCALE
+    deadline = time.monotonic() + 30_000 * MS
     while _status(running.http_url + "/readyz") != 200:
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
         time.sleep(0.1)

@@ -13,9 +13,9 @@ import json
 import pytest
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-from tests.client import WAIT
 from tests.conftest import LiveServer
 from tests.rawsocket import RawSocket, masked_frame, ping_frame, text_frame
+from tests.timing import WAIT
 
 FLOOD = 40_000
 BATCH = 500

@@ -18,10 +18,11 @@ from typing import Any
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from server.transport.connection import Connection
-from tests.client import WAIT, Client
+from tests.client import Client
 from tests.conftest import LiveServer
 from tests.integration.test_talk import matched_pair
 from tests.rawsocket import RawSocket, text_frame
+from tests.timing import WAIT
 
 Factory = Callable[..., AbstractAsyncContextManager[LiveServer]]
 TRANSCRIPT = 6000

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.client import TIME_SCALE, WAIT, Client
+from tests.client import Client
 from tests.conftest import FAST, LiveServer, free_port
 from tests.rawsocket import RawSocket, text_frame
+from tests.timing import MS, WAIT
 
 Factory = Callable[..., AbstractAsyncContextManager[LiveServer]]
 
@@ -54,7 +55,7 @@ async def _served(http_url: str, ws_url: str) -> None:
 async def test_silent_and_half_sent_sockets_are_bounded_and_closed_at_their_deadline(
     server_factory: Factory,
 ) -> None:
-    timeout = 1.0 * TIME_SCALE
+    timeout = 1_000 * MS
     async with server_factory(request_timeout_s=timeout, max_pending_connections=50) as live:
         gate = live.runtime.wiring.gate
         assert gate is not None
@@ -125,7 +126,7 @@ async def test_more_silent_sockets_than_file_descriptors_leave_the_process_servi
     http_url = f"http://127.0.0.1:{port}"
     silent: list[RawSocket] = []
     try:
-        deadline = time.monotonic() + 30 * TIME_SCALE
+        deadline = time.monotonic() + 30_000 * MS
         while await asyncio.to_thread(_probe, http_url + "/readyz") != 200:
             assert proc.poll() is None and time.monotonic() < deadline, "did not start"
             await asyncio.sleep(0.1)
