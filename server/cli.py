@@ -32,6 +32,7 @@ from .store.embedded import start_embedded
 from .store.keys import Keys
 from .store.signin import SignInStore
 from .store.staff import SSO_ONLY, StaffStore
+from .transport.httpproto import HTTP_PROTOCOL
 from .transport.wsproto import WS_PROTOCOL
 
 
@@ -159,7 +160,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = dict(
             host=settings.host, port=settings.port, ws=WS_PROTOCOL, loop="uvloop",
-            http="httptools", ws_max_size=settings.max_frame_bytes, access_log=False,
+            http=HTTP_PROTOCOL, ws_max_size=settings.max_frame_bytes, access_log=False,
             # No permessage-deflate: chat lines are short, Peerline's own frames go out
             # uncompressed anyway (server/transport/wsproto.py), decompressing clients' frames
             # costs CPU, and compressing secrets (tokens) with attacker-chosen text invites

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     """This many refused frames within ``rate_abuse_window_s`` close the connection with 1008."""
     rate_abuse_window_s: float = 10.0
     outbound_queue: int = 2000
+    replay_page: int = Field(200, ge=1)
+    """Messages a resume's replay reads at a time, each page once the outbox has drained."""
     max_note_chars: int = 500
 
     # Staff sign-in (server/store/signin_gate.py, server/service/workbudget.py).
@@ -60,6 +62,16 @@ class Settings(BaseSettings):
     """Password checks (Argon2id, ~0.1-0.3 s of a core each) at once, per process."""
     signin_hash_queue: int = Field(16, ge=0, le=10_000)
     signin_hash_wait_s: float = Field(5.0, gt=0, le=60)
+    # Limits of one process's sockets (server/transport/gate.py).
+    request_timeout_s: float = Field(10.0, gt=0)
+    """A TCP connection must complete its HTTP request (or WebSocket handshake) this soon after
+    connecting or after its previous response, or it is closed."""
+    max_pending_connections: int = Field(1000, ge=1)
+    """Connections waiting for their request at once; one more closes the longest-waiting."""
+    max_pre_hello: int = Field(1000, ge=1)
+    """WebSockets not yet past ``hello``; a handshake beyond it is refused with HTTP 503."""
+    max_websockets: int = Field(10_000, ge=1)
+    """WebSockets in all; a handshake beyond it is refused with HTTP 503."""
 
     # Time and retention.
     token_ttl_s: int = Field(12 * 3600, ge=60)

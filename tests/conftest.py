@@ -29,6 +29,7 @@ import uvicorn
 from server.settings import Settings
 from server.store.client import connect
 from server.store.embedded import EmbeddedRedis, start_embedded
+from server.transport.httpproto import HTTP_PROTOCOL
 from server.transport.wsproto import WS_PROTOCOL
 from server.web.app import Runtime, create_app
 from tests.client import Client
@@ -85,6 +86,8 @@ class LiveServer:
     app: Any
     extra_processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     clients: list[Client] = field(default_factory=list)
+    uvicorn: Any = None
+    """The ``uvicorn.Server`` (its ``server_state.connections``: every open socket's protocol)."""
 
     @property
     def runtime(self) -> Runtime:
@@ -204,7 +207,7 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
                         **{**FAST, "gc_refreeze_s": 0, "metrics_token": METRICS_TOKEN,
                            **overrides})
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=ws_protocol,
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=ws_protocol, http=HTTP_PROTOCOL,
                             ws_max_size=settings.max_frame_bytes, lifespan="on",
                             ws_per_message_deflate=False,
                             log_level="warning", access_log=False, log_config=None,
@@ -218,7 +221,7 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
         await asyncio.sleep(10 * MS)
     port = server.servers[0].sockets[0].getsockname()[1]
     live = LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", redis_url,
-                      settings, app)
+                      settings, app, uvicorn=server)
     try:
         yield live
     finally:

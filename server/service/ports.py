@@ -15,6 +15,16 @@ from ..core.frames import Frame
 from ..core.participant import Participant
 
 
+class ReplayPages(Protocol):
+    """A replay read in pages (``service/replay.py``), pulled by the transport at its pace."""
+
+    replayed: dict[str, int]
+
+    async def next_page(self, size: int) -> list[Frame]:
+        """Up to ``size`` more frames; empty once the replay is over."""
+        ...
+
+
 class Reply(Protocol):
     """One person's connection, as a use case sees it."""
 
@@ -26,9 +36,11 @@ class Reply(Protocol):
     def hold(self) -> None:
         """Hold back every frame sent to this person until ``release``."""
 
-    def release(self, first: list[Frame], replayed: dict[str, int]) -> None:
-        """Send ``first``, then what was held, less the messages ``first`` replayed
-        (``replayed``: session → last ``seq`` replayed)."""
+    def release(self, first: list[Frame], replayed: dict[str, int],
+                pages: ReplayPages | None = None) -> None:
+        """Send ``first``, then every page of ``pages`` (each read once the connection has
+        room for it), then what was held, less the messages replayed (``replayed`` and
+        ``pages.replayed``: session → last ``seq`` replayed)."""
 
     def close(self, code: int, reason: str = "") -> None:
         """Close the connection after what is queued (the code is a WebSocket close code)."""

@@ -27,6 +27,7 @@ from .matchmaking import Matchmaking
 from .metrics import Metrics
 from .oncall import OnCall
 from .ports import Delivery, Reply
+from .replay import Replay
 
 CLOSE_POLICY = 1008
 CLOSE_REPLACED = 4000
@@ -114,14 +115,8 @@ class Welcome:
                 presence = await self.matchmaking.presence(who)
             welcome = frames.welcome(who.role, who.alias, summaries, self.node, frame.ref,
                                      presence=presence)
-        first: list[dict[str, Any]] = [welcome]
-        replayed: dict[str, int] = {}
-        for sid, after in replay:
-            for message in await self.sessions.messages(sid, after,
-                                                        for_staff=who.role != "seeker"):
-                first.append(message)
-                replayed[sid] = message["seq"]
-        reply.release(first, replayed)
+        # The missed messages are read page by page as the connection drains (replay.py).
+        reply.release([welcome], {}, Replay(self.sessions, replay, for_staff=who.role != "seeker"))
         if who.role == "helper":
             await self.matchmaking.helper_online(who)
         elif who.role == "counselor":

@@ -278,14 +278,16 @@ class SessionStore:
         await self.redis.hset(self.keys.session(sid), mapping=cast(Any, fields))
 
     async def messages(
-        self, sid: str, after: str | None = None, for_staff: bool = False
+        self, sid: str, after: str | None = None, for_staff: bool = False,
+        count: int | None = None,
     ) -> list[dict[str, Any]]:
-        """The transcript as ``message`` frames, all of it or after a message id.
+        """The transcript as ``message`` frames, all of it or after a message id; at most
+        ``count`` of them when given (a page of a resume's replay).
 
         Staff copies carry each flagged message's ``severity`` (never shown to the seeker).
         """
         start = f"({after}" if after and STREAM_ID_RE.match(after) else "-"
-        entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+")
+        entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+", count=count)
         return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), for_staff)
                 for entry_id, fields in entries]
 

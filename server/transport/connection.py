@@ -33,11 +33,13 @@ from ..core.protocol import Ping, Say, frame_ref, parse_frame
 from ..core.ratelimit import AbuseCounter, TokenBucket
 from ..service.dispatch import Dispatch
 from ..service.metrics import Metrics
+from ..service.ports import ReplayPages
 from ..store.health import unavailable
 from ..store.sessions import SessionStore
 from .codec import Codec
 from .flushing import FlushTurn
-from .outbox import Outbox, Overflow
+from .gate import Gate
+from .outbox import DROPPABLE, Outbox, Overflow
 from .wsproto import DIRECT_WRITE, READ_AHEAD, PeerlineWebSocketProtocol
 
 if TYPE_CHECKING:
@@ -51,6 +53,9 @@ CLOSE_SERVER_FAULT = 1011
 CLOSE_TRY_AGAIN = 1013
 CLOSE_REPLACED = 4000
 WORKER_GRACE_S = 10.0
+CLOSE_LINGER_S = 10.0
+"""How long a closed connection's last frames and close frame may wait for a client that does
+not read before its socket is aborted and their memory freed."""
 """How long a closed connection's last frames may take to be handled before they are dropped."""
 
 
@@ -68,6 +73,8 @@ class Limits:
     rate_abuse_refusals: int
     rate_abuse_window_s: float
     hello_timeout_s: float
+    replay_page: int = 200
+    """Messages read from a transcript at a time when a resume replays it (``Replay``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,8 @@ class Wiring:
     metrics: Metrics
     flush_turn: FlushTurn
     limits: Limits
+    gate: Gate | None = None
+    """The process's connection counts (``gate.py``); told when this connection says hello."""
 
 
 class Connection:
@@ -108,7 +117,9 @@ class Connection:
         self.close_reason = ""
         self._overflow_logged = False
         self._held: list[dict[str, Any]] | None = None
-        self._replaying = False
+        self._replay: asyncio.Task[None] | None = None
+        self._drained: asyncio.Event | None = None
+        """Set when the outbox has been written out (a replay waits on it for room)."""
         self._order: dict[str, SessionOrder] = {}
         self._order_timers: dict[str, asyncio.TimerHandle] = {}
         extensions = ws.scope.get("extensions") or {}
@@ -124,6 +135,8 @@ class Connection:
         self._stopped = False
         self._room: asyncio.Event | None = None
         self._hello_timer: asyncio.TimerHandle | None = None
+        self.hello_counted = False
+        """The gate was told that this connection is past ``hello``."""
 
     @property
     def closed(self) -> bool:
@@ -135,31 +148,82 @@ class Connection:
         """Hold back every frame sent to this connection until ``release``."""
         self._held = []
 
-    def release(self, first: list[dict[str, Any]], replayed: dict[str, int]) -> None:
-        """Send ``first`` (welcome, replay), then what was held, less the messages replayed.
+    def release(self, first: list[dict[str, Any]], replayed: dict[str, int],
+                pages: ReplayPages | None = None) -> None:
+        """Send ``first`` (welcome), then the replay's pages, then what was held, less the
+        messages replayed.
 
-        ``replayed`` maps a session to the last ``seq`` the replay sent: a held ``message`` at or
-        below it was already in the transcript and is dropped, so each message arrives once.
+        ``replayed`` (and ``pages.replayed``) map a session to the last ``seq`` the replay sent:
+        a held ``message`` at or below it was already in the transcript and is dropped, so each
+        message arrives once. The pages are read one at a time, each only once the outbox has
+        drained below its low-water mark and the socket is writable (``_replay_pages``): a
+        replay never goes past the outbox's limit, however long the transcript. Live frames
+        stay held meanwhile, within the same limit (``send``).
         """
-        held, self._held = self._held or [], None
-        # The replay may be longer than the outbox: it is let in whole (it is bounded by the
-        # transcripts, already read into memory), or a client cut off for falling behind
-        # could never come back.
-        self._replaying = True
+        for frame in first:
+            self._deliver(frame)
+        if pages is None:
+            self._unhold(replayed)
+            return
+        self._replay = asyncio.get_running_loop().create_task(
+            self._replay_pages(pages, replayed))
+
+    async def _replay_pages(self, pages: ReplayPages, replayed: dict[str, int]) -> None:
+        limit = self.wiring.limits.outbound_queue
+        size = max(1, min(self.wiring.limits.replay_page, limit // 2))
         try:
-            for frame in first:
-                self.send(frame)
-            for frame in held:
-                if frame["type"] == "message" and frame["seq"] <= replayed.get(frame["session"], 0):
-                    continue
-                self.send(frame)
+            while True:
+                await self._replay_room(limit // 4)
+                if self.closed:
+                    return
+                page = await pages.next_page(size)
+                if not page:
+                    break
+                for frame in page:
+                    self._deliver(frame)
+        except Exception as exc:  # Redis went away mid-replay: the client resumes later
+            log.warning("a resume's replay failed (%s); closing to resume", type(exc).__name__)
+            self.close(CLOSE_SERVER_FAULT, "replay failed; reconnect and resume")
+            return
         finally:
-            self._replaying = False
+            self._replay = None
+        self._unhold({**replayed, **pages.replayed})
+
+    async def _replay_room(self, low_water: int) -> None:
+        """Until the outbox holds at most ``low_water`` frames and the socket takes more."""
+        direct = self._direct
+        while not self.closed and (len(self.outbox) > low_water
+                                   or (direct is not None and direct.paused)):
+            if self._drained is None:
+                self._drained = asyncio.Event()
+            self._drained.clear()
+            await self._drained.wait()
+
+    def _wake_replay(self) -> None:
+        if self._drained is not None:
+            self._drained.set()
+
+    def _unhold(self, replayed: dict[str, int]) -> None:
+        held, self._held = self._held or [], None
+        for frame in held:
+            if frame["type"] == "message" and frame["seq"] <= replayed.get(frame["session"], 0):
+                continue
+            self._deliver(frame)
 
     def send(self, frame: dict[str, Any]) -> None:
-        if self._held is not None:
-            self._held.append(frame)
-            return
+        held = self._held
+        if held is None:
+            self._deliver(frame)
+        elif len(held) < self.wiring.limits.outbound_queue:
+            held.append(frame)
+        elif frame["type"] in DROPPABLE:
+            self.outbox.dropped += 1
+        else:
+            # Held back (a replay in progress) longer than the outbox allows: the same policy
+            # as a full outbox, and the client resumes from what it has.
+            self._overflowed()
+
+    def _deliver(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
         if kind == "message":
             self._in_order(frame["session"], frame)
@@ -213,20 +277,36 @@ class Connection:
 
     def _put(self, frame: dict[str, Any]) -> None:
         try:
-            self.outbox.put(frame, over_limit=self._replaying)
+            self.outbox.put(frame)
         except Overflow:
-            if not self._overflow_logged:
-                self._overflow_logged = True
-                log.warning("outbox full for a %s connection; closing it to resume", self.who.role)
-            self.close(CLOSE_TRY_AGAIN, "too slow to keep up; reconnect and resume")
+            self._overflowed()
             return
         if self._direct is not None and not self._flush_pending:
             self._schedule_flush()
+
+    def _overflowed(self) -> None:
+        if not self._overflow_logged:
+            self._overflow_logged = True
+            log.warning("outbox full for a %s connection; closing it to resume", self.who.role)
+        self.close(CLOSE_TRY_AGAIN, "too slow to keep up; reconnect and resume")
 
     def writing_resumed(self) -> None:
         """The client's socket drained: send what waited in the outbox."""
         if not self._flush_pending:
             self._schedule_flush()
+        self._wake_replay()
+
+    def control_received(self) -> bool:
+        """A WebSocket ping from the client: it costs a frame of the rate limit like any other
+        (before ``hello`` too), so that a ping flood is refused and then closed (1008) instead of
+        answered with pongs without end. A refused ping gets no answer and no error frame."""
+        if self.close_code is not None:
+            return False
+        if self.bucket.take():
+            return True
+        if self.abuse.record():
+            self.close(CLOSE_POLICY, "flooding")
+        return False
 
     def _schedule_flush(self) -> None:
         self._flush_pending = True
@@ -244,6 +324,8 @@ class Connection:
             payload = self.codec.payload
             if direct.write_frames([payload(frame) for frame in frames], self.codec.binary):
                 self.metrics.hot.frames_out += len(frames)
+        if self._replay is not None:
+            self._wake_replay()
 
     def error(self, exc: PeerlineError, ref: str | None) -> None:
         self.metrics.errors.labels(exc.code).inc()
@@ -253,7 +335,23 @@ class Connection:
         if self.close_code is None:
             self.close_code = code
             self.close_reason = reason
+        if code == CLOSE_REPLACED:
+            self._drop_everything()
         self.outbox.close()
+        self._wake_replay()
+
+    def _drop_everything(self) -> None:
+        """Replaced by a newer connection of the same person: nothing more is owed to this
+        one. Its queued and held frames and its replay are dropped at once, and if its client
+        is not reading (bytes still wait in the socket's buffer) the socket is aborted, so a
+        replaced connection holds no memory however its client behaves."""
+        self._held = None
+        self.outbox.take_nowait()
+        if self._replay is not None:
+            self._replay.cancel()
+        direct = self._direct
+        if direct is not None and direct.transport.get_write_buffer_size() > 0:
+            direct.drop()
 
     # -- receiving ---------------------------------------------------------------------------
 
@@ -360,6 +458,10 @@ class Connection:
             if expect_hello and self.who.known and self._hello_timer is not None:
                 self._hello_timer.cancel()
                 self._hello_timer = None
+            if expect_hello and self.who.known and not self.hello_counted:
+                self.hello_counted = True
+                if self.wiring.gate is not None:
+                    self.wiring.gate.said_hello()
             self._handle_waiting()
 
     def _fault(self, exc: Exception) -> None:
@@ -409,6 +511,8 @@ class Connection:
             self._stopped = True
             if self._worker is not None:
                 self._worker.cancel()
+            if self._replay is not None:
+                self._replay.cancel()
             try:
                 await self.wiring.closed(self)
             except Exception:  # never lose the close code to a failed clean-up (1006)
@@ -418,6 +522,11 @@ class Connection:
                     await self.ws.close(self.close_code, self.close_reason[:120])
                 except Exception:
                     pass
+            if self._direct is not None:
+                # A client that does not read would keep its unread frames in the server for
+                # good (a transport closes only once its buffer is written): dropped after
+                # the close handshake's time.
+                self._direct.drop_later(CLOSE_LINGER_S)
 
     async def _pump(self) -> None:
         """The ASGI receive loop. Under Peerline's protocol it sees only the frames that came
@@ -458,6 +567,7 @@ class Connection:
             for frame in frames:
                 await send({"type": "websocket.send", key: encode(frame)})
             hot.frames_out += len(frames)
+            self._wake_replay()
 
 
 def _is_disconnect(exc: BaseException) -> bool:

@@ -15,12 +15,12 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -64,6 +64,7 @@ from ..store.staff import StaffStore
 from ..transport.codec import choose_codec
 from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
+from ..transport.gate import GATE, Gate, GateLimits
 from ..transport.hub import Hub
 from . import http_api, logs, sso, twofactor
 from .metrics_port import LocalMetrics
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         logs.install_filters()
         embedded: EmbeddedRedis | None = None
         url = settings.redis_url
@@ -145,7 +146,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.append(asyncio.create_task(local_metrics.run(), name="metrics-port"))
         log.info("node %s ready", runtime.node)
         try:
-            yield
+            # The gate in the lifespan state reaches uvicorn's protocols (httpproto.py).
+            yield {GATE: runtime.wiring.gate}
         finally:
             runtime.stopping.set()
             with contextlib.suppress(Exception):
@@ -160,14 +162,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await asyncio.to_thread(embedded.stop)
 
     async def websocket_endpoint(ws: WebSocket) -> None:
-        codec = choose_codec(list(ws.scope.get("subprotocols") or []))
-        offered = ws.scope.get("subprotocols") or []
-        await ws.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered else None)
-        connection = Connection(ws, ws.app.state.runtime.wiring, codec)
-        await connection.run()
-        # Role and close code only: what an operator needs to follow a connection, no identity.
-        log.debug("connection closed (role %s, code %s)", connection.who.role or "none",
-                  connection.close_code)
+        wiring: Wiring = ws.app.state.runtime.wiring
+        gate = wiring.gate
+        if gate is not None and not gate.admit_websocket():
+            await _refuse_websocket(ws)
+            return
+        conn: Connection | None = None
+        try:
+            codec = choose_codec(list(ws.scope.get("subprotocols") or []))
+            offered = ws.scope.get("subprotocols") or []
+            await ws.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered
+                            else None)
+            conn = Connection(ws, wiring, codec)
+            await conn.run()
+            # Role and close code only: what an operator needs to follow a connection.
+            log.debug("connection closed (role %s, code %s)", conn.who.role or "none",
+                      conn.close_code)
+        finally:
+            if gate is not None:
+                gate.websocket_closed(said_hello=conn is not None and conn.hello_counted)
 
     def page(name: str):  # type: ignore[no-untyped-def]
         async def serve(request: object) -> Response:
@@ -277,9 +290,11 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         dispatch=dispatch, submit=runner.submit_packed, closed=lifecycle.disconnected,
         ready=lambda: hub.listening and health.answering,
         metrics=metrics, flush_turn=FlushTurn(),
+        gate=Gate(GateLimits(settings.request_timeout_s, settings.max_pending_connections,
+                             settings.max_pre_hello, settings.max_websockets)),
         limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
                       settings.rate_abuse_refusals, settings.rate_abuse_window_s,
-                      settings.hello_timeout_s))
+                      settings.hello_timeout_s, replay_page=settings.replay_page))
     signin_store = SignInStore(redis, keys)
     signin = SignIn(staff, signin_store, issuer=f"Peerline ({settings.campus_name})",
                     totp_required=settings.totp_roles(), group_roles=settings.sso_group_roles)
@@ -291,6 +306,18 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    sweeper=sweeper, wiring=wiring,
                    crisis_resources=crisis, self_help=self_help,
                    signin=signin, signin_store=signin_store)
+
+
+async def _refuse_websocket(ws: WebSocket) -> None:
+    """The process has as many WebSockets (or as many not yet past ``hello``) as it takes: the
+    handshake is answered 503 with ``Retry-After``, before any WebSocket exists."""
+    log.warning("websocket refused: the connection limit is reached")
+    try:
+        await ws.send_denial_response(JSONResponse(
+            {"detail": "too many connections; try again shortly"}, status_code=503,
+            headers={"Retry-After": "5"}))
+    except RuntimeError:  # a server without the denial-response extension: 403 instead
+        await ws.close(1013)
 
 
 @functools.cache
