@@ -19,6 +19,7 @@ from ..core.errors import Conflict, SessionEnded
 from ..core.participant import Participant
 from ..core.protocol import Request, Status
 from ..store.health import unavailable
+from ..store.records import Session
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
 from .escalation import Escalation
@@ -54,6 +55,7 @@ class Matchmaking:
         self._running = False
         self._again = False
         delivery.on_queued = self.watch_position
+        delivery.on_caught_up = self.rejoin
         events.on(SessionEndedEvent, self._session_ended)
         events.on(QueueChanged, self._queue_changed)
 
@@ -188,21 +190,52 @@ class Matchmaking:
             await self.sessions.activate(sid, pair.helper, helper_alias)
             self.metrics.matches.inc()
             self.metrics.match_wait.observe(pair.wait_ms / 1000)
-            seeker_frame = frames.matched(sid, [frames.peer("helper", helper_alias)])
-            helper_frame = frames.matched(
-                sid, [frames.peer("seeker", session.seeker_alias)], topic=session.topic or None,
-                lang=session.lang or None, note=session.note or None)
-            if session.note_sev:
-                helper_frame["severity"] = session.note_sev
-                helper_frame["categories"] = session.note_cats
-            if session.alert:
-                helper_frame["alert"] = session.alert
-            sent = [helper_frame]
-            if session.seq:
-                sent += await self.sessions.messages(sid)
+            seeker_frame, sent = await self._matched_frames(session, helper_alias)
             await self.delivery.to_user(session.seeker, [seeker_frame], attach=(sid, "seeker"))
             await self.delivery.to_user(pair.helper, sent, attach=(sid, "helper"))
             await self.events.emit(Matched(sid, session, pair.helper))
+
+    async def _matched_frames(self, session: Session, helper_alias: str
+                              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """What the seeker and the helper are told of a match (the helper gets the transcript
+        so far, and the first words' flag)."""
+        sid = session.sid
+        seeker_frame = frames.matched(sid, [frames.peer("helper", helper_alias)])
+        helper_frame = frames.matched(
+            sid, [frames.peer("seeker", session.seeker_alias)], topic=session.topic or None,
+            lang=session.lang or None, note=session.note or None)
+        if session.note_sev:
+            helper_frame["severity"] = session.note_sev
+            helper_frame["categories"] = session.note_cats
+        if session.alert:
+            helper_frame["alert"] = session.alert
+        sent: list[dict[str, Any]] = [helper_frame]
+        if session.seq:
+            sent += await self.sessions.messages(sid)
+        return seeker_frame, sent
+
+    async def rejoin(self, replies: list[Reply]) -> None:
+        """After this process's subscription was down, a ``matched`` published to it meanwhile
+        was lost: each seeker or helper here who is in an active session their connection does
+        not know of is told of it now, and joins it here."""
+        for reply in replies:
+            who = reply.who
+            if who.role not in ("seeker", "helper"):
+                continue
+            for sid in await self.sessions.sessions_of(who.uid):
+                if sid in who.sessions:
+                    continue
+                session = await self.sessions.get(sid)
+                if session is None or session.state != "active":
+                    continue
+                role = policy.role_in(session.members, who.uid)
+                if role not in ("seeker", "helper"):
+                    continue
+                seeker_frame, helper_frames = await self._matched_frames(
+                    session, session.helper_alias or "Helper")
+                self.delivery.join(reply, sid, role)
+                for frame in [seeker_frame] if role == "seeker" else helper_frames:
+                    reply.send(frame)
 
     async def _queue_changed(self, event: QueueChanged) -> None:
         await self.kick()

@@ -8,7 +8,7 @@ never a socket. Delivery to anyone else, here or on another process, goes throug
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import Any, Protocol
 
 from ..core.frames import Frame
@@ -55,6 +55,9 @@ class Delivery(Protocol):
     queue_changed: asyncio.Event
     """Set when some process said the queue changed (positions may need refreshing)."""
     on_queued: Callable[[str, Reply], None] | None
+    on_caught_up: Callable[[list[Reply]], Awaitable[None]] | None
+    """Called with this process's connections after a pub/sub outage, once missed messages are
+    delivered (events other than messages published meanwhile were lost)."""
 
     def register(self, reply: Reply) -> Reply | None:
         """This person's connection; returns the one it replaces, if any."""

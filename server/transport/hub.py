@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from ..core import frames
@@ -61,6 +61,7 @@ class Hub:
         self._tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
         self.stopping = asyncio.Event()
         self.on_queued: Callable[[str, Reply], None] | None = None
+        self.on_caught_up: Callable[[list[Reply]], Awaitable[None]] | None = None
 
     # -- registry ----------------------------------------------------------------------------
 
@@ -274,6 +275,8 @@ class Hub:
                     if missed:
                         for conn in tuple(self.by_session.get(sid, ())):
                             conn.catch_up(sid, missed)
+                if self.on_caught_up is not None:
+                    await self.on_caught_up(list(self.users.values()))
             except Exception as exc:
                 log.warning("catching up after the pub/sub outage failed (%s); retrying",
                             type(exc).__name__)

@@ -260,3 +260,50 @@ async def test_ended_answers_a_leave_before_any_new_match(
         frames.append(await helper.recv(timeout=WAIT * 2))
     kinds = [(f["type"], f.get("ref")) for f in frames if f["type"] in ("ended", "matched")]
     assert kinds == [("ended", "l"), ("matched", None)], kinds
+
+
+async def test_a_match_made_while_a_listener_was_down_still_reaches_its_helper(
+        redis: RedisProcess, live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the soak: a ``matched`` published to a process whose subscription was down was
+    lost, and its helper never learnt of the session (nor got its messages). Once back, the
+    process tells each person here of the active sessions they are in but do not know of."""
+    import server.transport.hub as hub_module
+
+    other = live.spawn_process()  # the seeker's process, which makes the match
+    helper = await live.helper()
+    down = asyncio.Event()
+    down.set()
+    real = hub_module.Subscription
+
+    class Refused(real):  # type: ignore[misc, valid-type]
+        async def run(self, on_subscribed: Any) -> None:
+            if down.is_set():
+                await asyncio.sleep(0.05)
+                raise ConnectionError("held down by the test")
+            await super().run(on_subscribed)
+
+    monkeypatch.setattr(hub_module, "Subscription", Refused)
+    client = connect(redis.url, pool_size=2)
+    try:
+        for entry in await client.client_list():
+            if entry.get("name") == f"peerline-sub-{live.runtime.node}":
+                await client.client_kill_filter(_id=entry["id"])
+    finally:
+        await client.aclose()
+
+    async def not_listening() -> bool:
+        return not live.runtime.hub.listening
+
+    await wait_until(not_listening)
+    seeker, _ = await live.seeker(url=other)
+    await seeker.send({"type": "request", "topic": "academic", "lang": "en", "ref": "q"})
+    sid = (await seeker.expect("matched"))["session"]
+    first = await seeker.say(sid, "is anyone there?")
+    await helper.no_frame(300 * MS, of="matched")
+    down.clear()
+    matched = await helper.expect("matched")
+    assert matched["session"] == sid
+    message = await helper.expect("message")
+    assert (message["seq"], message["text"]) == (first["seq"], "is anyone there?")
+    await helper.say(sid, "I'm here")
+    assert (await seeker.expect("message"))["text"] == "I'm here"
