@@ -91,7 +91,7 @@ class Matchmaking:
         await self.queue.enqueue(sid, lang, frame.topic, priority, at_ms=now)
         if verdict is not None and severity >= 2:
             await self.escalation.first_words(sid, verdict)
-        await self._queue_changed(QueueChanged())
+        await self._nudge()
 
     async def queued_frame(self, sid: str) -> dict[str, Any]:
         (position,) = await self.queue.positions([sid])
@@ -140,7 +140,7 @@ class Matchmaking:
         if frame.skip_cooldown:
             await self.queue.set_cooldown(who.uid, 0)
         reply.send(frames.with_ref(await self.presence(who), frame.ref))
-        await self._queue_changed(QueueChanged())
+        await self._nudge()
 
     async def presence(self, who: Participant) -> dict[str, Any]:
         state = await self.queue.helper(who.uid)
@@ -236,6 +236,16 @@ class Matchmaking:
                 self.delivery.join(reply, sid, role)
                 for frame in [seeker_frame] if role == "seeker" else helper_frames:
                     reply.send(frame)
+
+    async def _nudge(self) -> None:
+        """Pair now and tell the other processes, after a frame's own work is done: if Redis
+        fails here the frame still succeeded (its answer is sent), and the tick pairs later."""
+        try:
+            await self._queue_changed(QueueChanged())
+        except Exception as exc:
+            if unavailable(exc) is None:
+                raise
+            log.warning("pairing after a change waits for redis")
 
     async def _queue_changed(self, event: QueueChanged) -> None:
         await self.kick()

@@ -94,6 +94,8 @@ async def test_say_during_an_outage_is_refused_with_unavailable_and_works_after(
     silence, never a dropped socket), ``/readyz`` answers 503 within a second; once Redis is
     back the same line, re-sent, is stored once."""
     seeker, helper, sid = await matched(live)
+    await seeker.say(sid, "before")  # everything of the match is done
+    await helper.expect("message")
     redis.kill()
     began = time.monotonic()
     assert await asyncio.to_thread(readyz, live) == 503
@@ -194,7 +196,7 @@ async def test_one_resume_token_holds_one_connection_across_processes(
     first, welcome = await live.seeker()
     second = await live.client(other)
     await second.hello_seeker(resume=welcome["resume"])
-    assert await first.close_code() == 4000
+    assert await first.close_code(timeout=3 * WAIT) == 4000
     await second.send({"type": "request", "topic": "mood", "lang": "en", "ref": "a"})
     await second.expect("queued", skip=())
     third = await live.client()
