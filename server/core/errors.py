@@ -10,6 +10,8 @@
     ├── RateLimited            rate_limited
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
     ├── Conflict               conflict       (e.g. a request while already queued)
+    ├── NotFound               not_found      (unknown alert, library item, story)
+    ├── BadInput               bad_request    (an HTTP body or header that is malformed)
     └── ConfigError            (start-up only; never sent to a client)
 """
 
@@ -68,3 +70,9 @@ class NotFound(PeerlineError):
 
 class ConfigError(PeerlineError):
     """A setting that stops start-up; the message names the variable."""
+
+
+class BadInput(PeerlineError):
+    """An HTTP body, query or header that is malformed or out of range (HTTP 400/422)."""
+
+    code = "bad_request"

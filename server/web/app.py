@@ -58,6 +58,8 @@ from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
 from ..transport.hub import Hub
 from . import http_api, logs
+from .between_wiring import ROUTES as BETWEEN_ROUTES
+from .between_wiring import BetweenChats, build_between
 
 if TYPE_CHECKING:
     from moderation import Moderator
@@ -87,6 +89,7 @@ class Runtime:
     wiring: Wiring
     crisis_resources: list[dict[str, object]]
     self_help: list[dict[str, object]]
+    between: BetweenChats
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -150,6 +153,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", page("seeker.html")),
         Route("/helper", page("helper.html")),
         Route("/counselor", page("counselor.html")),
+        Route("/library", page("library.html")),
+        Route("/stories", page("stories.html")),
+        *BETWEEN_ROUTES,
         Route("/api/login", http_api.login, methods=["POST"]),
         Route("/api/resources", http_api.crisis_resources),
         Route("/api/self-help", http_api.self_help),
@@ -229,12 +235,14 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
                       settings.rate_abuse_refusals, settings.rate_abuse_window_s,
                       settings.hello_timeout_s))
+    between = await build_between(redis, keys, settings,
+                                  _moderator(settings.student_id_pattern), crisis)
     await runner.load_all()
     return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
                    presence=presence, staff=staff, sessions=sessions, queue=queue,
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
-                   crisis_resources=crisis, self_help=self_help)
+                   crisis_resources=crisis, self_help=self_help, between=between)
 
 
 @functools.cache
