@@ -38,6 +38,7 @@ from ..service.matchmaking import Matchmaking
 from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
+from ..service.sharing import Sharing
 from ..service.sweeper import Sweeper
 from ..service.talk import Talk
 from ..service.welcome import Welcome
@@ -221,8 +222,12 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                       presence=presence, delivery=hub, lifecycle=lifecycle,
                       matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node)
     talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
+    between = await build_between(redis, keys, settings,
+                                  _moderator(settings.student_id_pattern), crisis)
     dispatch = Dispatch(welcome=welcome, talk=talk, lifecycle=lifecycle,
-                        matchmaking=matchmaking, escalation=escalation, oncall=oncall)
+                        matchmaking=matchmaking, escalation=escalation, oncall=oncall,
+                        sharing=Sharing(library=between.library, sessions=sessions,
+                                        delivery=hub))
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,
@@ -235,8 +240,6 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
                       settings.rate_abuse_refusals, settings.rate_abuse_window_s,
                       settings.hello_timeout_s))
-    between = await build_between(redis, keys, settings,
-                                  _moderator(settings.student_id_pattern), crisis)
     await runner.load_all()
     return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
                    presence=presence, staff=staff, sessions=sessions, queue=queue,
