@@ -38,8 +38,8 @@ export function renderMarkdown(source) {
     const heading = /^(#{1,3})\s+(.*)$/.exec(line);
     if (heading) {
       flushAll();
-      // Articles sit under the page's h1/h2: their headings start at h3.
-      blocks.push(h(`h${heading[1].length + 2}`, {}, inline(heading[2])));
+      // An item's title is the page's h1: its headings start one level below.
+      blocks.push(h(`h${heading[1].length + 1}`, {}, inline(heading[2])));
       continue;
     }
     const bullet = /^\s*[-*]\s+(.*)$/.exec(line);
