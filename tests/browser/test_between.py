@@ -128,7 +128,7 @@ async def test_story_submitted_reviewed_and_published(people: People) -> None:
     await expect(story).to_have_count(1)
     await expect(story).to_contain_text("My first term")
     await story.get_by_test_id("story-open").click()
-    await expect(story.get_by_test_id("story-text")).to_contain_text("[phone]")
+    await expect(story.get_by_test_id("story-body")).to_contain_text("[phone]")
     await expect(story.get_by_test_id("story-reads")).to_have_text("1 reads")
     await story.get_by_test_id("react-hug").click()
     await expect(story.get_by_test_id("story-counts")).to_contain_text("Hug 1")

@@ -39,11 +39,13 @@ function paragraphs(text) {
 }
 
 function storyItem(story) {
-  const body = h('div', { class: 'story__text', testid: 'story-text' }, paragraphs(story.text));
+  const body = h('div', { class: 'story__text', testid: 'story-body' }, paragraphs(story.text));
   const reads = h('span', { class: 'hint', testid: 'story-reads' }, t('stories.reads', { n: story.reads ?? 0 }));
   const details = h('details', { class: 'story__more' },
     h('summary', { testid: 'story-open' }, t('stories.readmore')), body);
+  const lead = h('p', { class: 'story__lead' }, String(story.text).slice(0, 160) + (story.text.length > 160 ? '…' : ''));
   details.addEventListener('toggle', async () => {
+    show(lead, !details.open); // the whole text replaces its opening lines
     if (!details.open || details.dataset.counted) return;
     details.dataset.counted = '1';
     const res = await api('POST', `/api/stories/${encodeURIComponent(story.id)}/read`);
@@ -64,7 +66,7 @@ function storyItem(story) {
   const el = h('li', { class: 'story card', testid: 'story', dataset: { id: story.id } },
     h('h2', { class: 'story__title' }, String(story.title)),
     h('p', { class: 'lib-card__meta' }, `${t(`topic.${story.topic}`)} · `, reads),
-    h('p', { class: 'story__lead' }, String(story.text).slice(0, 160) + (story.text.length > 160 ? '…' : '')),
+    lead,
     details,
     h('div', { class: 'story__reactions', role: 'group', 'aria-label': t('stories.react') }, buttons),
     h('p', { class: 'hint story__counts', testid: 'story-counts' }));
