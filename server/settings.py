@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     node_timeout_s: float = 15.0
     """A process silent this long is taken for dead; its users' grace periods start."""
     queue_refresh_s: float = 0.5
+    redis_timeout_s: float = Field(2.0, gt=0)
+    """A Redis call slower than this fails: the client gets ``unavailable``, never silence."""
+    readiness_probe_s: float = Field(0.5, gt=0)
+    """How often each process checks that Redis answers (``/readyz``, and refusing frames)."""
 
     # Garbage collection (server/gcpolicy.py); 0 turns the policy off.
     gc_refreeze_s: float = 1.0

@@ -11,6 +11,7 @@
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
     ├── Conflict               conflict       (e.g. a request while already queued)
     ├── NotFound               not_found      (unknown alert, library item, story)
+    ├── Unavailable            unavailable    (storage unreachable: nothing stored or sent)
     ├── BadInput               bad_request    (an HTTP body or header that is malformed)
     └── ConfigError            (start-up only; never sent to a client)
 """
@@ -66,6 +67,13 @@ class Conflict(PeerlineError):
 
 class NotFound(PeerlineError):
     code = "not_found"
+
+
+class Unavailable(PeerlineError):
+    """The server cannot reach its storage: nothing of the frame was stored or sent, and the
+    client may send it again (a ``say`` marked ``resend``)."""
+
+    code = "unavailable"
 
 
 class ConfigError(PeerlineError):

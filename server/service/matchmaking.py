@@ -18,6 +18,7 @@ from ..core import frames, policy
 from ..core.errors import Conflict, SessionEnded
 from ..core.participant import Participant
 from ..core.protocol import Request, Status
+from ..store.health import unavailable
 from ..store.sessions import SessionStore
 from .escalation import Escalation
 from .events import Events, Matched, QueueChanged
@@ -208,6 +209,7 @@ class Matchmaking:
     async def run(self) -> None:
         """Background duty: a slow pairing tick (cooldowns end, missed triggers) and positions."""
         last_tick = 0.0
+        quiet = False
         changed = self.delivery.queue_changed
         while not self.stopping.is_set():
             try:
@@ -222,8 +224,14 @@ class Matchmaking:
                     await self.refresh_positions()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("matching tick failed")
+            except Exception as exc:
+                if unavailable(exc) is None:
+                    log.exception("matching tick failed")
+                elif not quiet:  # once per outage
+                    log.warning("matching waits for redis")
+                quiet = unavailable(exc) is not None
+                continue
+            quiet = False
 
 
 def _key(frame: dict[str, Any]) -> tuple[Any, ...]:

@@ -52,6 +52,9 @@ class Delivery(Protocol):
 
     def find(self, uid: str) -> Reply | None: ...
 
+    def replace_elsewhere(self, uid: str, node: str) -> None:
+        """``uid`` connected here while ``node`` held them: close the connection there."""
+
     def join(self, reply: Reply, sid: str, role: str) -> None: ...
 
     def part(self, reply: Reply, sid: str) -> None: ...

@@ -67,7 +67,9 @@ class Welcome:
         if old is not None:
             old.close(CLOSE_REPLACED, "replaced by a newer connection")
         self.metrics.connections.labels(who.role).inc()
-        await self.presence.arrived(who.uid, who.role)
+        elsewhere = await self.presence.arrived(who.uid, who.role)
+        if elsewhere is not None:
+            self.delivery.replace_elsewhere(who.uid, elsewhere)
         await self.lifecycle.reconnected(who)
 
         summaries: list[dict[str, Any]] = []

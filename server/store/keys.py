@@ -13,6 +13,8 @@ key                            type                        lifetime
 ``u:<uid>:sessions``           set: a person's sessions    seeker TTL (refreshed on resume);
                                                            staff: until each session is left
                                                            (reason: small, bounded by sessions)
+``u:<uid>:open``               string: a seeker's open     live TTL; deleted when it ends
+                               session (one at a time)
 ``loc:<uid>``                  string: node of a person    24 h, refreshed on connect
 ``seeker:<uid>``               hash: alias, lang           seeker TTL
 ``resume:<digest>``            string: seeker uid          seeker TTL
@@ -112,6 +114,9 @@ class Keys:
 
     def user_sessions(self, uid: str) -> str:
         return f"{self.p}:u:{uid}:sessions"
+
+    def open_request(self, uid: str) -> str:
+        return f"{self.p}:u:{uid}:open"
 
     def loc(self, uid: str) -> str:
         return self.loc_prefix + uid

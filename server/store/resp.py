@@ -127,11 +127,13 @@ class Subscription:
     """
 
     def __init__(self, url: str, channels: Sequence[str], on_message: Callable[[bytes], None],
-                 idle_s: float = 30.0) -> None:
+                 idle_s: float = 30.0, name: str = "") -> None:
         self.url = url
         self.channels = list(channels)
         self.on_message = on_message
         self.idle_s = idle_s
+        self.name = name
+        """Shown by ``CLIENT LIST`` (which process this subscription belongs to)."""
 
     async def run(self, on_subscribed: Callable[[], None]) -> None:
         """Subscribe, call ``on_subscribed`` once Redis has confirmed every channel, then hand
@@ -139,6 +141,8 @@ class Subscription:
         async with asyncio.timeout(self.idle_s):
             reader, writer = await open_redis(self.url)
         try:
+            if self.name:
+                writer.write(pack(["CLIENT", "SETNAME", self.name]))
             writer.write(pack(["SUBSCRIBE", *self.channels]))
             parser = hiredis.Reader()
             confirmed = 0
@@ -160,6 +164,8 @@ class Subscription:
                 while (reply := parser.gets()) is not False:
                     if isinstance(reply, hiredis.ReplyError):
                         raise RespError(str(reply))
+                    if not isinstance(reply, list):
+                        continue  # +OK to CLIENT SETNAME
                     kind = reply[0]
                     if kind == b"message":
                         self.on_message(reply[2])

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 from matching import MatchKeys
 
 from ..core import frames
-from ..core.errors import NotInSession, PeerlineError, SessionEnded
+from ..core.errors import Conflict, NotInSession, PeerlineError, SessionEnded
 from ..core.ids import new_id
 from .keys import FEEDBACK_MAXLEN, Keys
 from .records import Ended, Session, Stored
@@ -72,6 +72,7 @@ class SessionStore:
         self._say_tail = bulk(node.encode())
         self._relay = runner.load(_LUA / "relay.lua")
         self._end = runner.load(_LUA / "end_session.lua")
+        self._swap = runner.load(_LUA / "swap.lua")
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -80,6 +81,7 @@ class SessionStore:
     ) -> str:
         sid = new_id()
         key = self.keys.session(sid)
+        await self._claim_open(seeker_uid, sid)
         async with self.redis.pipeline(transaction=True) as pipe:
             # say.lua's fields first, in its order: while the hash is small Redis keeps it as
             # a list, and HMGET walks that list from the front for each field.
@@ -94,6 +96,23 @@ class SessionStore:
             pipe.sadd(self.keys.user_sessions(seeker_uid), sid)
             await pipe.execute()
         return sid
+
+    async def _claim_open(self, seeker_uid: str, sid: str) -> None:
+        """A seeker has one open session at a time, across all processes (``Conflict``)."""
+        key = self.keys.open_request(seeker_uid)
+        for _ in range(2):
+            if await self.redis.set(key, sid, nx=True, px=self.live_ttl_ms):
+                return
+            current = await self.redis.get(key)
+            if current is None:
+                continue  # it ended just now: try again
+            state = await self.redis.hget(self.keys.session(current.decode()), "state")
+            if state not in (None, b"ended"):
+                raise Conflict(f"you already have an open session ({current.decode()})")
+            # A marker left by a session that is gone: take its place if it is still there.
+            if await self.runner.run(self._swap, [key], [current, sid, self.live_ttl_ms]):
+                return
+        raise Conflict("you already have an open session")
 
     async def activate(self, sid: str, helper_uid: str, helper_alias: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -121,7 +140,11 @@ class SessionStore:
         )
         if not raw or int(raw[0]) == 0:
             return None
-        return Ended(_s(raw[1]), _s(raw[2]), _s(raw[3]), _s(raw[4]) == "1")
+        ended = Ended(_s(raw[1]), _s(raw[2]), _s(raw[3]), _s(raw[4]) == "1")
+        if ended.seeker:
+            await self.runner.run(self._swap, [self.keys.open_request(ended.seeker)],
+                                  [sid, "", 0])
+        return ended
 
     # -- the hot path ------------------------------------------------------------------------
 
@@ -227,6 +250,13 @@ class SessionStore:
                 pipe.hgetall(self.keys.session(sid))
             raw = await pipe.execute()
         return [Session.from_hash(sid, r) for sid, r in zip(sids, raw, strict=True)]
+
+    async def messages_since(self, sid: str, since_ms: int) -> list[dict[str, Any]]:
+        """The transcript's ``message`` frames (staff copies) stored at or after ``since_ms``."""
+        entries = await self.redis.xrange(self.keys.stream(sid), min=f"{max(0, since_ms)}-0",
+                                          max="+")
+        return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), True)
+                for entry_id, fields in entries]
 
     async def sessions_of(self, uid: str) -> list[str]:
         return sorted(s.decode() for s in await self.redis.smembers(self.keys.user_sessions(uid)))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,13 +26,14 @@ from typing import TYPE_CHECKING, Any
 from starlette.websockets import WebSocket
 
 from ..core import frames
-from ..core.errors import PeerlineError, RateLimited
+from ..core.errors import PeerlineError, RateLimited, Unavailable
 from ..core.ordering import MAX_WAIT_S, SessionOrder
 from ..core.participant import Participant
-from ..core.protocol import Say, frame_ref, parse_frame
+from ..core.protocol import Ping, Say, frame_ref, parse_frame
 from ..core.ratelimit import AbuseCounter, TokenBucket
 from ..service.dispatch import Dispatch
 from ..service.metrics import Metrics
+from ..store.health import unavailable
 from ..store.sessions import SessionStore
 from .codec import Codec
 from .flushing import FlushTurn
@@ -77,6 +79,8 @@ class Wiring:
     """Send a packed store call; its reply comes to the callback (``ScriptRunner``)."""
     closed: Callable[[Connection], Awaitable[None]]
     """Called once when the connection is over (``Lifecycle.disconnected``)."""
+    ready: Callable[[], bool]
+    """Whether this process can reach Redis now (``/readyz``): if not, frames are refused."""
     metrics: Metrics
     flush_turn: FlushTurn
     limits: Limits
@@ -99,6 +103,7 @@ class Connection:
         self.bucket = TokenBucket(limits.rate_burst, limits.rate_per_s)
         self.abuse = AbuseCounter(limits.rate_abuse_refusals, limits.rate_abuse_window_s)
         self.who = Participant()
+        self.opened_ms = int(time.time() * 1000)
         self.close_code: int | None = None
         self.close_reason = ""
         self._overflow_logged = False
@@ -109,7 +114,9 @@ class Connection:
         extensions = ws.scope.get("extensions") or {}
         self._direct: PeerlineWebSocketProtocol | None = extensions.get(DIRECT_WRITE)
         self._flush_pending = False
-        self._inbox: deque[str | bytes] = deque()
+        self._inbox: deque[tuple[str | bytes, float]] = deque()
+        """Frames waiting to be handled, each with when it arrived (the rate limit counts
+        arrivals: frames that waited for a slow Redis are not refused for bunching up)."""
         self._worker: asyncio.Task[None] | None = None
         self._storing: Saying | None = None
         """The ``say`` whose store is in flight (its reply comes to ``_stored``)."""
@@ -178,6 +185,25 @@ class Connection:
                 MAX_WAIT_S, self._give_up, sid
             )
 
+    def catch_up(self, sid: str, messages: list[dict[str, Any]]) -> None:
+        """Messages of ``sid`` (staff copies, in ``seq`` order) that may have been missed while
+        the pub/sub subscription was down: each one this connection has not had is sent, in
+        order. Its own lines are skipped (it had their ``ack``)."""
+        role = self.who.sessions.get(sid)
+        if role is None:
+            return
+        order = self._order.get(sid)
+        after = -1 if order is None or order.next is None else order.next - 1
+        held = order.held if order is not None else {}
+        staff = role != "seeker"
+        for frame in messages:
+            seq = frame["seq"]
+            if seq <= after or seq in held or frame["from"] == role:
+                continue
+            if not staff and "severity" in frame:
+                frame = {k: v for k, v in frame.items() if k != "severity"}
+            self.send(frame)
+
     def _give_up(self, sid: str) -> None:
         self._order_timers.pop(sid, None)
         order = self._order.get(sid)
@@ -243,7 +269,7 @@ class Connection:
         """
         if self.close_code is not None:
             return 0
-        self._inbox.append(data)
+        self._inbox.append((data, time.monotonic()))
         if self._worker is None and self._storing is None:
             self._handle_waiting()
         return len(self._inbox)
@@ -254,7 +280,7 @@ class Connection:
             if self.close_code is not None or self._stopped:
                 inbox.clear()
                 break
-            self._start(inbox.popleft())
+            self._start(*inbox.popleft())
         if self._worker is None and self._storing is None:
             if self._direct is not None:
                 self._direct.resume_reading()
@@ -263,7 +289,7 @@ class Connection:
             if self._idle is not None and not self._idle.done():
                 self._idle.set_result(None)
 
-    def _start(self, data: str | bytes) -> None:
+    def _start(self, data: str | bytes, arrived: float) -> None:
         """Decode, rate-limit and validate one frame, then handle it (see ``frame_received``)."""
         self.metrics.hot.frames_in += 1
         expect_hello = not self.who.known
@@ -271,12 +297,15 @@ class Connection:
         try:
             raw = self.codec.decode(data)
             ref = frame_ref(raw)  # decoded first, so that even a refusal carries the ref
-            if not self.bucket.take():
+            if not self.bucket.take(arrived):
                 if self.abuse.record():
                     self.close(CLOSE_POLICY, "flooding")
                     return
                 raise RateLimited("too many frames; slow down")
             frame = parse_frame(raw)
+            if not self.wiring.ready() and type(frame) is not Ping:
+                # What /readyz denies is not served: nothing is stored or sent half-way.
+                raise Unavailable("the server cannot reach its storage; try again shortly")
             if type(frame) is Say and not expect_hello:
                 talk = self.talk
                 saying = talk.screen(self.who, frame)
@@ -302,7 +331,7 @@ class Connection:
         assert saying is not None
         try:
             if failure is not None:
-                raise failure
+                raise unavailable(failure) or failure
             stored = SessionStore.stored(reply)
             if self.talk.stored(self, saying, stored):
                 self._worker = asyncio.get_running_loop().create_task(
@@ -321,7 +350,11 @@ class Connection:
         except PeerlineError as exc:
             self._refused(exc, ref, expect_hello)
         except Exception as exc:
-            self._fault(exc)
+            refusal = unavailable(exc)
+            if refusal is None:
+                self._fault(exc)
+            else:
+                self._refused(refusal, ref, expect_hello)
         finally:
             self._worker = None
             if expect_hello and self.who.known and self._hello_timer is not None:
@@ -336,7 +369,9 @@ class Connection:
 
     def _refused(self, exc: PeerlineError, ref: str | None, expect_hello: bool) -> None:
         self.error(exc, ref)
-        if expect_hello and not isinstance(exc, RateLimited):
+        if expect_hello and isinstance(exc, Unavailable):
+            self.close(CLOSE_SERVER_FAULT, "storage unavailable; try again")
+        elif expect_hello and not isinstance(exc, RateLimited):
             # The contract: the first frame must be a (valid) hello.
             self.close(CLOSE_POLICY, "the first frame must be hello")
 
@@ -374,7 +409,10 @@ class Connection:
             self._stopped = True
             if self._worker is not None:
                 self._worker.cancel()
-            await self.wiring.closed(self)
+            try:
+                await self.wiring.closed(self)
+            except Exception:  # never lose the close code to a failed clean-up (1006)
+                log.exception("clean-up after a connection failed")
             if self.close_code is not None:
                 try:
                     await self.ws.close(self.close_code, self.close_reason[:120])

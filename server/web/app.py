@@ -48,6 +48,7 @@ from ..store.channels import Channels
 from ..store.client import connect
 from ..store.deadlines import Deadlines
 from ..store.embedded import EmbeddedRedis, start_embedded
+from ..store.health import RedisHealth
 from ..store.keys import Keys
 from ..store.presence import Presence
 from ..store.scripts import ScriptRunner
@@ -67,6 +68,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("peerline")
 WEB_CLIENT = Path(__file__).resolve().parent.parent.parent / "web_client"
+STARTUP_SUBSCRIBE_S = 10.0
+"""How long start-up waits for the pub/sub subscription before serving anyway (not ready)."""
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Runtime:
     keys: Keys
     runner: ScriptRunner
     hub: Hub
+    health: RedisHealth
     presence: Presence
     staff: StaffStore
     sessions: SessionStore
@@ -119,9 +123,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             asyncio.create_task(runtime.hub.listen(), name="hub-listener"),
             asyncio.create_task(runtime.matchmaking.run(), name="matchmaker"),
             asyncio.create_task(runtime.sweeper.run(), name="sweeper"),
+            asyncio.create_task(runtime.health.run(runtime.stopping), name="redis-health"),
         ]
         if settings.gc_refreeze_s > 0:
             tasks.append(asyncio.create_task(gc_policy.run(runtime.stopping), name="gc"))
+        # Serve once subscribed: a process takes no frame it could not deliver the answers to.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STARTUP_SUBSCRIBE_S):
+                while not runtime.hub.listening:
+                    await asyncio.sleep(0.01)
         log.info("node %s ready", runtime.node)
         try:
             yield
@@ -171,10 +181,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 async def build(settings: Settings, redis_url: str) -> Runtime:
     """Make every part of one server process and wire them together."""
-    redis = connect(redis_url)
+    redis = connect(redis_url, timeout_s=settings.redis_timeout_s)
     keys = Keys(settings.key_prefix)
     node = secrets.token_hex(6)
-    runner = ScriptRunner(redis, redis_url)
+    runner = ScriptRunner(redis, redis_url, timeout_s=settings.redis_timeout_s)
+    health = RedisHealth(redis, min(settings.redis_timeout_s, 0.8), settings.readiness_probe_s)
     metrics = Metrics()
     events = Events()
 
@@ -233,15 +244,17 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,
          ALERT_TIER: escalation.tier_due, ALERT_RESOURCES: escalation.resources_due,
          COUNSELOR_GONE: oncall.counselor_gone},
-        [nodes.tick], settings.sweep_interval_s, hub.stopping)
+        [nodes.tick, lifecycle.retry_departures], settings.sweep_interval_s, hub.stopping)
     wiring = Wiring(
         dispatch=dispatch, submit=runner.submit_packed, closed=lifecycle.disconnected,
+        ready=lambda: hub.listening and health.answering,
         metrics=metrics, flush_turn=FlushTurn(),
         limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
                       settings.rate_abuse_refusals, settings.rate_abuse_window_s,
                       settings.hello_timeout_s))
     await runner.load_all()
     return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
+                   health=health,
                    presence=presence, staff=staff, sessions=sessions, queue=queue,
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,

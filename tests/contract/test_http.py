@@ -8,11 +8,12 @@ import urllib.error
 import urllib.request
 
 from tests.conftest import LiveServer, http_json
+from tests.timing import MS
 
 
 def _get(url: str) -> tuple[int, str, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as r:
+        with urllib.request.urlopen(url, timeout=10_000 * MS) as r:
             return r.status, r.headers.get("Content-Type", ""), r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Content-Type", ""), exc.read()

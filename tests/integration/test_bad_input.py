@@ -9,6 +9,7 @@ import websockets
 
 from tests.conftest import LiveServer, http_json
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 
 async def test_malformed_frames_get_errors_and_the_connection_keeps_working(
@@ -66,9 +67,9 @@ async def test_a_frame_of_64_kib_is_read_and_a_larger_one_closes_1009(
 
 
 async def test_no_hello_in_time_closes_1008(server_factory) -> None:  # type: ignore[no-untyped-def]
-    async with server_factory(hello_timeout_s=0.5) as live:
+    async with server_factory(hello_timeout_s=500 * MS) as live:
         c = await live.client()
-        assert await c.close_code(timeout=3) == 1008
+        assert await c.close_code(timeout=3_000 * MS) == 1008
 
 
 async def test_first_frame_must_be_hello(live_server: LiveServer) -> None:
