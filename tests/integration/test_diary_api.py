@@ -12,8 +12,8 @@ import pytest
 from server.core.between import secret_digest
 from server.core.diary import days_back
 from tests.between import call, diary_key
-from tests.client import TIME_SCALE
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 
 def key_header(key: str) -> dict[str, str]:
@@ -65,7 +65,7 @@ async def test_entries_expire(server_factory: Any) -> None:
         url = server.http_url + "/api/diary"
         await call("POST", url, {"mood": 3}, headers=key_header(key))
         assert len((await call("GET", url, headers=key_header(key)))[1]["entries"]) == 1
-        await asyncio.sleep(1.5 * TIME_SCALE)
+        await asyncio.sleep(1_500 * MS)
         assert (await call("GET", url, headers=key_header(key)))[1]["entries"] == []
 
 
@@ -78,7 +78,7 @@ async def test_crisis_note_answers_with_resources_and_pages_nobody(
         headers=key_header(diary_key()))
     assert status == 201
     assert body["resources"] and body["resources"][0]["title"]
-    await counselor.no_frame(0.5 * TIME_SCALE, of="alert")
+    await counselor.no_frame(500 * MS, of="alert")
 
 
 async def test_falling_trend(live_server: LiveServer) -> None:
