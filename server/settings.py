@@ -119,6 +119,15 @@ class Settings(BaseSettings):
     resources_fallback_s: float = 120.0
     cooldown_s: float = 600.0
 
+    # Between chats: library, stories, mood diary.
+    diary_retention_s: int = Field(180 * 24 * 3600, ge=1)
+    """How long a mood diary entry is kept (each entry expires on its own)."""
+    diary_writes_per_hour: int = Field(30, ge=1)
+    story_submissions_per_min: int = Field(20, ge=1)
+    """Stories sent per minute by everyone together (no address is kept to limit one sender)."""
+    library_defaults: bool = True
+    """Install the shipped library items the first time a deployment starts."""
+
     # Moderation.
     moderation: bool = True
     student_id_pattern: str | None = None

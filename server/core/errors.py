@@ -17,8 +17,9 @@
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
     │   └── NotStaff             not_staff      (a campus sign-in of no enabled staff account)
     ├── Conflict               conflict       (e.g. a request while already queued)
-    ├── NotFound               not_found
+    ├── NotFound               not_found      (unknown alert, library item, story)
     ├── Unavailable            unavailable    (storage unreachable: nothing stored or sent)
+    ├── BadInput               bad_request    (an HTTP body or header that is malformed)
     └── ConfigError            (start-up only; never sent to a client)
 """
 
@@ -138,3 +139,9 @@ class Unavailable(PeerlineError):
 
 class ConfigError(PeerlineError):
     """A setting that stops start-up; the message names the variable."""
+
+
+class BadInput(PeerlineError):
+    """An HTTP body, query or header that is malformed or out of range (HTTP 400/422)."""
+
+    code = "bad_request"

@@ -118,10 +118,31 @@ class Ping(Frame):
     type: Literal["ping"]
 
 
+class MoodSummary(BaseModel):
+    """What a seeker may share of their diary: figures the browser worked out, never notes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    days: int = Field(ge=1, le=366)
+    entries: int = Field(ge=1, le=366)
+    average: float = Field(ge=1, le=5)
+    trend: Literal["falling", "rising", "steady"]
+    moods: list[Annotated[int, Field(ge=1, le=5)]] = Field(max_length=60)
+
+
+class Share(Frame):
+    """A card in a chat: a library item (staff) or a mood diary summary (the seeker)."""
+
+    type: Literal["share"]
+    session: SessionId
+    item: str | None = Field(None, min_length=1, max_length=64)
+    mood: MoodSummary | None = None
+
+
 _MODELS: dict[str, type[Frame]] = {
     "hello": Hello, "request": Request, "status": Status, "say": Say, "typing": Typing,
     "leave": Leave, "escalate": Escalate, "claim": Claim, "join": Join, "takeover": Takeover,
     "resolve": Resolve, "feedback": Feedback, "ping": Ping,
+    "share": Share,
 }
 FRAME_TYPES = frozenset(_MODELS)
 # Each type's own validator, picked by ``type``: what the discriminated union does, without its

@@ -14,6 +14,7 @@ from .lifecycle import Lifecycle
 from .matchmaking import Matchmaking
 from .oncall import OnCall
 from .ports import Reply
+from .sharing import Sharing
 from .talk import Talk
 from .welcome import Welcome
 
@@ -22,7 +23,8 @@ Handler = Callable[[Reply, Any], Awaitable[None]]
 
 class Dispatch:
     def __init__(self, *, welcome: Welcome, talk: Talk, lifecycle: Lifecycle,
-                 matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall) -> None:
+                 matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall,
+                 sharing: Sharing | None = None) -> None:
         self.welcome = welcome
         self.talk = talk
 
@@ -53,6 +55,8 @@ class Dispatch:
             p.Resolve: ("counselor", lambda r, f: escalation.resolve(
                 r.who, r, f.alert, f.outcome, f.ref)),
         }
+        if sharing is not None:  # cards in a chat (between chats: library items, mood)
+            self._routes[p.Share] = ("*", sharing.share)
 
     async def dispatch(self, reply: Reply, frame: Any, expect_hello: bool) -> None:
         """Route one validated frame to the code that owns it, enforcing the opening and roles."""

@@ -58,6 +58,24 @@ key                            type                        lifetime
                                                            queue, available, entry, helper, hs
                                                            lose members as sessions end;
                                                            waits, matches capped at 100
+``lib:items``                  hash: library items (JSON)  reason: curated content, kept until
+                                                           a counselor deletes the item
+``lib:opens``                  hash: opens per item        reason: one field per item, removed
+                                                           with the item; no ids
+``lib:seeded``                 string: defaults installed  reason: one marker, so deleted
+                                                           default items are not re-added
+``story:<id>``                 hash: a story (masked)      pending/published: reason: until
+                                                           decided / deleted; rejected, revise:
+                                                           story retention (30 d)
+``storyrcpt:<digest>``         string: story id            receipt TTL (90 d), refreshed on
+                                                           each decision
+``stories:pending``/``:pub``   zset: story ids             reason: a member leaves when its
+                                                           story is decided / deleted
+``win:<what>:<minute>``        counter: anonymous writes   2 minutes (the rate window)
+``diary:{<digest>}:<day>``     string: one diary entry     diary retention (default 180 d)
+``diarywin:<digest>:<hour>``   counter: diary writes       2 hours (the rate window)
+``tally:<week>``               hash: anonymous counts      statistics retention (2 years); no
+                                                           ids, no text, floored when read
 ``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
 =============================  ==========================  =====================================
 
@@ -77,6 +95,12 @@ FEEDBACK_MAXLEN = 100_000
 LOCATION_TTL_S = 24 * 3600
 WATCH_WINDOW_S = 24 * 3600
 """How long a session stays on the watch list that an on-call counselor is sent."""
+STORY_RETENTION_S = 30 * 24 * 3600
+"""A rejected story, or one sent back for an edit, is kept this long for its author."""
+RECEIPT_TTL_S = 90 * 24 * 3600
+"""A story's receipt code works this long after the story's last change."""
+TALLY_TTL_S = 2 * 366 * 24 * 3600
+"""Anonymous weekly counts (library opens, moods, self-check bands) are kept two years."""
 
 
 class Keys:
@@ -173,3 +197,44 @@ class Keys:
 
     def node_channel(self, node: str) -> str:
         return f"{self.p}:node:{node}"
+
+    # -- between chats: library, stories, diary, anonymous tallies ---------------------------
+
+    @property
+    def library(self) -> str:
+        return f"{self.p}:lib:items"
+
+    @property
+    def library_opens(self) -> str:
+        return f"{self.p}:lib:opens"
+
+    @property
+    def library_seeded(self) -> str:
+        return f"{self.p}:lib:seeded"
+
+    def story(self, story_id: str) -> str:
+        return f"{self.p}:story:{story_id}"
+
+    def story_receipt(self, digest: str) -> str:
+        return f"{self.p}:storyrcpt:{digest}"
+
+    @property
+    def stories_pending(self) -> str:
+        return f"{self.p}:stories:pending"
+
+    @property
+    def stories_published(self) -> str:
+        return f"{self.p}:stories:pub"
+
+    def window(self, what: str, minute: int) -> str:
+        return f"{self.p}:win:{what}:{minute}"
+
+    def diary_entry(self, digest: str, day: str) -> str:
+        # One hash tag per diary: its days live in one Cluster slot, so one MGET reads them.
+        return f"{self.p}:diary:{{{digest}}}:{day}"
+
+    def diary_window(self, digest: str, hour: int) -> str:
+        return f"{self.p}:diarywin:{digest}:{hour}"
+
+    def tally(self, week: str) -> str:
+        return f"{self.p}:tally:{week}"

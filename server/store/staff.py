@@ -199,3 +199,16 @@ class StaffStore:
         if account.role != role:
             raise Unauthorized(f"this token is for a {account.role}, not a {role}")
         return account
+
+    async def signed_in(self, token: str | None) -> StaffAccount:
+        """The account behind a token whatever its role (HTTP endpoints check roles themselves),
+        or ``Unauthorized`` (missing, wrong, expired, revoked)."""
+        if not token:
+            raise Unauthorized("sign in first")
+        raw = await self.redis.hgetall(self.keys.token(digest(token)))
+        if not raw or int(raw[b"exp"]) < time.time():
+            raise Unauthorized("token is wrong, expired or revoked")
+        account = await self.get(raw[b"username"].decode())
+        if account is None:
+            raise Unauthorized("token is wrong, expired or revoked")
+        return account

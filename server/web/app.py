@@ -40,6 +40,7 @@ from ..service.matchmaking import Matchmaking
 from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
+from ..service.sharing import Sharing
 from ..service.signin import SignIn
 from ..service.signin_guard import SignInGuard
 from ..service.sweeper import Sweeper
@@ -67,6 +68,8 @@ from ..transport.flushing import FlushTurn
 from ..transport.gate import GATE, Gate, GateLimits
 from ..transport.hub import Hub
 from . import http_api, logs, sso, twofactor
+from .between_wiring import ROUTES as BETWEEN_ROUTES
+from .between_wiring import BetweenChats, build_between
 from .metrics_port import LocalMetrics
 
 if TYPE_CHECKING:
@@ -103,6 +106,7 @@ class Runtime:
     self_help: list[dict[str, object]]
     signin: SignIn
     signin_store: SignInStore
+    between: BetweenChats
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -192,6 +196,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", page("seeker.html")),
         Route("/helper", page("helper.html")),
         Route("/counselor", page("counselor.html")),
+        Route("/library", page("library.html")),
+        Route("/stories", page("stories.html")),
+        *BETWEEN_ROUTES,
         Route("/api/login", http_api.login, methods=["POST"]),
         Route("/api/resources", http_api.crisis_resources),
         Route("/api/self-help", http_api.self_help),
@@ -278,8 +285,12 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
     guard = SignInGuard(gate=signin_gate, metrics=metrics, budget=WorkBudget(
         settings.signin_hash_slots, settings.signin_hash_queue, settings.signin_hash_wait_s))
+    between = await build_between(redis, keys, settings,
+                                  _moderator(settings.student_id_pattern), crisis)
     dispatch = Dispatch(welcome=welcome, talk=talk, lifecycle=lifecycle,
-                        matchmaking=matchmaking, escalation=escalation, oncall=oncall)
+                        matchmaking=matchmaking, escalation=escalation, oncall=oncall,
+                        sharing=Sharing(library=between.library, sessions=sessions,
+                                        delivery=hub))
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,
@@ -305,7 +316,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
                    crisis_resources=crisis, self_help=self_help,
-                   signin=signin, signin_store=signin_store)
+                   signin=signin, signin_store=signin_store, between=between)
 
 
 async def _refuse_websocket(ws: WebSocket) -> None:

@@ -2,6 +2,7 @@
 // title) with time waiting, claim → join with the whole transcript, takeover, resolve, and the
 // watch list of sessions that reached "concern".
 
+import { startCurate } from './curate.js';
 import { $, h, fill, show, fmtClock } from './dom.js';
 import { t, clock, category } from './i18n.js';
 import { beep, notify, askNotificationPermission, unlockAudio } from './alerting.js';
@@ -397,6 +398,7 @@ startConsole({
   },
   onReady: (app) => {
     appRef = app;
+    startCurate();
     title.setBase(t('counselor.title'));
     $('#on-call').addEventListener('change', () => {
       unlockAudio();

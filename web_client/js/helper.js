@@ -1,6 +1,7 @@
 // Helper console: availability, capacity, topics, languages; several chats at once; flags on
 // risky messages; "call a counselor"; cooldown after a crisis.
 
+import { libraryPicker } from './cards.js';
 import { $, h, fill, show } from './dom.js';
 import { t, duration } from './i18n.js';
 import { beep, notify, askNotificationPermission, unlockAudio } from './alerting.js';
@@ -127,6 +128,16 @@ function paneActions(s, app) {
         if (open) $('#escalate-reason').focus();
       },
     }, t('helper.escalate')),
+    h('button', {
+      type: 'button',
+      class: 'btn btn--small',
+      testid: 'share-library',
+      onclick: () => {
+        const open = !$('#pane-forms').querySelector('.share-picker');
+        fill($('#pane-forms'), open ? libraryPicker(s, app) : null);
+        if (open) $('#share-q').focus();
+      },
+    }, t('share.pick')),
     h('button', {
       type: 'button',
       class: 'btn btn--small',

@@ -492,3 +492,9 @@ export function setLang(code) {
 export function onLangChange(fn) {
   listeners.push(fn);
 }
+
+/** More strings from a feature's own table ({en: {...}, zh: {...}}), so features keep theirs
+ * beside their code (between-strings.js) instead of growing this file. */
+export function addStrings(table) {
+  for (const code of LANGS) Object.assign(STRINGS[code], table[code] || {});
+}
