@@ -190,6 +190,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("hotpath", help="CPU µs per message of each in-process step of the server")
     speed = sub.add_parser("speed", help="how much a fixed loop's CPU time varies on this machine")
     speed.add_argument("--samples", type=int, default=20)
+    soak = sub.add_parser("soak", help="steady chat for minutes while Redis restarts: lost, "
+                          "undelivered, RSS")
+    from .soak import add_args as add_soak_args
+
+    add_soak_args(soak)
     cost = sub.add_parser("storecost", help="Redis's µs per say.lua call as conversations grow")
     cost.add_argument("--sessions", type=int, default=200)
     cost.add_argument("--rounds", type=int, default=12)
@@ -279,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(top_functions(args.folded))
         return 0
+    if args.cmd == "soak":
+        from .soak import main as soak_main
+
+        return soak_main(args)
     if args.cmd == "storecost":
         from .storecost import print_storecost
 

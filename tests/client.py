@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Any
 
 import msgpack
 import websockets
 
-# One knob for every wait in the tests: raise it on a slow machine instead of editing timeouts.
-TIME_SCALE = float(os.environ.get("PEERLINE_TEST_TIME_SCALE", "1"))
-WAIT = 5.0 * TIME_SCALE
+from tests.timing import MS, QUIET, WAIT
+
+__all__ = ["WAIT", "Client"]
 
 
 class Client:
@@ -53,7 +52,7 @@ class Client:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            frame = await self.recv(max(0.01, deadline - loop.time()))
+            frame = await self.recv(max(10 * MS, deadline - loop.time()))
             if frame["type"] == kind:
                 return frame
             if frame["type"] not in skip:
@@ -64,11 +63,11 @@ class Client:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            frame = await self.recv(max(0.01, deadline - loop.time()))
+            frame = await self.recv(max(10 * MS, deadline - loop.time()))
             if frame["type"] in kinds:
                 return frame
 
-    async def no_frame(self, timeout: float = 0.3, of: str | None = None) -> None:
+    async def no_frame(self, timeout: float = QUIET, of: str | None = None) -> None:
         """Assert that nothing (or nothing of type ``of``) arrives within ``timeout``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -29,24 +29,42 @@ import uvicorn
 from server.settings import Settings
 from server.store.client import connect
 from server.store.embedded import EmbeddedRedis, start_embedded
+from server.transport.httpproto import HTTP_PROTOCOL
 from server.transport.wsproto import WS_PROTOCOL
 from server.web.app import Runtime, create_app
-from tests.client import TIME_SCALE, Client
+from tests.client import Client
+from tests.timing import FACTOR, MS
 
-# Grace periods and escalation timers short enough for tests (scaled by PEERLINE_TEST_TIME_SCALE).
+# Grace periods and escalation timers short enough for tests (scaled by
+# PEERLINE_TEST_TIMEOUT_FACTOR, tests/timing.py); the polling periods are not scaled.
 FAST = {
-    "helper_grace_s": 1.0 * TIME_SCALE,
-    "seeker_grace_s": 1.0 * TIME_SCALE,
-    "queued_seeker_grace_s": 1.0 * TIME_SCALE,
-    "counselor_grace_s": 1.0 * TIME_SCALE,
-    "tier_timeout_s": 1.0 * TIME_SCALE,
-    "resources_fallback_s": 1.5 * TIME_SCALE,
-    "cooldown_s": 2.0 * TIME_SCALE,
+    "helper_grace_s": 1_000 * MS,
+    "seeker_grace_s": 1_000 * MS,
+    "queued_seeker_grace_s": 1_000 * MS,
+    "counselor_grace_s": 1_000 * MS,
+    "tier_timeout_s": 1_000 * MS,
+    "resources_fallback_s": 1_500 * MS,
+    "cooldown_s": 2_000 * MS,
     "sweep_interval_s": 0.1,
     "heartbeat_s": 0.3,
-    "node_timeout_s": 2.0,
+    "node_timeout_s": 2_000 * MS,
     "queue_refresh_s": 0.1,
 }
+# /metrics needs a bearer token (PROTOCOL.md v1.1); test servers have this one unless told not.
+METRICS_TOKEN = "test-metrics-" + secrets.token_hex(8)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-timeout's per-test limit (the ``timeout`` ini value) scales with
+    PEERLINE_TEST_TIMEOUT_FACTOR too, unless ``--timeout`` or PYTEST_TIMEOUT set it."""
+    if FACTOR == 1 or config.getoption("timeout", None) is not None:
+        return
+    if os.environ.get("PYTEST_TIMEOUT"):
+        return
+    ini = config.getini("timeout")
+    if ini:
+        config.option.timeout = float(ini) * FACTOR
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +86,8 @@ class LiveServer:
     app: Any
     extra_processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     clients: list[Client] = field(default_factory=list)
+    uvicorn: Any = None
+    """The ``uvicorn.Server`` (its ``server_state.connections``: every open socket's protocol)."""
 
     @property
     def runtime(self) -> Runtime:
@@ -88,6 +108,18 @@ class LiveServer:
         status, body = await self.login(username, password)
         assert status == 200, body
         return str(body["token"])
+
+    async def metrics(self) -> str:
+        """The Prometheus text of ``GET /metrics``, asked with the server's bearer token."""
+        token = self.settings.metrics_token
+        headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
+        request = urllib.request.Request(self.http_url + "/metrics", headers=headers)
+
+        def fetch() -> str:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.read().decode()  # type: ignore[no-any-return]
+
+        return await asyncio.to_thread(fetch)
 
     async def client(self, url: str | None = None, **kwargs: Any) -> Client:
         c = await Client.connect(url or self.ws_url, **kwargs)
@@ -133,14 +165,15 @@ class LiveServer:
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         self.extra_processes.append(proc)
-        deadline = time.monotonic() + 30 * TIME_SCALE
+        deadline = time.monotonic() + 30_000 * MS
+        ready = f"http://127.0.0.1:{port}/readyz"
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                with urllib.request.urlopen(ready, timeout=1_000 * MS) as r:
                     if r.status == 200:
                         return f"ws://127.0.0.1:{port}/ws"
             except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.1)
+                time.sleep(100 * MS)
             if proc.poll() is not None:
                 raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "died")
         raise RuntimeError("second server process did not become ready")
@@ -152,7 +185,7 @@ def http_json(url: str, body: dict[str, Any] | None = None,
     request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET",
                                      headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10_000 * MS) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
@@ -171,9 +204,10 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
     # The in-process server shares the test runner's heap: its GC policy (gc.freeze) stays off
     # here; spawned server processes run with it (tests/unit/test_gcpolicy.py tests it alone).
     settings = Settings(redis_url=redis_url, key_prefix=prefix,
-                        **{**FAST, "gc_refreeze_s": 0, **overrides})
+                        **{**FAST, "gc_refreeze_s": 0, "metrics_token": METRICS_TOKEN,
+                           **overrides})
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=ws_protocol,
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws=ws_protocol, http=HTTP_PROTOCOL,
                             ws_max_size=settings.max_frame_bytes, lifespan="on",
                             ws_per_message_deflate=False,
                             log_level="warning", access_log=False, log_config=None,
@@ -184,10 +218,10 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
         if task.done():
             task.result()
             raise RuntimeError("server stopped during start-up")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(10 * MS)
     port = server.servers[0].sockets[0].getsockname()[1]
     live = LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", redis_url,
-                      settings, app)
+                      settings, app, uvicorn=server)
     try:
         yield live
     finally:
@@ -195,7 +229,7 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
         for proc in live.extra_processes:
             proc.terminate()
         server.should_exit = True
-        done, _ = await asyncio.wait({task}, timeout=15)
+        done, _ = await asyncio.wait({task}, timeout=15_000 * MS)
         if not done:
             import io
 
@@ -205,16 +239,19 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
             raise RuntimeError("server did not stop; tasks:\n" + out.getvalue())
         for proc in live.extra_processes:
             try:
-                proc.wait(10)
+                proc.wait(10_000 * MS)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+            if proc.stderr is not None:
+                proc.stderr.close()
         redis = connect(redis_url, pool_size=2)
         try:
             keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=1000)]
             for i in range(0, len(keys), 500):
                 await redis.delete(*keys[i:i + 500])
         finally:
-            await redis.aclose()
+            await redis.aclose(close_connection_pool=True)  # connect() hands the pool in
 
 
 @pytest.fixture

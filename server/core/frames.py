@@ -54,6 +54,12 @@ def typing(sid: str, sender_role: str) -> Frame:
     return {"type": "typing", "session": sid, "from": sender_role}
 
 
+def card(sid: str, sender_role: str, alias: str, card: dict[str, Any], ts: int) -> Frame:
+    """A card shared in a chat (``share``): a library item or a mood diary summary."""
+    return {"type": "card", "session": sid, "from": sender_role, "alias": alias, "card": card,
+            "ts": ts}
+
+
 def participant(sid: str, role: str, alias: str, joined: bool,
                 reason: str | None = None) -> Frame:
     """Someone joined or left a session (``reason`` says why they left, when it is known)."""

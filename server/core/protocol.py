@@ -27,6 +27,13 @@ class Frame(BaseModel):
     ref: Ref | None = None
 
 
+class Proof(BaseModel):
+    """A new seeker's answer to a ``proof_required`` challenge (server/core/proof.py)."""
+
+    challenge: str = Field(max_length=200)
+    nonce: str = Field(min_length=1, max_length=64)
+
+
 class Hello(Frame):
     type: Literal["hello"]
     role: Literal["seeker", "helper", "counselor"]
@@ -34,6 +41,7 @@ class Hello(Frame):
     resume: str | None = Field(None, max_length=256)
     token: str | None = Field(None, max_length=256)
     last_seen: dict[SessionId, Annotated[str, Field(max_length=64)]] | None = None
+    proof: Proof | None = None
 
 
 class Request(Frame):
@@ -155,6 +163,26 @@ class Ping(Frame):
     type: Literal["ping"]
 
 
+class MoodSummary(BaseModel):
+    """What a seeker may share of their diary: figures the browser worked out, never notes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    days: int = Field(ge=1, le=366)
+    entries: int = Field(ge=1, le=366)
+    average: float = Field(ge=1, le=5)
+    trend: Literal["falling", "rising", "steady"]
+    moods: list[Annotated[int, Field(ge=1, le=5)]] = Field(max_length=60)
+
+
+class Share(Frame):
+    """A card in a chat: a library item (staff) or a mood diary summary (the seeker)."""
+
+    type: Literal["share"]
+    session: SessionId
+    item: str | None = Field(None, min_length=1, max_length=64)
+    mood: MoodSummary | None = None
+
+
 _MODELS: dict[str, type[Frame]] = {
     "hello": Hello, "request": Request, "status": Status, "say": Say, "typing": Typing,
     "leave": Leave, "escalate": Escalate, "claim": Claim, "join": Join, "takeover": Takeover,
@@ -162,6 +190,7 @@ _MODELS: dict[str, type[Frame]] = {
     # Supervision and handover (PROTOCOL.md v1.1).
     "monitor": Monitor, "unmonitor": Unmonitor, "whisper": Whisper, "note": Note,
     "transfer": Transfer, "block": Block,
+    "share": Share,
 }
 FRAME_TYPES = frozenset(_MODELS)
 # Each type's own validator, picked by ``type``: what the discriminated union does, without its

@@ -17,6 +17,7 @@ from .lifecycle import Lifecycle
 from .matchmaking import Matchmaking
 from .oncall import OnCall
 from .ports import Reply
+from .sharing import Sharing
 from .supervision import Supervision
 from .talk import Talk
 from .welcome import Welcome
@@ -27,7 +28,8 @@ Handler = Callable[[Reply, Any], Awaitable[None]]
 class Dispatch:
     def __init__(self, *, welcome: Welcome, talk: Talk, lifecycle: Lifecycle,
                  matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall,
-                 supervision: Supervision, handover: Handover, blocking: Blocking) -> None:
+                 supervision: Supervision, handover: Handover, blocking: Blocking,
+                 sharing: Sharing | None = None) -> None:
         self.welcome = welcome
         self.talk = talk
 
@@ -73,6 +75,8 @@ class Dispatch:
             p.Transfer: ("helper", lambda r, f: handover.transfer(r.who, r, f)),
             p.Block: ("*", lambda r, f: blocking.block(r.who, r, f)),
         }
+        if sharing is not None:  # cards in a chat (between chats: library items, mood)
+            self._routes[p.Share] = ("*", sharing.share)
 
     async def dispatch(self, reply: Reply, frame: Any, expect_hello: bool) -> None:
         """Route one validated frame to the code that owns it, enforcing the opening and roles."""

@@ -19,15 +19,29 @@ class Ending:
 
     async def end(self, sid: str, by: str, reason: str, leaver: Reply | None = None,
                   ref: str | None = None) -> bool:
-        """End a session once, tell everyone, free the helper's place. False if it had ended."""
-        ended = await self.sessions.end(sid, by, reason)
+        """End a session once, tell everyone, free the helper's place. False if it had ended.
+
+        The leaver's frames are held while the session ends: the place it frees may be filled
+        at once by another process, and its ``matched`` must not reach the leaver before the
+        ``ended`` that answers their ``leave``.
+        """
+        if leaver is not None:
+            leaver.hold()
+        try:
+            ended = await self.sessions.end(sid, by, reason)
+        except BaseException:
+            if leaver is not None:
+                leaver.release([], {})
+            raise
         if ended is None:
+            if leaver is not None:
+                leaver.release([], {})
             return False
         self.metrics.sessions_ended.labels(reason).inc()
         frame = frames.ended(sid, by, reason)
         if leaver is not None:  # the leaver's copy answers their `leave`, so it carries its ref
-            leaver.send(frames.with_ref(dict(frame), ref))
             self.delivery.part(leaver, sid)
+            leaver.release([frames.with_ref(dict(frame), ref)], {})
         await self.delivery.to_session(sid, frame,
                                        exclude=leaver.who.uid if leaver else None)
         for uid in (ended.helper, ended.counselor):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from matching import MatchQueue
 
@@ -21,6 +22,7 @@ from ..core import frames, policy
 from ..core.errors import NotInSession, SessionEnded
 from ..core.participant import Participant
 from ..store.deadlines import Deadlines
+from ..store.health import unavailable
 from ..store.presence import Presence
 from ..store.sessions import SessionStore
 from .ending import Ending
@@ -31,6 +33,16 @@ from .metrics import Metrics
 from .oncall import COUNSELOR_GONE, OnCall
 from .ports import Delivery, Reply
 from .refusals import refusal_for
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """Someone whose connection closed, and the sessions they were in."""
+
+    uid: str
+    role: str
+    alias: str
+    sessions: dict[str, str]
 
 log = logging.getLogger("peerline.lifecycle")
 
@@ -55,6 +67,8 @@ class Lifecycle:
         self.events = events
         self.metrics = metrics
         self.graces = graces
+        self._departures: dict[str, Departure] = {}
+        """Clean-ups that failed while Redis was unreachable, by uid (retried by the sweeper)."""
 
     # -- frames ------------------------------------------------------------------------------
 
@@ -96,7 +110,12 @@ class Lifecycle:
             await self.deadlines.cancel(COUNSELOR_GONE, who.uid)
 
     async def disconnected(self, reply: Reply) -> None:
-        """The socket closed. Called once per connection, whatever the reason."""
+        """The socket closed. Called once per connection, whatever the reason.
+
+        If Redis cannot be reached now, the clean-up waits in ``_departures`` and is retried
+        by the sweeper (``retry_departures``) until it succeeds: a helper who left during an
+        outage must not stay available for good (a ghost that seekers are matched to).
+        """
         who = reply.who
         if not who.known:
             return
@@ -104,29 +123,48 @@ class Lifecycle:
         sessions = dict(who.sessions)
         if not self.delivery.unregister(reply):
             return  # replaced by a newer connection of the same person: nothing is lost
-        await self.presence.departed(who.uid)
-        await self.gone(who.uid, who.role, sessions)
-        await self.events.emit(ConnectionGone(who.uid, who.role, who.alias, sessions))
+        await self._depart(Departure(who.uid, who.role, who.alias, sessions))
+
+    async def _depart(self, departure: Departure) -> None:
+        try:
+            await self.presence.departed(departure.uid)
+            await self.gone(departure.uid, departure.role, departure.sessions)
+            await self.events.emit(ConnectionGone(departure.uid, departure.role, departure.alias,
+                                                  departure.sessions))
+        except Exception as exc:
+            if unavailable(exc) is None:
+                log.exception("clean-up after a disconnect failed; will retry")
+            else:
+                log.warning("redis unreachable during a disconnect; its clean-up will be retried")
+            self._departures[departure.uid] = departure
+
+    async def retry_departures(self) -> None:
+        """A duty of the sweeper: finish the clean-ups that failed while Redis was away."""
+        for uid, departure in list(self._departures.items()):
+            del self._departures[uid]
+            if self.delivery.find(uid) is not None:
+                continue  # back on this process: nothing to clean up
+            if await self.presence.location(uid) not in (None, self.presence.node):
+                continue  # back on another process, which holds them now
+            await self._depart(departure)
 
     async def gone(self, uid: str, role: str, sessions: dict[str, str]) -> None:
-        """Someone's connection is gone (closed here, or its process died): start their grace."""
-        try:
-            if role == "seeker":
-                for sid in sessions:
-                    session = await self.sessions.get(sid)
-                    grace = policy.seeker_grace(session.state if session else None, self.graces)
-                    if grace is not None:
-                        await self.deadlines.set(SEEKER_GONE, sid, grace)
-            elif role == "helper":
-                await self.queue.set_online(uid, False)
-                grace = policy.helper_grace(len(await self.queue.helper_sessions(uid)),
-                                            self.graces)
+        """Someone's connection is gone (closed here, or its process died): start their grace.
+        Raises when Redis cannot be reached (the caller retries)."""
+        if role == "seeker":
+            for sid in sessions:
+                session = await self.sessions.get(sid)
+                grace = policy.seeker_grace(session.state if session else None, self.graces)
                 if grace is not None:
-                    await self.deadlines.set(HELPER_GONE, uid, grace)
-            else:
-                await self.oncall.counselor_offline(uid, sessions)
-        except Exception:
-            log.exception("cleanup after a disconnect failed")
+                    await self.deadlines.set(SEEKER_GONE, sid, grace)
+        elif role == "helper":
+            await self.queue.set_online(uid, False)
+            grace = policy.helper_grace(len(await self.queue.helper_sessions(uid)),
+                                        self.graces)
+            if grace is not None:
+                await self.deadlines.set(HELPER_GONE, uid, grace)
+        else:
+            await self.oncall.counselor_offline(uid, sessions)
 
     # -- deadlines ---------------------------------------------------------------------------
 

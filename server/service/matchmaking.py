@@ -19,6 +19,9 @@ from ..core import frames, policy
 from ..core.errors import Conflict, SessionEnded
 from ..core.participant import Participant
 from ..core.protocol import Request, Status
+from ..store.health import unavailable
+from ..store.records import Session
+from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
 from .escalation import Escalation
 from .events import Events, Matched, QueueChanged
@@ -37,8 +40,10 @@ class Matchmaking:
     def __init__(self, *, queue: MatchQueue, sessions: SessionStore, escalation: Escalation,
                  delivery: Delivery, events: Events, metrics: Metrics, max_note_chars: int,
                  refresh_s: float, stopping: asyncio.Event,
+                 seekers: SeekerStore | None = None,
                  admission: Callable[[Participant], Awaitable[None]] | None = None) -> None:
         self.queue = queue
+        self.seekers = seekers
         self.sessions = sessions
         self.escalation = escalation
         self.delivery = delivery
@@ -54,6 +59,7 @@ class Matchmaking:
         self._running = False
         self._again = False
         delivery.on_queued = self.watch_position
+        delivery.on_caught_up = self.rejoin
         events.on(SessionEndedEvent, self._session_ended)
         events.on(QueueChanged, self._queue_changed)
 
@@ -65,6 +71,8 @@ class Matchmaking:
             raise Conflict(f"you already have an open session ({open_sid})")
         if self.admission is not None:
             await self.admission(who)  # operating hours, a pause after repeated abuse
+        if self.seekers is not None:
+            await self.seekers.asking(who.uid, who.resume_token, who.alias, frame.lang or who.lang)
         lang = frame.lang or who.lang
         who.lang = lang  # the language moderation reads this seeker's messages in
         note = (frame.note or "").strip()[: self.max_note_chars]
@@ -89,7 +97,7 @@ class Matchmaking:
         await self.queue.enqueue(sid, lang, frame.topic, priority, at_ms=now, seeker=who.uid)
         if verdict is not None and severity >= 2:
             await self.escalation.first_words(sid, verdict)
-        await self._queue_changed(QueueChanged())
+        await self._nudge()
 
     async def queued_frame(self, sid: str) -> dict[str, Any]:
         (position,) = await self.queue.positions([sid])
@@ -143,7 +151,7 @@ class Matchmaking:
                                             seconds_left=left_s)
             await self.queue.set_cooldown(who.uid, 0)
         reply.send(frames.with_ref(await self.presence(who), frame.ref))
-        await self._queue_changed(QueueChanged())
+        await self._nudge()
 
     async def presence(self, who: Participant) -> dict[str, Any]:
         state = await self.queue.helper(who.uid)
@@ -193,28 +201,74 @@ class Matchmaking:
             await self.sessions.activate(sid, pair.helper, helper_alias)
             self.metrics.matches.inc()
             self.metrics.match_wait.observe(pair.wait_ms / 1000)
-            seeker_frame = frames.matched(sid, [frames.peer("helper", helper_alias)])
-            helper_frame = frames.matched(
-                sid, [frames.peer("seeker", session.seeker_alias)], topic=session.topic or None,
-                lang=session.lang or None, note=session.note or None)
-            if session.note_sev:
-                helper_frame["severity"] = session.note_sev
-                helper_frame["categories"] = session.note_cats
-            if session.alert:
-                helper_frame["alert"] = session.alert
-            sent = [helper_frame]
+            seeker_frame, sent = await self._matched_frames(
+                session, helper_alias, transferred=session.transfer_pending)
             if session.transfer_pending:
-                # Handed back to the queue by a helper: the history comes in `matched`, with
-                # the staff-only handover note (PROTOCOL.md v1.1, transfer).
-                helper_frame.update(transferred=True, handover_note=session.handover_note,
-                                    transcript=await self.sessions.messages(sid,
-                                                                            for_staff=True))
                 await self.sessions.set_fields(sid, transfer_pending=0)
-            elif session.seq:
-                sent += await self.sessions.messages(sid)
             await self.delivery.to_user(session.seeker, [seeker_frame], attach=(sid, "seeker"))
             await self.delivery.to_user(pair.helper, sent, attach=(sid, "helper"))
             await self.events.emit(Matched(sid, session, pair.helper))
+
+    async def _matched_frames(self, session: Session, helper_alias: str, *,
+                              transferred: bool = False
+                              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """What the seeker and the helper are told of a match (the helper gets the transcript
+        so far, and the first words' flag). ``transferred``: a helper handed the session on, so
+        the history comes in ``matched`` with the staff-only handover note (PROTOCOL.md v1.1,
+        transfer)."""
+        sid = session.sid
+        seeker_frame = frames.matched(sid, [frames.peer("helper", helper_alias)])
+        helper_frame = frames.matched(
+            sid, [frames.peer("seeker", session.seeker_alias)], topic=session.topic or None,
+            lang=session.lang or None, note=session.note or None)
+        if session.note_sev:
+            helper_frame["severity"] = session.note_sev
+            helper_frame["categories"] = session.note_cats
+        if session.alert:
+            helper_frame["alert"] = session.alert
+        sent: list[dict[str, Any]] = [helper_frame]
+        if transferred:
+            helper_frame.update(transferred=True, handover_note=session.handover_note,
+                                transcript=await self.sessions.messages(sid, for_staff=True))
+        elif session.seq:
+            sent += await self.sessions.messages(sid)
+        return seeker_frame, sent
+
+    async def rejoin(self, replies: list[Reply]) -> None:
+        """After this process's subscription was down, a ``matched`` published to it meanwhile
+        was lost: each seeker or helper here who is in an active session their connection does
+        not know of is told of it now, and joins it here."""
+        for reply in replies:
+            who = reply.who
+            if who.role not in ("seeker", "helper"):
+                continue
+            for sid in await self.sessions.sessions_of(who.uid):
+                if sid in who.sessions:
+                    continue
+                session = await self.sessions.get(sid)
+                if session is None or session.state != "active":
+                    continue
+                role = policy.role_in(session.members, who.uid)
+                if role not in ("seeker", "helper"):
+                    continue
+                # A helper given the session by a handover (its `transfer_pending` is already
+                # cleared) still needs the history and the handover note.
+                seeker_frame, helper_frames = await self._matched_frames(
+                    session, session.helper_alias or "Helper",
+                    transferred=bool(session.transferred_from))
+                self.delivery.join(reply, sid, role)
+                for frame in [seeker_frame] if role == "seeker" else helper_frames:
+                    reply.send(frame)
+
+    async def _nudge(self) -> None:
+        """Pair now and tell the other processes, after a frame's own work is done: if Redis
+        fails here the frame still succeeded (its answer is sent), and the tick pairs later."""
+        try:
+            await self._queue_changed(QueueChanged())
+        except Exception as exc:
+            if unavailable(exc) is None:
+                raise
+            log.warning("pairing after a change waits for redis")
 
     async def _queue_changed(self, event: QueueChanged) -> None:
         await self.kick()
@@ -226,6 +280,7 @@ class Matchmaking:
     async def run(self) -> None:
         """Background duty: a slow pairing tick (cooldowns end, missed triggers) and positions."""
         last_tick = 0.0
+        quiet = False
         changed = self.delivery.queue_changed
         while not self.stopping.is_set():
             try:
@@ -240,8 +295,14 @@ class Matchmaking:
                     await self.refresh_positions()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("matching tick failed")
+            except Exception as exc:
+                if unavailable(exc) is None:
+                    log.exception("matching tick failed")
+                elif not quiet:  # once per outage
+                    log.warning("matching waits for redis")
+                quiet = unavailable(exc) is not None
+                continue
+            quiet = False
 
 
 def _key(frame: dict[str, Any]) -> tuple[Any, ...]:

@@ -51,6 +51,9 @@ class Metrics:
         self.matches = Counter("peerline_matches_total", "Seekers matched", registry=r)
         self.flags = Counter("peerline_flags_total", "Messages flagged", ["severity"], registry=r)
         self.alerts = Counter("peerline_alerts_total", "Alerts raised", registry=r)
+        self.signin = Counter("peerline_signin_total",
+                              "Staff sign-ins by outcome: ok, wrong, slowed, busy", ["outcome"],
+                              registry=r)
         self.sessions_ended = Counter("peerline_sessions_ended_total", "Sessions ended",
                                       ["reason"], registry=r)
 

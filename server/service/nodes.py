@@ -50,5 +50,8 @@ class Nodes:
                 continue  # already back, elsewhere
             await self.presence.forget_location(uid)
             sessions = {sid: role for sid in await self.sessions.sessions_of(uid)}
-            await self.lifecycle.gone(uid, role, sessions)
+            try:
+                await self.lifecycle.gone(uid, role, sessions)
+            except Exception:
+                log.exception("taking over a user of a dead process failed")
         await self.presence.forget_node(node)

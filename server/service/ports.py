@@ -8,11 +8,21 @@ never a socket. Delivery to anyone else, here or on another process, goes throug
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import Any, Protocol
 
 from ..core.frames import Frame
 from ..core.participant import Participant
+
+
+class ReplayPages(Protocol):
+    """A replay read in pages (``service/replay.py``), pulled by the transport at its pace."""
+
+    replayed: dict[str, int]
+
+    async def next_page(self, size: int) -> list[Frame]:
+        """Up to ``size`` more frames; empty once the replay is over."""
+        ...
 
 
 class Reply(Protocol):
@@ -26,9 +36,11 @@ class Reply(Protocol):
     def hold(self) -> None:
         """Hold back every frame sent to this person until ``release``."""
 
-    def release(self, first: list[Frame], replayed: dict[str, int]) -> None:
-        """Send ``first``, then what was held, less the messages ``first`` replayed
-        (``replayed``: session → last ``seq`` replayed)."""
+    def release(self, first: list[Frame], replayed: dict[str, int],
+                pages: ReplayPages | None = None) -> None:
+        """Send ``first``, then every page of ``pages`` (each read once the connection has
+        room for it), then what was held, less the messages replayed (``replayed`` and
+        ``pages.replayed``: session → last ``seq`` replayed)."""
 
     def close(self, code: int, reason: str = "") -> None:
         """Close the connection after what is queued (the code is a WebSocket close code)."""
@@ -43,6 +55,9 @@ class Delivery(Protocol):
     queue_changed: asyncio.Event
     """Set when some process said the queue changed (positions may need refreshing)."""
     on_queued: Callable[[str, Reply], None] | None
+    on_caught_up: Callable[[list[Reply]], Awaitable[None]] | None
+    """Called with this process's connections after a pub/sub outage, once missed messages are
+    delivered (events other than messages published meanwhile were lost)."""
 
     def register(self, reply: Reply) -> Reply | None:
         """This person's connection; returns the one it replaces, if any."""
@@ -51,6 +66,9 @@ class Delivery(Protocol):
         """Forget a closed connection; False if a newer one of the same person replaced it."""
 
     def find(self, uid: str) -> Reply | None: ...
+
+    def replace_elsewhere(self, uid: str, node: str) -> None:
+        """``uid`` connected here while ``node`` held them: close the connection there."""
 
     def join(self, reply: Reply, sid: str, role: str) -> None: ...
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from ..store.deadlines import Deadlines
+from ..store.health import unavailable
 
 log = logging.getLogger("peerline.sweeper")
 
@@ -26,6 +27,7 @@ class Sweeper:
         self.duties = duties
         self.interval_s = interval_s
         self.stopping = stopping
+        self._quiet = False
 
     async def sweep(self) -> None:
         for kind, arg in await self.deadlines.due():
@@ -46,5 +48,11 @@ class Sweeper:
                 await self.sweep()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("deadline sweep failed")
+            except Exception as exc:
+                if unavailable(exc) is None:
+                    log.exception("deadline sweep failed")
+                elif not self._quiet:  # once per outage, not twice a second
+                    log.warning("deadline sweep waits for redis")
+                self._quiet = unavailable(exc) is not None
+                continue
+            self._quiet = False

@@ -13,7 +13,7 @@ from matching import MatchQueue
 from moderation import RiskContext
 
 from ..core import frames, policy
-from ..core.errors import Unauthorized
+from ..core.errors import ProofRequired, Unauthorized
 from ..core.participant import MONITOR, PEER_ROLES, Participant
 from ..core.protocol import Hello
 from ..store.presence import Presence
@@ -22,11 +22,13 @@ from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
 from ..store.staff import StaffStore
 from ..store.supervision import SupervisionStore
+from .admission import Admission
 from .lifecycle import Lifecycle
 from .matchmaking import Matchmaking
 from .metrics import Metrics
 from .oncall import OnCall
 from .ports import Delivery, Reply
+from .replay import Replay
 
 CLOSE_POLICY = 1008
 CLOSE_REPLACED = 4000
@@ -36,7 +38,8 @@ class Welcome:
     def __init__(self, *, seekers: SeekerStore, staff: StaffStore, sessions: SessionStore,
                  queue: MatchQueue, presence: Presence, delivery: Delivery,
                  lifecycle: Lifecycle, matchmaking: Matchmaking, oncall: OnCall,
-                 metrics: Metrics, node: str, staff_log: SupervisionStore) -> None:
+                 metrics: Metrics, node: str, staff_log: SupervisionStore,
+                 admission: Admission | None = None) -> None:
         self.seekers = seekers
         self.staff_log = staff_log
         self.staff = staff
@@ -49,6 +52,7 @@ class Welcome:
         self.oncall = oncall
         self.metrics = metrics
         self.node = node
+        self.admission = admission
 
     async def hello(self, reply: Reply, frame: Hello) -> None:
         who = reply.who
@@ -57,6 +61,12 @@ class Welcome:
                 await self._seeker(who, frame)
             else:
                 await self._staff(who, frame)
+        except ProofRequired as exc:
+            # Not a refusal of the person: the connection stays open for the answer.
+            self.metrics.errors.labels(exc.code).inc()
+            reply.send(dict(frames.error(exc.code, exc.detail, frame.ref),
+                            challenge=exc.challenge, bits=exc.bits))
+            return
         except Unauthorized as exc:
             self.metrics.errors.labels(exc.code).inc()
             reply.send(frames.error(exc.code, exc.detail, frame.ref))
@@ -73,7 +83,9 @@ class Welcome:
             old.close(CLOSE_REPLACED, "replaced by a newer connection")
         await self._keep_watching(reply, watched)
         self.metrics.connections.labels(who.role).inc()
-        await self.presence.arrived(who.uid, who.role)
+        elsewhere = await self.presence.arrived(who.uid, who.role)
+        if elsewhere is not None:
+            self.delivery.replace_elsewhere(who.uid, elsewhere)
         await self.lifecycle.reconnected(who)
 
         summaries: list[dict[str, Any]] = []
@@ -110,19 +122,13 @@ class Welcome:
                 presence = await self.matchmaking.presence(who)
             welcome = frames.welcome(who.role, who.alias, summaries, self.node, frame.ref,
                                      presence=presence)
-        first: list[dict[str, Any]] = [welcome]
-        replayed: dict[str, int] = {}
-        for sid, after in replay:
-            for message in await self.sessions.messages(sid, after,
-                                                        for_staff=who.role != "seeker"):
-                first.append(message)
-                replayed[sid] = message["seq"]
-            if who.role != "seeker":
-                # Staff asking for a replay also get the session's staff log (whispers, notes,
-                # handover notes: each with its id, for the console to show once). Never a
-                # seeker: this is the only replay path that reads the staff log.
-                first.extend(await self.staff_log.log(sid))
-        reply.release(first, replayed)
+        # The missed messages are read page by page as the connection drains (replay.py).
+        # Staff also get each session's staff log (whispers, notes, handover notes: each with
+        # its id, for the console to show once) after its messages. Never a seeker: this is the
+        # only replay path that reads the staff log.
+        staff = who.role != "seeker"
+        reply.release([welcome], {}, Replay(self.sessions, replay, for_staff=staff,
+                                            staff_log=self.staff_log if staff else None))
         if who.role == "helper":
             await self.matchmaking.helper_online(who)
         elif who.role == "counselor":
@@ -142,9 +148,13 @@ class Welcome:
 
     async def _seeker(self, who: Participant, frame: Hello) -> None:
         store = self.seekers
-        seeker = await store.resume(frame.resume) if frame.resume else await store.create(
-            frame.lang
-        )
+        if frame.resume:
+            seeker = await store.resume(frame.resume)
+        else:
+            if self.admission is not None:
+                self.admission.admit((frame.proof.challenge, frame.proof.nonce)
+                                     if frame.proof is not None else None)
+            seeker = await store.create(frame.lang)
         who.uid, who.role, who.alias = seeker.uid, "seeker", seeker.alias
         who.resume_token = seeker.resume
         who.lang = frame.lang or seeker.lang

@@ -124,6 +124,9 @@ class AlertStore:
                                                        "watch": json.dumps(frame)})
             pipe.zadd(self.keys.watchlist, {sid: now})
             pipe.zremrangebyscore(self.keys.watchlist, "-inf", now - WATCH_WINDOW_S * 1000)
+            # The whole list goes when its newest member would be trimmed: nothing outlives
+            # the window even if no session is watched again.
+            pipe.expire(self.keys.watchlist, WATCH_WINDOW_S)
             await pipe.execute()
 
     async def watched(self) -> list[dict[str, Any]]:

@@ -13,22 +13,40 @@ key                            type                        lifetime
 ``s:{sid}:staff``              stream: whispers, notes,    at least the live TTL from each
                                handover notes (staff only) entry; the session's retention
                                                            once it ends (end_session.lua)
-``u:<uid>:sessions``           set: a person's sessions    seeker TTL (refreshed on resume);
-                                                           staff: until each session is left
-                                                           (reason: small, bounded by sessions)
+``u:s.<id>:sessions``          set: a seeker's sessions    seeker TTL (refreshed on resume)
+``u:h.<name>:sessions``,       set: a staff member's       reason: small, bounded by sessions;
+``u:c.<name>:sessions``        sessions                    each leaves once a welcome showed
+                                                           its end
+``u:<uid>:open``               string: a seeker's open     live TTL; deleted when it ends
+                               session (one at a time)
 ``loc:<uid>``                  string: node of a person    24 h, refreshed on connect
-``seeker:<uid>``               hash: alias, lang           seeker TTL
-``resume:<digest>``            string: seeker uid          seeker TTL
+``seeker:s.<id>``              hash: alias, lang, asked    seeker TTL (idle TTL until asked)
+``resume:<digest>``            string: seeker uid          seeker TTL (idle TTL until the
+                                                           seeker first asks for help)
+``seeker:s.<id>:requests``     counter: requests this hour 1 h from the first
 ``staff`` / ``staff:<name>``   set / hash: accounts        until removed (they are the accounts)
 ``staff:<name>:tokens``        set: token digests          token TTL
 ``token:<digest>``             hash: a sign-in             token TTL
-``loginfail:<name>``           counter                     login failure window
+``signin:<digest>``            hash: a name's sign-in      the sign-in window after the last
+                               attempts (name digest)      attempt (plus its delay)
+``device:<digest>``            hash: a trusted device      device TTL (30 days), renewed by
+                               (cookie digest)             each sign-in through it
+``staff:<name>:totp``          hash: TOTP secret, last     until reset (reason: part of the
+                               step used, disabled flag    account; removed with it)
+``staff:<name>:recovery``      set: recovery code digests  as ``staff:<name>:totp``
+``totp:pending:<name>``        string: secret being        10 min (enrolment window)
+                               enrolled
+``enrol:<digest>``             string: who may enrol now   10 min (enrolment window)
+``enroltries:<digest>``        counter: wrong confirming   10 min (enrolment window)
+                               codes of one ticket/token
+``sso:<state>``                hash: nonce, PKCE verifier  10 min; deleted when used (once)
 ``a:<aid>``                    hash: an alert              escalated retention once raised
 ``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
                                                            alert is claimed/resolved
-``alerts:all``                 zset: alert ids by time     reason: the index ``alerts list``
-                                                           reads; trimmed to escalated retention
-``watch``                      zset: watched sessions      reason: trimmed to 24 h on each add
+``alerts:all``                 zset: alert ids by time     escalated retention after the newest
+                                                           alert (trimmed on each raise)
+``watch``                      zset: watched sessions      24 h after the newest (trimmed on
+                                                           each add)
 ``audit``                      stream                      reason: capped at 100,000 entries
 ``feedback``                   list: anonymous ratings     reason: capped at 100,000 entries,
                                                            no ids or text
@@ -39,7 +57,10 @@ key                            type                        lifetime
                                                            the first process to notice
 ``nodeusers:<node>``           hash: who is on a node      node timeout × 4, refreshed by the
                                                            node's heartbeat
-``{m}:...``                    matching (matching/)        see ``matching.MatchKeys``
+``{m}:...``                    matching (matching/)        see ``matching.MatchKeys``; no TTL:
+                                                           queue, available, entry, helper, hs
+                                                           lose members as sessions end;
+                                                           waits, matches capped at 100
 ``{m}:blk:<seeker>``           set: helpers never paired   block time (``PEERLINE_BLOCK_S``),
                                with this seeker            refreshed on each block
 ``blockedby:<uid>``            zset: times a seeker was    the counting window (24 h)
@@ -48,6 +69,24 @@ key                            type                        lifetime
 ``hours``                      hash: operating hours       reason: a setting, until changed
 ``canned``                     hash: approved replies      reason: the centre's templates, until
                                                            changed or removed
+``lib:items``                  hash: library items (JSON)  reason: curated content, kept until
+                                                           a counselor deletes the item
+``lib:opens``                  hash: opens per item        reason: one field per item, removed
+                                                           with the item; no ids
+``lib:seeded``                 string: defaults installed  reason: one marker, so deleted
+                                                           default items are not re-added
+``story:<id>``                 hash: a story (masked)      pending/published: reason: until
+                                                           decided / deleted; rejected, revise:
+                                                           story retention (30 d)
+``storyrcpt:<digest>``         string: story id            receipt TTL (90 d), refreshed on
+                                                           each decision
+``stories:pending``/``:pub``   zset: story ids             reason: a member leaves when its
+                                                           story is decided / deleted
+``win:<what>:<minute>``        counter: anonymous writes   2 minutes (the rate window)
+``diary:{<digest>}:<day>``     string: one diary entry     diary retention (default 180 d)
+``diarywin:<digest>:<hour>``   counter: diary writes       2 hours (the rate window)
+``tally:<week>``               hash: anonymous counts      statistics retention (2 years); no
+                                                           ids, no text, floored when read
 ``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
 =============================  ==========================  =====================================
 
@@ -59,11 +98,20 @@ from __future__ import annotations
 
 from matching import MatchKeys
 
+SCHEMA_VERSION = 1
+"""The layout of the keys below; ``peerline backup`` records it and ``restore`` checks it.
+Raise it when a key changes meaning, so an old backup is refused instead of misread."""
 AUDIT_MAXLEN = 100_000
 FEEDBACK_MAXLEN = 100_000
 LOCATION_TTL_S = 24 * 3600
 WATCH_WINDOW_S = 24 * 3600
 """How long a session stays on the watch list that an on-call counselor is sent."""
+STORY_RETENTION_S = 30 * 24 * 3600
+"""A rejected story, or one sent back for an edit, is kept this long for its author."""
+RECEIPT_TTL_S = 90 * 24 * 3600
+"""A story's receipt code works this long after the story's last change."""
+TALLY_TTL_S = 2 * 366 * 24 * 3600
+"""Anonymous weekly counts (library opens, moods, self-check bands) are kept two years."""
 
 
 class Keys:
@@ -112,6 +160,9 @@ class Keys:
     def user_sessions(self, uid: str) -> str:
         return f"{self.p}:u:{uid}:sessions"
 
+    def open_request(self, uid: str) -> str:
+        return f"{self.p}:u:{uid}:open"
+
     def loc(self, uid: str) -> str:
         return self.loc_prefix + uid
 
@@ -124,14 +175,42 @@ class Keys:
     def token(self, digest: str) -> str:
         return f"{self.p}:token:{digest}"
 
-    def login_failures(self, name: str) -> str:
-        return f"{self.p}:loginfail:{name}"
+    def signin_gate(self, name_digest: str) -> str:
+        """Sign-in attempts under a name: keyed by a digest, never by the typed string."""
+        return f"{self.p}:signin:{name_digest}"
+
+    def device(self, cookie_digest: str) -> str:
+        return f"{self.p}:device:{cookie_digest}"
+    def totp(self, username: str) -> str:
+        return f"{self.p}:staff:{username}:totp"
+
+    def recovery(self, username: str) -> str:
+        return f"{self.p}:staff:{username}:recovery"
+
+    def totp_pending(self, username: str) -> str:
+        return f"{self.p}:totp:pending:{username}"
+
+    def enrolment(self, digest: str) -> str:
+        return f"{self.p}:enrol:{digest}"
+
+    def enrol_tries(self, digest: str) -> str:
+        return f"{self.p}:enroltries:{digest}"
+
+    def sso_state(self, state: str) -> str:
+        return f"{self.p}:sso:{state}"
+
+    def staff_extra(self, username: str) -> tuple[str, ...]:
+        """The account's keys besides its hash, removed with it."""
+        return (self.totp(username), self.recovery(username), self.totp_pending(username))
 
     def resume(self, digest: str) -> str:
         return f"{self.p}:resume:{digest}"
 
     def seeker(self, uid: str) -> str:
         return f"{self.p}:seeker:{uid}"
+
+    def seeker_requests(self, uid: str) -> str:
+        return f"{self.p}:seeker:{uid}:requests"
 
     def alert(self, aid: str) -> str:
         return self.alert_prefix + aid
@@ -141,3 +220,44 @@ class Keys:
 
     def node_channel(self, node: str) -> str:
         return f"{self.p}:node:{node}"
+
+    # -- between chats: library, stories, diary, anonymous tallies ---------------------------
+
+    @property
+    def library(self) -> str:
+        return f"{self.p}:lib:items"
+
+    @property
+    def library_opens(self) -> str:
+        return f"{self.p}:lib:opens"
+
+    @property
+    def library_seeded(self) -> str:
+        return f"{self.p}:lib:seeded"
+
+    def story(self, story_id: str) -> str:
+        return f"{self.p}:story:{story_id}"
+
+    def story_receipt(self, digest: str) -> str:
+        return f"{self.p}:storyrcpt:{digest}"
+
+    @property
+    def stories_pending(self) -> str:
+        return f"{self.p}:stories:pending"
+
+    @property
+    def stories_published(self) -> str:
+        return f"{self.p}:stories:pub"
+
+    def window(self, what: str, minute: int) -> str:
+        return f"{self.p}:win:{what}:{minute}"
+
+    def diary_entry(self, digest: str, day: str) -> str:
+        # One hash tag per diary: its days live in one Cluster slot, so one MGET reads them.
+        return f"{self.p}:diary:{{{digest}}}:{day}"
+
+    def diary_window(self, digest: str, hour: int) -> str:
+        return f"{self.p}:diarywin:{digest}:{hour}"
+
+    def tally(self, week: str) -> str:
+        return f"{self.p}:tally:{week}"

@@ -33,14 +33,18 @@ class Presence:
 
     # -- people ------------------------------------------------------------------------------
 
-    async def arrived(self, uid: str, role: str) -> None:
-        """Someone connected here: where they are, and that this node holds them."""
+    async def arrived(self, uid: str, role: str) -> str | None:
+        """Someone connected here: where they are, and that this node holds them. Returns the
+        node that held them before, if another one (its connection must be closed: one person,
+        one live connection, across all processes)."""
         users = self.keys.node_users(self.node)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(self.keys.loc(uid), self.node, ex=LOCATION_TTL_S)
+            pipe.set(self.keys.loc(uid), self.node, ex=LOCATION_TTL_S, get=True)
             pipe.hset(users, uid, role)
             pipe.expire(users, self.users_ttl_s)
-            await pipe.execute()
+            before, _, _ = await pipe.execute()
+        node = before.decode() if before else None
+        return node if node != self.node else None
 
     async def departed(self, uid: str) -> None:
         """Someone's connection here closed: forget them, unless they are elsewhere already."""

@@ -104,6 +104,10 @@ class RespConnection:
         return their replies."""
         try:
             async with asyncio.timeout(self.timeout_s):
+                if self._reader is not None and self._reader.at_eof():
+                    # Redis closed this idle connection (it restarted, or killed it): nothing
+                    # was sent on it, so open a new one instead of failing the batch.
+                    self.close()
                 if self._reader is None or self._writer is None:
                     self._reader, self._writer = await open_redis(self.url)
                 return await _roundtrip(self._reader, self._writer, commands)
@@ -127,11 +131,13 @@ class Subscription:
     """
 
     def __init__(self, url: str, channels: Sequence[str], on_message: Callable[[bytes], None],
-                 idle_s: float = 30.0) -> None:
+                 idle_s: float = 30.0, name: str = "") -> None:
         self.url = url
         self.channels = list(channels)
         self.on_message = on_message
         self.idle_s = idle_s
+        self.name = name
+        """Shown by ``CLIENT LIST`` (which process this subscription belongs to)."""
 
     async def run(self, on_subscribed: Callable[[], None]) -> None:
         """Subscribe, call ``on_subscribed`` once Redis has confirmed every channel, then hand
@@ -139,6 +145,8 @@ class Subscription:
         async with asyncio.timeout(self.idle_s):
             reader, writer = await open_redis(self.url)
         try:
+            if self.name:
+                writer.write(pack(["CLIENT", "SETNAME", self.name]))
             writer.write(pack(["SUBSCRIBE", *self.channels]))
             parser = hiredis.Reader()
             confirmed = 0
@@ -160,6 +168,8 @@ class Subscription:
                 while (reply := parser.gets()) is not False:
                     if isinstance(reply, hiredis.ReplyError):
                         raise RespError(str(reply))
+                    if not isinstance(reply, list):
+                        continue  # +OK to CLIENT SETNAME
                     kind = reply[0]
                     if kind == b"message":
                         self.on_message(reply[2])

@@ -55,11 +55,12 @@ _Call = tuple[bytes, Done]
 
 class ScriptRunner:
     def __init__(
-        self, redis: aioredis.Redis, url: str, max_batch: int = 512, max_inflight: int = 2
+        self, redis: aioredis.Redis, url: str, max_batch: int = 512, max_inflight: int = 2,
+        timeout_s: float = 10.0,
     ) -> None:
         self.redis = redis
         # One connection per batch in flight: a batch owns its connection until its replies are in.
-        self._connections = [RespConnection(url) for _ in range(max_inflight)]
+        self._connections = [RespConnection(url, timeout_s) for _ in range(max_inflight)]
         self.max_batch = max_batch
         self._scripts: dict[str, LuaScript] = {}
         self._pending: list[_Call] = []

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 from matching import MatchKeys
 
 from ..core import frames
-from ..core.errors import NotInSession, PeerlineError, SessionEnded
+from ..core.errors import Conflict, NotInSession, PeerlineError, SessionEnded
 from ..core.ids import new_id
 from .keys import FEEDBACK_MAXLEN, Keys
 from .records import Ended, Session, Stored
@@ -56,6 +56,7 @@ class SessionStore:
         live_ttl_s: int,
         retention_s: int,
         escalated_retention_s: int,
+        unmatched_retention_s: int | None = None,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -65,6 +66,8 @@ class SessionStore:
         self.live_ttl_ms = live_ttl_s * 1000
         self.retention_ms = retention_s * 1000
         self.escalated_retention_ms = escalated_retention_s * 1000
+        self.unmatched_retention_ms = (retention_s if unmatched_retention_s is None
+                                       else min(retention_s, unmatched_retention_s)) * 1000
         self._say = runner.load_source("say", _lua_filled((_LUA / "say.lua").read_text(), {
             "@LOC_PREFIX@": keys.loc_prefix, "@CHANNEL_PREFIX@": keys.node_channel(""),
             "@LIVE_MS@": str(self.live_ttl_ms)}))
@@ -72,6 +75,7 @@ class SessionStore:
         self._say_tail = bulk(node.encode())
         self._relay = runner.load(_LUA / "relay.lua")
         self._end = runner.load(_LUA / "end_session.lua")
+        self._swap = runner.load(_LUA / "swap.lua")
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -80,6 +84,7 @@ class SessionStore:
     ) -> str:
         sid = new_id()
         key = self.keys.session(sid)
+        await self._claim_open(seeker_uid, sid)
         async with self.redis.pipeline(transaction=True) as pipe:
             # say.lua's fields first, in its order: while the hash is small Redis keeps it as
             # a list, and HMGET walks that list from the front for each field.
@@ -92,8 +97,27 @@ class SessionStore:
             )
             pipe.pexpire(key, self.live_ttl_ms)
             pipe.sadd(self.keys.user_sessions(seeker_uid), sid)
+            # The seeker's list of sessions lives as long as the seeker (issue 16, defect 8).
+            pipe.pexpire(self.keys.user_sessions(seeker_uid), self.live_ttl_ms)
             await pipe.execute()
         return sid
+
+    async def _claim_open(self, seeker_uid: str, sid: str) -> None:
+        """A seeker has one open session at a time, across all processes (``Conflict``)."""
+        key = self.keys.open_request(seeker_uid)
+        for _ in range(2):
+            if await self.redis.set(key, sid, nx=True, px=self.live_ttl_ms):
+                return
+            current = await self.redis.get(key)
+            if current is None:
+                continue  # it ended just now: try again
+            state = await self.redis.hget(self.keys.session(current.decode()), "state")
+            if state not in (None, b"ended"):
+                raise Conflict(f"you already have an open session ({current.decode()})")
+            # A marker left by a session that is gone: take its place if it is still there.
+            if await self.runner.run(self._swap, [key], [current, sid, self.live_ttl_ms]):
+                return
+        raise Conflict("you already have an open session")
 
     async def activate(self, sid: str, helper_uid: str, helper_alias: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -135,11 +159,16 @@ class SessionStore:
             [self.keys.session(sid), self.keys.stream(sid), self.mk.queue, self.keys.refs(sid),
              self.keys.staff_log(sid)],
             [by, reason, _now_ms(), self.retention_ms, self.escalated_retention_ms,
-             self.mk.helper_sessions_prefix, self.mk.entry_prefix, sid],
+             self.mk.helper_sessions_prefix, self.mk.entry_prefix, sid,
+             max(1, self.unmatched_retention_ms)],
         )
         if not raw or int(raw[0]) == 0:
             return None
-        return Ended(_s(raw[1]), _s(raw[2]), _s(raw[3]), _s(raw[4]) == "1")
+        ended = Ended(_s(raw[1]), _s(raw[2]), _s(raw[3]), _s(raw[4]) == "1")
+        if ended.seeker:
+            await self.runner.run(self._swap, [self.keys.open_request(ended.seeker)],
+                                  [sid, "", 0])
+        return ended
 
     # -- the hot path ------------------------------------------------------------------------
 
@@ -246,6 +275,13 @@ class SessionStore:
             raw = await pipe.execute()
         return [Session.from_hash(sid, r) for sid, r in zip(sids, raw, strict=True)]
 
+    async def messages_since(self, sid: str, since_ms: int) -> list[dict[str, Any]]:
+        """The transcript's ``message`` frames (staff copies) stored at or after ``since_ms``."""
+        entries = await self.redis.xrange(self.keys.stream(sid), min=f"{max(0, since_ms)}-0",
+                                          max="+")
+        return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), True)
+                for entry_id, fields in entries]
+
     async def sessions_of(self, uid: str) -> list[str]:
         return sorted(s.decode() for s in await self.redis.smembers(self.keys.user_sessions(uid)))
 
@@ -260,14 +296,16 @@ class SessionStore:
         await self.redis.hset(self.keys.session(sid), mapping=cast(Any, fields))
 
     async def messages(
-        self, sid: str, after: str | None = None, for_staff: bool = False
+        self, sid: str, after: str | None = None, for_staff: bool = False,
+        count: int | None = None,
     ) -> list[dict[str, Any]]:
-        """The transcript as ``message`` frames, all of it or after a message id.
+        """The transcript as ``message`` frames, all of it or after a message id; at most
+        ``count`` of them when given (a page of a resume's replay).
 
         Staff copies carry each flagged message's ``severity`` (never shown to the seeker).
         """
         start = f"({after}" if after and STREAM_ID_RE.match(after) else "-"
-        entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+")
+        entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+", count=count)
         return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), for_staff)
                 for entry_id, fields in entries]
 

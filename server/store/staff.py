@@ -30,6 +30,11 @@ _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id (RFC 9106 low-
 _DUMMY_HASH = _hasher.hash("peerline-dummy-password")
 
 
+SSO_ONLY = "!sso-only"
+"""Stored instead of a password hash: no password verifies against it (Argon2 refuses it as a
+hash), so the account signs in only through the campus identity system."""
+
+
 class InvalidStaff(PeerlineError):
     code = "bad_request"
 
@@ -73,7 +78,7 @@ class StaffStore:
             raise InvalidStaff("username: 2-32 characters of a-z, 0-9, '_', '.', '-'")
         if role not in ("helper", "counselor"):
             raise InvalidStaff("role must be helper or counselor")
-        if len(password) < 8:
+        if password != SSO_ONLY and len(password) < 8:
             raise InvalidStaff("password must have at least 8 characters")
         if not 1 <= tier <= 9:
             raise InvalidStaff("tier must be 1 to 9")
@@ -82,7 +87,8 @@ class StaffStore:
         created = await self.redis.hsetnx(self.keys.staff(username), "role", role)
         if not created:
             raise Conflict(f"staff account {username!r} exists")
-        password_hash = await asyncio.to_thread(_hasher.hash, password)
+        password_hash = (SSO_ONLY if password == SSO_ONLY
+                         else await asyncio.to_thread(_hasher.hash, password))
         await self.redis.hset(
             self.keys.staff(username),
             mapping={
@@ -116,7 +122,7 @@ class StaffStore:
         if await self.get(username) is None:
             raise NotFound(f"no staff account {username!r}")
         await self.revoke_all(username)
-        await self.redis.delete(self.keys.staff(username))
+        await self.redis.delete(self.keys.staff(username), *self.keys.staff_extra(username))
         await self.redis.srem(self.keys.staff_index, username)
 
     async def set_password(self, username: str, password: str) -> None:
@@ -143,6 +149,11 @@ class StaffStore:
 
     async def login(self, username: str, password: str) -> LoginToken:
         """Check a password and issue a token; one ``Unauthorized`` for wrong name or password."""
+        return await self.issue(await self.check_password(username, password))
+
+    async def check_password(self, username: str, password: str) -> StaffAccount:
+        """The account if ``password`` is its password; one ``Unauthorized`` for wrong name or
+        password (an SSO-only account has no password, so none is right)."""
         stored = await self.redis.hget(self.keys.staff(username), "hash") if USERNAME_RE.match(
             username
         ) else None
@@ -158,6 +169,12 @@ class StaffStore:
         account = await self.get(username)
         if account is None:  # removed between the two reads
             raise Unauthorized("wrong username or password")
+        return account
+
+    async def issue(self, account: StaffAccount) -> LoginToken:
+        """A new expiring, revocable token for ``account`` (after a password, a second factor
+        or a campus sign-in: every way in ends here)."""
+        username = account.username
         token = new_token()
         expires_at = int(time.time()) + self.token_ttl_s
         key = self.keys.token(digest(token))
@@ -183,18 +200,15 @@ class StaffStore:
             raise Unauthorized(f"this token is for a {account.role}, not a {role}")
         return account
 
-    # -- failed sign-ins ---------------------------------------------------------------------
-
-    async def failures(self, name: str) -> int:
-        """Failed sign-ins under ``name`` in the current window."""
-        return int(await self.redis.get(self.keys.login_failures(name[:64])) or 0)
-
-    async def record_failure(self, name: str, window_s: int) -> None:
-        key = self.keys.login_failures(name[:64])
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window_s)
-            await pipe.execute()
-
-    async def clear_failures(self, name: str) -> None:
-        await self.redis.delete(self.keys.login_failures(name[:64]))
+    async def signed_in(self, token: str | None) -> StaffAccount:
+        """The account behind a token whatever its role (HTTP endpoints check roles themselves),
+        or ``Unauthorized`` (missing, wrong, expired, revoked)."""
+        if not token:
+            raise Unauthorized("sign in first")
+        raw = await self.redis.hgetall(self.keys.token(digest(token)))
+        if not raw or int(raw[b"exp"]) < time.time():
+            raise Unauthorized("token is wrong, expired or revoked")
+        account = await self.get(raw[b"username"].decode())
+        if account is None:
+            raise Unauthorized("token is wrong, expired or revoked")
+        return account

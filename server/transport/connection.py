@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,17 +26,20 @@ from typing import TYPE_CHECKING, Any
 from starlette.websockets import WebSocket
 
 from ..core import frames
-from ..core.errors import PeerlineError, RateLimited
+from ..core.errors import PeerlineError, RateLimited, Unavailable
 from ..core.ordering import MAX_WAIT_S, SessionOrder
 from ..core.participant import Participant
-from ..core.protocol import Say, frame_ref, parse_frame
+from ..core.protocol import Ping, Say, frame_ref, parse_frame
 from ..core.ratelimit import AbuseCounter, TokenBucket
 from ..service.dispatch import Dispatch
 from ..service.metrics import Metrics
+from ..service.ports import ReplayPages
+from ..store.health import unavailable
 from ..store.sessions import SessionStore
 from .codec import Codec
 from .flushing import FlushTurn
-from .outbox import Outbox, Overflow
+from .gate import Gate
+from .outbox import DROPPABLE, Outbox, Overflow
 from .wsproto import DIRECT_WRITE, READ_AHEAD, PeerlineWebSocketProtocol
 
 if TYPE_CHECKING:
@@ -49,6 +53,9 @@ CLOSE_SERVER_FAULT = 1011
 CLOSE_TRY_AGAIN = 1013
 CLOSE_REPLACED = 4000
 WORKER_GRACE_S = 10.0
+CLOSE_LINGER_S = 10.0
+"""How long a closed connection's last frames and close frame may wait for a client that does
+not read before its socket is aborted and their memory freed."""
 """How long a closed connection's last frames may take to be handled before they are dropped."""
 
 
@@ -66,6 +73,8 @@ class Limits:
     rate_abuse_refusals: int
     rate_abuse_window_s: float
     hello_timeout_s: float
+    replay_page: int = 200
+    """Messages read from a transcript at a time when a resume replays it (``Replay``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +86,13 @@ class Wiring:
     """Send a packed store call; its reply comes to the callback (``ScriptRunner``)."""
     closed: Callable[[Connection], Awaitable[None]]
     """Called once when the connection is over (``Lifecycle.disconnected``)."""
+    ready: Callable[[], bool]
+    """Whether this process can reach Redis now (``/readyz``): if not, frames are refused."""
     metrics: Metrics
     flush_turn: FlushTurn
     limits: Limits
+    gate: Gate | None = None
+    """The process's connection counts (``gate.py``); told when this connection says hello."""
 
 
 class Connection:
@@ -99,17 +112,22 @@ class Connection:
         self.bucket = TokenBucket(limits.rate_burst, limits.rate_per_s)
         self.abuse = AbuseCounter(limits.rate_abuse_refusals, limits.rate_abuse_window_s)
         self.who = Participant()
+        self.opened_ms = int(time.time() * 1000)
         self.close_code: int | None = None
         self.close_reason = ""
         self._overflow_logged = False
         self._held: list[dict[str, Any]] | None = None
-        self._replaying = False
+        self._replay: asyncio.Task[None] | None = None
+        self._drained: asyncio.Event | None = None
+        """Set when the outbox has been written out (a replay waits on it for room)."""
         self._order: dict[str, SessionOrder] = {}
         self._order_timers: dict[str, asyncio.TimerHandle] = {}
         extensions = ws.scope.get("extensions") or {}
         self._direct: PeerlineWebSocketProtocol | None = extensions.get(DIRECT_WRITE)
         self._flush_pending = False
-        self._inbox: deque[str | bytes] = deque()
+        self._inbox: deque[tuple[str | bytes, float]] = deque()
+        """Frames waiting to be handled, each with when it arrived (the rate limit counts
+        arrivals: frames that waited for a slow Redis are not refused for bunching up)."""
         self._worker: asyncio.Task[None] | None = None
         self._storing: Saying | None = None
         """The ``say`` whose store is in flight (its reply comes to ``_stored``)."""
@@ -117,6 +135,8 @@ class Connection:
         self._stopped = False
         self._room: asyncio.Event | None = None
         self._hello_timer: asyncio.TimerHandle | None = None
+        self.hello_counted = False
+        """The gate was told that this connection is past ``hello``."""
 
     @property
     def closed(self) -> bool:
@@ -128,31 +148,82 @@ class Connection:
         """Hold back every frame sent to this connection until ``release``."""
         self._held = []
 
-    def release(self, first: list[dict[str, Any]], replayed: dict[str, int]) -> None:
-        """Send ``first`` (welcome, replay), then what was held, less the messages replayed.
+    def release(self, first: list[dict[str, Any]], replayed: dict[str, int],
+                pages: ReplayPages | None = None) -> None:
+        """Send ``first`` (welcome), then the replay's pages, then what was held, less the
+        messages replayed.
 
-        ``replayed`` maps a session to the last ``seq`` the replay sent: a held ``message`` at or
-        below it was already in the transcript and is dropped, so each message arrives once.
+        ``replayed`` (and ``pages.replayed``) map a session to the last ``seq`` the replay sent:
+        a held ``message`` at or below it was already in the transcript and is dropped, so each
+        message arrives once. The pages are read one at a time, each only once the outbox has
+        drained below its low-water mark and the socket is writable (``_replay_pages``): a
+        replay never goes past the outbox's limit, however long the transcript. Live frames
+        stay held meanwhile, within the same limit (``send``).
         """
-        held, self._held = self._held or [], None
-        # The replay may be longer than the outbox: it is let in whole (it is bounded by the
-        # transcripts, already read into memory), or a client cut off for falling behind
-        # could never come back.
-        self._replaying = True
+        for frame in first:
+            self._deliver(frame)
+        if pages is None:
+            self._unhold(replayed)
+            return
+        self._replay = asyncio.get_running_loop().create_task(
+            self._replay_pages(pages, replayed))
+
+    async def _replay_pages(self, pages: ReplayPages, replayed: dict[str, int]) -> None:
+        limit = self.wiring.limits.outbound_queue
+        size = max(1, min(self.wiring.limits.replay_page, limit // 2))
         try:
-            for frame in first:
-                self.send(frame)
-            for frame in held:
-                if frame["type"] == "message" and frame["seq"] <= replayed.get(frame["session"], 0):
-                    continue
-                self.send(frame)
+            while True:
+                await self._replay_room(limit // 4)
+                if self.closed:
+                    return
+                page = await pages.next_page(size)
+                if not page:
+                    break
+                for frame in page:
+                    self._deliver(frame)
+        except Exception as exc:  # Redis went away mid-replay: the client resumes later
+            log.warning("a resume's replay failed (%s); closing to resume", type(exc).__name__)
+            self.close(CLOSE_SERVER_FAULT, "replay failed; reconnect and resume")
+            return
         finally:
-            self._replaying = False
+            self._replay = None
+        self._unhold({**replayed, **pages.replayed})
+
+    async def _replay_room(self, low_water: int) -> None:
+        """Until the outbox holds at most ``low_water`` frames and the socket takes more."""
+        direct = self._direct
+        while not self.closed and (len(self.outbox) > low_water
+                                   or (direct is not None and direct.paused)):
+            if self._drained is None:
+                self._drained = asyncio.Event()
+            self._drained.clear()
+            await self._drained.wait()
+
+    def _wake_replay(self) -> None:
+        if self._drained is not None:
+            self._drained.set()
+
+    def _unhold(self, replayed: dict[str, int]) -> None:
+        held, self._held = self._held or [], None
+        for frame in held:
+            if frame["type"] == "message" and frame["seq"] <= replayed.get(frame["session"], 0):
+                continue
+            self._deliver(frame)
 
     def send(self, frame: dict[str, Any]) -> None:
-        if self._held is not None:
-            self._held.append(frame)
-            return
+        held = self._held
+        if held is None:
+            self._deliver(frame)
+        elif len(held) < self.wiring.limits.outbound_queue:
+            held.append(frame)
+        elif frame["type"] in DROPPABLE:
+            self.outbox.dropped += 1
+        else:
+            # Held back (a replay in progress) longer than the outbox allows: the same policy
+            # as a full outbox, and the client resumes from what it has.
+            self._overflowed()
+
+    def _deliver(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
         if kind == "message":
             self._in_order(frame["session"], frame)
@@ -178,6 +249,25 @@ class Connection:
                 MAX_WAIT_S, self._give_up, sid
             )
 
+    def catch_up(self, sid: str, messages: list[dict[str, Any]]) -> None:
+        """Messages of ``sid`` (staff copies, in ``seq`` order) that may have been missed while
+        the pub/sub subscription was down: each one this connection has not had is sent, in
+        order. Its own lines are skipped (it had their ``ack``)."""
+        role = self.who.sessions.get(sid)
+        if role is None:
+            return
+        order = self._order.get(sid)
+        after = -1 if order is None or order.next is None else order.next - 1
+        held = order.held if order is not None else {}
+        staff = role != "seeker"
+        for frame in messages:
+            seq = frame["seq"]
+            if seq <= after or seq in held or frame["from"] == role:
+                continue
+            if not staff and "severity" in frame:
+                frame = {k: v for k, v in frame.items() if k != "severity"}
+            self.send(frame)
+
     def _give_up(self, sid: str) -> None:
         self._order_timers.pop(sid, None)
         order = self._order.get(sid)
@@ -187,20 +277,36 @@ class Connection:
 
     def _put(self, frame: dict[str, Any]) -> None:
         try:
-            self.outbox.put(frame, over_limit=self._replaying)
+            self.outbox.put(frame)
         except Overflow:
-            if not self._overflow_logged:
-                self._overflow_logged = True
-                log.warning("outbox full for a %s connection; closing it to resume", self.who.role)
-            self.close(CLOSE_TRY_AGAIN, "too slow to keep up; reconnect and resume")
+            self._overflowed()
             return
         if self._direct is not None and not self._flush_pending:
             self._schedule_flush()
+
+    def _overflowed(self) -> None:
+        if not self._overflow_logged:
+            self._overflow_logged = True
+            log.warning("outbox full for a %s connection; closing it to resume", self.who.role)
+        self.close(CLOSE_TRY_AGAIN, "too slow to keep up; reconnect and resume")
 
     def writing_resumed(self) -> None:
         """The client's socket drained: send what waited in the outbox."""
         if not self._flush_pending:
             self._schedule_flush()
+        self._wake_replay()
+
+    def control_received(self) -> bool:
+        """A WebSocket ping from the client: it costs a frame of the rate limit like any other
+        (before ``hello`` too), so that a ping flood is refused and then closed (1008) instead of
+        answered with pongs without end. A refused ping gets no answer and no error frame."""
+        if self.close_code is not None:
+            return False
+        if self.bucket.take():
+            return True
+        if self.abuse.record():
+            self.close(CLOSE_POLICY, "flooding")
+        return False
 
     def _schedule_flush(self) -> None:
         self._flush_pending = True
@@ -218,6 +324,8 @@ class Connection:
             payload = self.codec.payload
             if direct.write_frames([payload(frame) for frame in frames], self.codec.binary):
                 self.metrics.hot.frames_out += len(frames)
+        if self._replay is not None:
+            self._wake_replay()
 
     def error(self, exc: PeerlineError, ref: str | None) -> None:
         self.metrics.errors.labels(exc.code).inc()
@@ -227,7 +335,23 @@ class Connection:
         if self.close_code is None:
             self.close_code = code
             self.close_reason = reason
+        if code == CLOSE_REPLACED:
+            self._drop_everything()
         self.outbox.close()
+        self._wake_replay()
+
+    def _drop_everything(self) -> None:
+        """Replaced by a newer connection of the same person: nothing more is owed to this
+        one. Its queued and held frames and its replay are dropped at once, and if its client
+        is not reading (bytes still wait in the socket's buffer) the socket is aborted, so a
+        replaced connection holds no memory however its client behaves."""
+        self._held = None
+        self.outbox.take_nowait()
+        if self._replay is not None:
+            self._replay.cancel()
+        direct = self._direct
+        if direct is not None and direct.transport.get_write_buffer_size() > 0:
+            direct.drop()
 
     # -- receiving ---------------------------------------------------------------------------
 
@@ -243,7 +367,7 @@ class Connection:
         """
         if self.close_code is not None:
             return 0
-        self._inbox.append(data)
+        self._inbox.append((data, time.monotonic()))
         if self._worker is None and self._storing is None:
             self._handle_waiting()
         return len(self._inbox)
@@ -254,7 +378,7 @@ class Connection:
             if self.close_code is not None or self._stopped:
                 inbox.clear()
                 break
-            self._start(inbox.popleft())
+            self._start(*inbox.popleft())
         if self._worker is None and self._storing is None:
             if self._direct is not None:
                 self._direct.resume_reading()
@@ -263,7 +387,7 @@ class Connection:
             if self._idle is not None and not self._idle.done():
                 self._idle.set_result(None)
 
-    def _start(self, data: str | bytes) -> None:
+    def _start(self, data: str | bytes, arrived: float) -> None:
         """Decode, rate-limit and validate one frame, then handle it (see ``frame_received``)."""
         self.metrics.hot.frames_in += 1
         expect_hello = not self.who.known
@@ -271,12 +395,15 @@ class Connection:
         try:
             raw = self.codec.decode(data)
             ref = frame_ref(raw)  # decoded first, so that even a refusal carries the ref
-            if not self.bucket.take():
+            if not self.bucket.take(arrived):
                 if self.abuse.record():
                     self.close(CLOSE_POLICY, "flooding")
                     return
                 raise RateLimited("too many frames; slow down")
             frame = parse_frame(raw)
+            if not self.wiring.ready() and type(frame) is not Ping:
+                # What /readyz denies is not served: nothing is stored or sent half-way.
+                raise Unavailable("the server cannot reach its storage; try again shortly")
             if type(frame) is Say and not expect_hello:
                 talk = self.talk
                 saying = talk.screen(self.who, frame)
@@ -302,7 +429,7 @@ class Connection:
         assert saying is not None
         try:
             if failure is not None:
-                raise failure
+                raise unavailable(failure) or failure
             stored = SessionStore.stored(reply)
             if self.talk.stored(self, saying, stored):
                 self._worker = asyncio.get_running_loop().create_task(
@@ -321,12 +448,20 @@ class Connection:
         except PeerlineError as exc:
             self._refused(exc, ref, expect_hello)
         except Exception as exc:
-            self._fault(exc)
+            refusal = unavailable(exc)
+            if refusal is None:
+                self._fault(exc)
+            else:
+                self._refused(refusal, ref, expect_hello)
         finally:
             self._worker = None
             if expect_hello and self.who.known and self._hello_timer is not None:
                 self._hello_timer.cancel()
                 self._hello_timer = None
+            if expect_hello and self.who.known and not self.hello_counted:
+                self.hello_counted = True
+                if self.wiring.gate is not None:
+                    self.wiring.gate.said_hello()
             self._handle_waiting()
 
     def _fault(self, exc: Exception) -> None:
@@ -336,7 +471,9 @@ class Connection:
 
     def _refused(self, exc: PeerlineError, ref: str | None, expect_hello: bool) -> None:
         self.error(exc, ref)
-        if expect_hello and not isinstance(exc, RateLimited):
+        if expect_hello and isinstance(exc, Unavailable):
+            self.close(CLOSE_SERVER_FAULT, "storage unavailable; try again")
+        elif expect_hello and not isinstance(exc, RateLimited):
             # The contract: the first frame must be a (valid) hello.
             self.close(CLOSE_POLICY, "the first frame must be hello")
 
@@ -374,12 +511,22 @@ class Connection:
             self._stopped = True
             if self._worker is not None:
                 self._worker.cancel()
-            await self.wiring.closed(self)
+            if self._replay is not None:
+                self._replay.cancel()
+            try:
+                await self.wiring.closed(self)
+            except Exception:  # never lose the close code to a failed clean-up (1006)
+                log.exception("clean-up after a connection failed")
             if self.close_code is not None:
                 try:
                     await self.ws.close(self.close_code, self.close_reason[:120])
                 except Exception:
                     pass
+            if self._direct is not None:
+                # A client that does not read would keep its unread frames in the server for
+                # good (a transport closes only once its buffer is written): dropped after
+                # the close handshake's time.
+                self._direct.drop_later(CLOSE_LINGER_S)
 
     async def _pump(self) -> None:
         """The ASGI receive loop. Under Peerline's protocol it sees only the frames that came
@@ -420,6 +567,7 @@ class Connection:
             for frame in frames:
                 await send({"type": "websocket.send", key: encode(frame)})
             hot.frames_out += len(frames)
+            self._wake_replay()
 
 
 def _is_disconnect(exc: BaseException) -> bool:

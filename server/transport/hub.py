@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Iterable
+import time
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from ..core import frames
@@ -28,6 +29,13 @@ if TYPE_CHECKING:
     from ..service.ports import Reply
 
 log = logging.getLogger("peerline.hub")
+
+MAX_BACKOFF_S = 1.0
+"""The listener retries Redis at least this often: while it is away nothing is served."""
+SUBSCRIPTION_IDLE_S = 5.0
+"""A silent subscription is PINGed after this long, and given up after twice as long."""
+CATCH_UP_MARGIN_MS = 30_000
+"""How far before the subscription was lost the catch-up reads (clock skew with Redis)."""
 
 
 class Hub:
@@ -44,9 +52,16 @@ class Hub:
         self.oncall: set[Connection] = set()
         self.queue_changed = asyncio.Event()
         self.listening = False
+        """Subscribed, and caught up after any outage (readiness needs it)."""
+        self._lost_at_ms: int | None = None
+        """When the subscription was lost (wall clock, ms), until the catch-up after it."""
         self._backoff = 0.1
+        self._generation = 0
+        """Counts subscriptions: a catch-up for an older one stops."""
+        self._tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
         self.stopping = asyncio.Event()
         self.on_queued: Callable[[str, Reply], None] | None = None
+        self.on_caught_up: Callable[[list[Reply]], Awaitable[None]] | None = None
 
     # -- registry ----------------------------------------------------------------------------
 
@@ -217,7 +232,9 @@ class Hub:
         coroutine step and a timeout per event as redis-py's ``PubSub.get_message`` takes."""
         channels = self.channels.subscribed
         while not self.stopping.is_set():
-            subscription = Subscription(self.redis_url, channels, self._on_event)
+            subscription = Subscription(self.redis_url, channels, self._on_event,
+                                        idle_s=SUBSCRIPTION_IDLE_S,
+                                        name=f"peerline-sub-{self.node}")
             try:
                 await subscription.run(on_subscribed=self._subscribed)
             except asyncio.CancelledError:
@@ -227,14 +244,56 @@ class Hub:
                 log.warning("pub/sub listener lost Redis (%s); retrying in %.1fs",
                             type(exc).__name__, self._backoff)
                 await asyncio.sleep(self._backoff)
-                self._backoff = min(self._backoff * 2, 5.0)
+                self._backoff = min(self._backoff * 2, MAX_BACKOFF_S)
             finally:
                 self.listening = False
+                if self._lost_at_ms is None:
+                    self._lost_at_ms = int(time.time() * 1000)
 
     def _subscribed(self) -> None:
-        self.listening = True
+        self._generation += 1
         self._backoff = 0.1
         log.info("listening on node channel %s", self.node)
+        if self._lost_at_ms is None:
+            self.listening = True
+            return
+        since, self._lost_at_ms = self._lost_at_ms - CATCH_UP_MARGIN_MS, None
+        task = asyncio.get_running_loop().create_task(self._catch_up(since))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _catch_up(self, since_ms: int) -> None:
+        """After the subscription was lost, deliver to every connection here what was published
+        while it was down: the messages stored since then that each has not had (gap detection
+        by ``seq``), read from the session's stream. Until this is done the process is not
+        ready (frames are refused with ``unavailable``), so nothing acked stays undelivered."""
+        generation = self._generation
+        while generation == self._generation and not self.stopping.is_set():
+            try:
+                for sid in list(self.by_session):
+                    missed = await self.sessions.messages_since(sid, since_ms)
+                    if missed:
+                        for conn in tuple(self.by_session.get(sid, ())):
+                            conn.catch_up(sid, missed)
+                if self.on_caught_up is not None:
+                    await self.on_caught_up(list(self.users.values()))
+            except Exception as exc:
+                log.warning("catching up after the pub/sub outage failed (%s); retrying",
+                            type(exc).__name__)
+                await asyncio.sleep(MAX_BACKOFF_S)
+                continue
+            if generation == self._generation:  # not lost again meanwhile
+                self.listening = True
+                log.info("caught up after the pub/sub outage")
+            return
+
+    def replace_elsewhere(self, uid: str, node: str) -> None:
+        """``uid`` connected here while ``node`` held them: that node closes its connection
+        (one person, one live connection across all processes)."""
+        event = {"k": "replace", "uid": uid, "before": int(time.time() * 1000)}
+        task = asyncio.get_running_loop().create_task(self.channels.to_node(node, event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _on_event(self, data: bytes) -> None:
         try:
@@ -259,6 +318,10 @@ class Hub:
                 if conn is not None:
                     conn.send(frames.error("unauthorized", "your sign-in was revoked"))
                     conn.close(1008, "revoked")
+            elif kind == "replace":  # the same person connected on another process since
+                conn = self.users.get(event["uid"])
+                if conn is not None and conn.opened_ms < event["before"]:
+                    conn.close(4000, "replaced by a newer connection")
             elif kind == "queue":
                 self.queue_changed.set()
             elif kind == "oncall":

@@ -30,11 +30,15 @@ class Outbox:
         self.closed = False
         self.dropped = 0
 
-    def put(self, frame: dict[str, Any], over_limit: bool = False) -> None:
-        """Queue a frame; ``over_limit`` lets it in past the limit (a resume's replay)."""
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def put(self, frame: dict[str, Any]) -> None:
+        """Queue a frame (a resume's replay too: it is read in pages that fit, see
+        ``Connection.release``)."""
         if self.closed:
             return
-        if len(self._frames) >= self._limit and not over_limit:
+        if len(self._frames) >= self._limit:
             if frame.get("type") in DROPPABLE:
                 self.dropped += 1
                 return

@@ -23,6 +23,11 @@ own work. This class keeps uvicorn's handshake, close handshake, keepalive and p
   frames, fragments, reserved bits, an unmasked or oversized frame) is handed, from its first
   byte, to websockets' parser, which then answers exactly as before (pong, close, 1002, 1009);
   the fast path resumes once that parser is back between frames with nothing buffered.
+- pongs with a bound: each client ping counts against the connection's rate limit
+  (``sink.control_received``; a flood closes it like any other), and a client that does not
+  read gets at most one pong waiting, the answer to its latest ping (RFC 6455 §5.5.3 allows
+  answering only the most recent one), written when its socket drains. websockets' parser would
+  otherwise queue a pong per ping straight into the transport's unbounded buffer.
 
 The connection finds this object in ``scope["extensions"][DIRECT_WRITE]``; under any other
 ASGI server it falls back to ``websocket.receive``/``websocket.send`` messages. Selected with
@@ -33,10 +38,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from struct import Struct
-from typing import Protocol
+from typing import Any, Protocol
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.frames import apply_mask
+from websockets.frames import Frame, Opcode, apply_mask
 from websockets.protocol import State
 
 DIRECT_WRITE = "peerline.direct_write"
@@ -78,6 +83,10 @@ class FrameSink(Protocol):
         """The transport's buffer drained below its low-water mark."""
         ...
 
+    def control_received(self) -> bool:
+        """A ping from the client: True to answer it, False if it is over the rate limit."""
+        ...
+
 
 class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
     sink: FrameSink | None = None
@@ -87,6 +96,31 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
     """The start of a frame whose rest has not arrived yet (fast reading only). A bytearray
     once a second piece arrives, so that a large frame is gathered without copying it again
     for every piece."""
+
+    _pong_waiting: bytes | None = None
+    """The payload of the latest ping not yet answered because the client is not reading."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._send_frame = self.conn.send_frame
+        self.conn.send_frame = self._frame_out  # type: ignore[method-assign]
+
+    def _frame_out(self, frame: Frame) -> None:
+        """Every frame websockets' protocol object queues for the socket; the pongs it queues
+        for the client's pings pass through ``_pong`` (Peerline itself never sends a pong)."""
+        if frame.opcode is Opcode.PONG:
+            self._pong(bytes(frame.data))
+            return
+        self._send_frame(frame)
+
+    def _pong(self, payload: bytes) -> None:
+        sink = self.sink
+        if sink is not None and not sink.control_received():
+            return  # over the rate limit: no answer (a flood closes the connection)
+        if self.paused or self._pong_waiting is not None:
+            self._pong_waiting = payload  # only the latest ping is answered once it drains
+            return
+        self._send_frame(Frame(Opcode.PONG, payload))
 
     async def run_asgi(self) -> None:
         self.scope["extensions"][DIRECT_WRITE] = self  # type: ignore[index,assignment]
@@ -129,8 +163,29 @@ class PeerlineWebSocketProtocol(WebSocketsSansIOProtocol):
         self.transport.write(frame_bytes(payloads, binary))
         return True
 
+    def drop(self) -> None:
+        """Close the socket now, dropping whatever the client has not read (``abort``)."""
+        self.close_sent = True
+        self.stop_keepalive()
+        if not self.disconnected:
+            self.transport.abort()
+
+    def drop_later(self, delay_s: float) -> None:
+        """``drop`` in ``delay_s`` unless the socket has closed by then: a transport with
+        unread bytes never finishes closing, and keeps them, while its client does not read."""
+        if not self.disconnected:
+            self.loop.call_later(delay_s, self._drop_if_open)
+
+    def _drop_if_open(self) -> None:
+        if not self.disconnected:
+            self.drop()
+
     def resume_writing(self) -> None:
         super().resume_writing()
+        payload, self._pong_waiting = self._pong_waiting, None
+        if payload is not None and not self.close_sent and self.conn.state is State.OPEN:
+            self._send_frame(Frame(Opcode.PONG, payload))
+            self.transport.write(b"".join(self.conn.data_to_send()))
         if self.sink is not None:
             self.sink.writing_resumed()
 

@@ -15,11 +15,12 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, Response
+from starlette.middleware import Middleware
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -42,16 +43,21 @@ from ..service.escalation import (
 )
 from ..service.events import Events
 from ..service.handover import Handover
+from ..service.intake import Intake
 from ..service.lifecycle import HELPER_GONE, SEEKER_GONE, Lifecycle
 from ..service.matchmaking import Matchmaking
 from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
 from ..service.overview import Overview
+from ..service.sharing import Sharing
+from ..service.signin import SignIn
+from ..service.signin_guard import SignInGuard
 from ..service.supervision import Supervision
 from ..service.sweeper import Sweeper
 from ..service.talk import Talk
 from ..service.welcome import Welcome
+from ..service.workbudget import WorkBudget
 from ..settings import Settings
 from ..store.alerts import AlertStore
 from ..store.blocks import BlockStore
@@ -60,25 +66,34 @@ from ..store.channels import Channels
 from ..store.client import connect
 from ..store.deadlines import Deadlines
 from ..store.embedded import EmbeddedRedis, start_embedded
+from ..store.health import RedisHealth
 from ..store.hours import HoursStore
 from ..store.keys import Keys
 from ..store.presence import Presence
 from ..store.scripts import ScriptRunner
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
+from ..store.signin import SignInStore
+from ..store.signin_gate import GatePolicy, SigninGate
 from ..store.staff import StaffStore
 from ..store.supervision import SupervisionStore
 from ..transport.codec import choose_codec
 from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
+from ..transport.gate import GATE, Gate, GateLimits
 from ..transport.hub import Hub
-from . import http_api, logs
+from . import http_api, logs, sso, twofactor
+from .between_wiring import ROUTES as BETWEEN_ROUTES
+from .between_wiring import BetweenChats, build_between
+from .metrics_port import LocalMetrics
 
 if TYPE_CHECKING:
     from moderation import Moderator
 
 log = logging.getLogger("peerline")
 WEB_CLIENT = Path(__file__).resolve().parent.parent.parent / "web_client"
+STARTUP_SUBSCRIBE_S = 10.0
+"""How long start-up waits for the pub/sub subscription before serving anyway (not ready)."""
 
 
 @dataclass
@@ -91,8 +106,10 @@ class Runtime:
     keys: Keys
     runner: ScriptRunner
     hub: Hub
+    health: RedisHealth
     presence: Presence
     staff: StaffStore
+    guard: SignInGuard
     sessions: SessionStore
     queue: MatchQueue
     metrics: Metrics
@@ -102,7 +119,10 @@ class Runtime:
     wiring: Wiring
     crisis_resources: list[dict[str, object]]
     self_help: list[dict[str, object]]
-    admission: Admission
+    signin: SignIn
+    signin_store: SignInStore
+    between: BetweenChats
+    intake: Intake
     canned: CannedStore
     overview: Overview
 
@@ -115,7 +135,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         logs.install_filters()
         embedded: EmbeddedRedis | None = None
         url = settings.redis_url
@@ -133,12 +153,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
             asyncio.create_task(runtime.hub.listen(), name="hub-listener"),
             asyncio.create_task(runtime.matchmaking.run(), name="matchmaker"),
             asyncio.create_task(runtime.sweeper.run(), name="sweeper"),
+            asyncio.create_task(runtime.health.run(runtime.stopping), name="redis-health"),
         ]
         if settings.gc_refreeze_s > 0:
             tasks.append(asyncio.create_task(gc_policy.run(runtime.stopping), name="gc"))
+        # Serve once subscribed: a process takes no frame it could not deliver the answers to.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STARTUP_SUBSCRIBE_S):
+                while not runtime.hub.listening:
+                    await asyncio.sleep(0.01)
+        if settings.metrics_local_port is not None:
+            local_metrics = LocalMetrics(runtime, settings.metrics_local_port, settings.workers)
+            app.state.metrics_port = local_metrics.port
+            tasks.append(asyncio.create_task(local_metrics.run(), name="metrics-port"))
         log.info("node %s ready", runtime.node)
         try:
-            yield
+            # The gate in the lifespan state reaches uvicorn's protocols (httpproto.py).
+            yield {GATE: runtime.wiring.gate}
         finally:
             runtime.stopping.set()
             with contextlib.suppress(Exception):
@@ -153,10 +184,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await asyncio.to_thread(embedded.stop)
 
     async def websocket_endpoint(ws: WebSocket) -> None:
-        codec = choose_codec(list(ws.scope.get("subprotocols") or []))
-        offered = ws.scope.get("subprotocols") or []
-        await ws.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered else None)
-        await Connection(ws, ws.app.state.runtime.wiring, codec).run()
+        wiring: Wiring = ws.app.state.runtime.wiring
+        gate = wiring.gate
+        if gate is not None and not gate.admit_websocket():
+            await _refuse_websocket(ws)
+            return
+        conn: Connection | None = None
+        try:
+            codec = choose_codec(list(ws.scope.get("subprotocols") or []))
+            offered = ws.scope.get("subprotocols") or []
+            await ws.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered
+                            else None)
+            conn = Connection(ws, wiring, codec)
+            await conn.run()
+            # Role and close code only: what an operator needs to follow a connection.
+            log.debug("connection closed (role %s, code %s)", conn.who.role or "none",
+                      conn.close_code)
+        finally:
+            if gate is not None:
+                gate.websocket_closed(said_hello=conn is not None and conn.hello_counted)
 
     def page(name: str):  # type: ignore[no-untyped-def]
         async def serve(request: object) -> Response:
@@ -168,9 +214,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", page("seeker.html")),
         Route("/helper", page("helper.html")),
         Route("/counselor", page("counselor.html")),
+        Route("/library", page("library.html")),
+        Route("/stories", page("stories.html")),
+        *BETWEEN_ROUTES,
         Route("/api/login", http_api.login, methods=["POST"]),
         Route("/api/resources", http_api.crisis_resources),
         Route("/api/self-help", http_api.self_help),
+        Route("/api/signin-options", sso.signin_options),
+        Route("/api/2fa", twofactor.status),
+        Route("/api/2fa/enrol", twofactor.enrol, methods=["POST"]),
+        Route("/api/2fa/confirm", twofactor.confirm, methods=["POST"]),
+        Route("/auth/{provider}/login", sso.begin),
+        Route("/auth/{provider}/callback", sso.callback),
         Route("/api/hours", http_api.hours),
         Route("/api/canned", http_api.canned_list, methods=["GET"]),
         Route("/api/canned", http_api.canned_add, methods=["POST"]),
@@ -183,15 +238,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=WEB_CLIENT, check_dir=False), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[Middleware(logs.LogContext)])
 
 
 async def build(settings: Settings, redis_url: str) -> Runtime:
     """Make every part of one server process and wire them together."""
-    redis = connect(redis_url)
+    redis = connect(redis_url, timeout_s=settings.redis_timeout_s)
     keys = Keys(settings.key_prefix)
     node = secrets.token_hex(6)
-    runner = ScriptRunner(redis, redis_url)
+    runner = ScriptRunner(redis, redis_url, timeout_s=settings.redis_timeout_s)
+    health = RedisHealth(redis, min(settings.redis_timeout_s, 0.8), settings.readiness_probe_s)
     metrics = Metrics()
     events = Events()
 
@@ -201,12 +258,18 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         live_ttl_s=settings.seeker_ttl_s,
         retention_s=settings.retention_s,
         escalated_retention_s=settings.escalated_retention_s,
+        unmatched_retention_s=settings.unmatched_retention_s,
     )
     presence = Presence(redis, keys, runner, node, settings.node_timeout_s)
     alerts = AlertStore(redis, keys, runner, settings.escalated_retention_s)
     deadlines = Deadlines(redis, keys.deadlines)
     staff = StaffStore(redis, keys, settings.token_ttl_s)
-    seekers = SeekerStore(redis, keys, settings.seeker_ttl_s)
+    signin_gate = SigninGate(redis, keys, runner, GatePolicy(
+        settings.signin_free_attempts, settings.signin_first_delay_s,
+        settings.signin_max_delay_s, settings.signin_window_s, settings.signin_device_ttl_s,
+        settings.signin_device_failures))
+    seekers = SeekerStore(redis, keys, settings.seeker_ttl_s, settings.seeker_idle_ttl_s,
+                          settings.requests_per_identity_hour)
     queue = MatchQueue(redis, settings.key_prefix)
     supervised = SupervisionStore(redis, keys, runner, settings.seeker_ttl_s)
     blocks = BlockStore(redis, keys, limit=settings.abuse_blocks,
@@ -230,13 +293,13 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                               settings.cooldown_s, settings.no_contact_after_s))
     oncall = OnCall(presence=presence, alerts=alerts, sessions=sessions, deadlines=deadlines,
                     delivery=hub, escalation=escalation, graces=graces)
-    admission = Admission(hours=hours, blocks=blocks, presence=presence,
+    intake = Intake(hours=hours, blocks=blocks, presence=presence,
                           timezone=settings.timezone, crisis_resources=crisis)
     matchmaking = Matchmaking(queue=queue, sessions=sessions, escalation=escalation,
                               delivery=hub, events=events, metrics=metrics,
                               max_note_chars=settings.max_note_chars,
                               refresh_s=settings.queue_refresh_s, stopping=hub.stopping,
-                              admission=admission.check)
+                              seekers=seekers, admission=intake.check)
     lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
                           deadlines=deadlines, delivery=hub, ending=ending,
                           escalation=escalation, matchmaking=matchmaking, oncall=oncall,
@@ -246,7 +309,11 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     welcome = Welcome(seekers=seekers, staff=staff, sessions=sessions, queue=queue,
                       presence=presence, delivery=hub, lifecycle=lifecycle,
                       matchmaking=matchmaking, oncall=oncall, metrics=metrics, node=node,
-                      staff_log=supervised)
+                      staff_log=supervised,
+                      admission=Admission(settings.new_identity_burst,
+                                          settings.new_identity_per_s,
+                                          settings.new_identity_pow_bits,
+                                          settings.new_identity_pow_extra_bits))
     talk = Talk(sessions=sessions, escalation=escalation, delivery=hub, metrics=metrics)
     supervision = Supervision(sessions=sessions, store=supervised, escalation=escalation,
                               delivery=hub, events=events)
@@ -255,29 +322,55 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                         events=events)
     blocking = Blocking(sessions=sessions, queue=queue, blocks=blocks, ending=ending,
                         escalation=escalation, block_s=settings.block_s)
+    guard = SignInGuard(gate=signin_gate, metrics=metrics, budget=WorkBudget(
+        settings.signin_hash_slots, settings.signin_hash_queue, settings.signin_hash_wait_s))
+    between = await build_between(redis, keys, settings,
+                                  _moderator(settings.student_id_pattern), crisis)
     dispatch = Dispatch(welcome=welcome, talk=talk, lifecycle=lifecycle,
                         matchmaking=matchmaking, escalation=escalation, oncall=oncall,
-                        supervision=supervision, handover=handover, blocking=blocking)
+                        supervision=supervision, handover=handover, blocking=blocking,
+                        sharing=Sharing(library=between.library, sessions=sessions,
+                                        delivery=hub))
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,
          ALERT_TIER: escalation.tier_due, ALERT_RESOURCES: escalation.resources_due,
          COUNSELOR_GONE: oncall.counselor_gone, ALERT_NO_CONTACT: escalation.no_contact_due},
-        [nodes.tick], settings.sweep_interval_s, hub.stopping)
+        [nodes.tick, lifecycle.retry_departures], settings.sweep_interval_s, hub.stopping)
     wiring = Wiring(
         dispatch=dispatch, submit=runner.submit_packed, closed=lifecycle.disconnected,
+        ready=lambda: hub.listening and health.answering,
         metrics=metrics, flush_turn=FlushTurn(),
+        gate=Gate(GateLimits(settings.request_timeout_s, settings.max_pending_connections,
+                             settings.max_pre_hello, settings.max_websockets)),
         limits=Limits(settings.outbound_queue, settings.rate_burst, settings.rate_per_s,
                       settings.rate_abuse_refusals, settings.rate_abuse_window_s,
-                      settings.hello_timeout_s))
+                      settings.hello_timeout_s, replay_page=settings.replay_page))
+    signin_store = SignInStore(redis, keys)
+    signin = SignIn(staff, signin_store, issuer=f"Peerline ({settings.campus_name})",
+                    totp_required=settings.totp_roles(), group_roles=settings.sso_group_roles)
     await runner.load_all()
     return Runtime(settings=settings, node=node, redis=redis, keys=keys, runner=runner, hub=hub,
-                   presence=presence, staff=staff, sessions=sessions, queue=queue,
+                   health=health,
+                   presence=presence, staff=staff, guard=guard, sessions=sessions, queue=queue,
                    metrics=metrics, escalation=escalation, matchmaking=matchmaking,
                    sweeper=sweeper, wiring=wiring,
-                   crisis_resources=crisis, self_help=self_help, admission=admission,
-                   canned=canned,
+                   crisis_resources=crisis, self_help=self_help,
+                   signin=signin, signin_store=signin_store, between=between,
+                   intake=intake, canned=canned,
                    overview=Overview(staff=staff, queue=queue, sessions=sessions))
+
+
+async def _refuse_websocket(ws: WebSocket) -> None:
+    """The process has as many WebSockets (or as many not yet past ``hello``) as it takes: the
+    handshake is answered 503 with ``Retry-After``, before any WebSocket exists."""
+    log.warning("websocket refused: the connection limit is reached")
+    try:
+        await ws.send_denial_response(JSONResponse(
+            {"detail": "too many connections; try again shortly"}, status_code=503,
+            headers={"Retry-After": "5"}))
+    except RuntimeError:  # a server without the denial-response extension: 403 instead
+        await ws.close(1013)
 
 
 @functools.cache
@@ -302,5 +395,5 @@ def app_factory() -> Starlette:
     but without the direct read and write path that the throughput figures depend on.
     """
     settings = Settings()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import json
+import math
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,14 +14,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..core.canned import CannedPatch, CannedReply
-from ..core.errors import Conflict, NotFound, Unauthorized
+from ..core.errors import (
+    Busy,
+    Conflict,
+    EnrolmentRequired,
+    NotFound,
+    SecondFactorRequired,
+    SlowDown,
+    Unauthorized,
+)
 
 if TYPE_CHECKING:
+    from ..store.staff import LoginToken
     from .app import Runtime
 
 
-LOGIN_FAILURES_ALLOWED = 10
-LOGIN_FAILURE_WINDOW_S = 15 * 60
+DEVICE_COOKIE = "peerline_device"
 
 
 def _runtime(request: Request) -> Runtime:
@@ -37,22 +48,50 @@ async def login(request: Request) -> Response:
     if len(username) > 64 or len(password) > 1024:
         return JSONResponse({"error": "unauthorized", "detail": "wrong username or password"},
                             401)
-    staff = _runtime(request).staff
+    runtime = _runtime(request)
+    if not runtime.settings.local_login:
+        return JSONResponse({"error": "forbidden",
+                             "detail": "sign in with the campus account"}, 403)
     name = username.strip().lower()
-    # Password guessing is slowed per account name (Argon2id already makes each guess costly).
-    # Keyed by the name only: no client address is kept, and unknown names count the same way.
-    if await staff.failures(name) >= LOGIN_FAILURES_ALLOWED:
-        return JSONResponse({"error": "rate_limited",
-                             "detail": "too many failed sign-ins; try again later"}, 429)
+    otp = body.get("otp")  # the second factor, for accounts that have one (service/signin.py)
+    otp = otp if isinstance(otp, str) else None
+
+    def check() -> Awaitable[LoginToken]:
+        return runtime.signin.with_password(name, password, otp)
+
     try:
-        token = await staff.login(name, password)
-    except Unauthorized:
-        await staff.record_failure(name, LOGIN_FAILURE_WINDOW_S)
-        return JSONResponse({"error": "unauthorized", "detail": "wrong username or password"},
+        signed_in = await runtime.guard.login(username, request.cookies.get(DEVICE_COOKIE),
+                                              check)
+    except EnrolmentRequired as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.detail, "enrolment": exc.ticket},
                             401)
-    await staff.clear_failures(name)
-    return JSONResponse({"token": token.token, "role": token.role,
-                         "expires_at": token.expires_at})
+    except SecondFactorRequired as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.detail}, 401)
+    except Unauthorized as exc:
+        detail = exc.detail if otp else "wrong username or password"
+        return JSONResponse({"error": "unauthorized", "detail": detail}, 401)
+    except SlowDown as exc:
+        wait = max(1, math.ceil(exc.retry_after_s))
+        return JSONResponse({"error": "rate_limited", "detail": exc.detail, "retry_after_s": wait},
+                            429, headers={"Retry-After": str(wait)})
+    except Busy as exc:
+        wait = max(1, math.ceil(exc.retry_after_s))
+        return JSONResponse({"error": "busy", "detail": exc.detail, "retry_after_s": wait},
+                            503, headers={"Retry-After": str(wait)})
+    token = signed_in.token
+    response = JSONResponse({"token": token.token, "role": token.role,
+                             "expires_at": token.expires_at})
+    # The trusted-device cookie (see store/signin_gate.py): HttpOnly, sent back only to this
+    # endpoint, never to another site.
+    response.set_cookie(DEVICE_COOKIE, signed_in.device,
+                        max_age=runtime.settings.signin_device_ttl_s, path="/api/login",
+                        httponly=True, samesite="strict", secure=_is_https(request))
+    return response
+
+
+def _is_https(request: Request) -> bool:
+    return (request.url.scheme == "https"
+            or request.headers.get("x-forwarded-proto", "").lower() == "https")
 
 
 async def crisis_resources(request: Request) -> Response:
@@ -69,9 +108,8 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     runtime = _runtime(request)
-    try:
-        await runtime.redis.ping()
-    except Exception:
+    # Answered within a second whatever Redis does (down, restarting, frozen).
+    if not await runtime.health.probe():
         return JSONResponse({"status": "unavailable", "redis": False,
                              "pubsub": runtime.hub.listening}, 503)
     if not runtime.hub.listening:
@@ -80,7 +118,33 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    """``GET /metrics`` on the public port: only with ``Authorization: Bearer <token>``.
+
+    Why gated: the counts describe the service's load and its crisis traffic (alerts, flags),
+    which is not the public's business, and scraping is work anyone could ask of the process.
+    With no token configured the endpoint does not exist here (404): operators scrape the
+    loopback-only port (``PEERLINE_METRICS_LOCAL_PORT``) instead.
+    """
     runtime = _runtime(request)
+    token = runtime.settings.metrics_token
+    expected = token.get_secret_value() if token is not None else ""
+    if not expected:
+        return JSONResponse({"error": "not_found"}, 404)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # Compared as bytes in constant time, so the answer's timing says nothing of the token.
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                             expected.encode()):
+        return JSONResponse({"error": "unauthorized", "detail": "metrics need a bearer token"},
+                            401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    return await metrics_response(runtime)
+
+
+async def local_metrics(request: Request) -> Response:
+    """``GET /metrics`` on the loopback-only port: no token (only this machine can reach it)."""
+    return await metrics_response(_runtime(request))
+
+
+async def metrics_response(runtime: Runtime) -> Response:
     metrics = runtime.metrics
     try:
         metrics.queue_length.set(await runtime.queue.length())
@@ -92,7 +156,7 @@ async def metrics(request: Request) -> Response:
 
 async def hours(request: Request) -> Response:
     """Operating hours, public: the seeker page says plainly when nobody is there."""
-    return JSONResponse(await _runtime(request).admission.status(),
+    return JSONResponse(await _runtime(request).intake.status(),
                         headers={"Cache-Control": "no-cache"})
 
 

@@ -15,6 +15,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from tests.conftest import LiveServer, run_server
+from tests.timing import playwright_ms
 
 CHROMIUM = os.environ.get("PEERLINE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,9 +51,8 @@ if (window.AudioContext) {
 }
 """
 
-# Timing-sensitive waits scale with the same variable as the other tests.
-_SCALE = float(os.environ.get("PEERLINE_TEST_TIME_SCALE", "1"))
-expect.set_options(timeout=int(10_000 * _SCALE))
+# Timing-sensitive waits scale with the same variable as the other tests (tests/timing.py).
+expect.set_options(timeout=playwright_ms(10_000))
 
 # Long enough that a reload or a few seconds offline never ends a chat in these tests, and
 # that a helper's cooldown is still on when the test looks at it.

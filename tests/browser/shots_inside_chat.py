@@ -19,6 +19,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from server.store.embedded import start_embedded
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PASSWORD
 from tests.conftest import LiveServer, run_server
+from tests.timing import playwright_ms
 
 PHONE = {"width": 390, "height": 844}
 
@@ -28,11 +29,11 @@ async def shoot(page: Page, out: Path, name: str, show: str | None = None) -> No
     so that the element with test id `show` is in view)."""
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         await page.set_viewport_size(size)
-        await page.wait_for_timeout(200)
+        await page.wait_for_timeout(playwright_ms(200))
         if show and label == "phone":
             await page.get_by_test_id(show).evaluate(
                 "node => node.scrollIntoView({block: 'end'})")
-            await page.wait_for_timeout(100)
+            await page.wait_for_timeout(playwright_ms(100))
         await page.screenshot(path=str(out / f"{name}-{label}.png"))
     await page.set_viewport_size(DESKTOP)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
+from tests.timing import playwright_ms
+
 from .conftest import People
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
@@ -40,7 +42,8 @@ async def test_crisis_message_is_claimed_by_one_counselor_who_joins(people: Peop
         await expect(alert.get_by_test_id("alert-excerpt")).to_contain_text("pills")
         await expect(alert.get_by_test_id("alert-severity")).to_contain_text("3")
         await expect(alert.get_by_test_id("alert-waiting")).to_contain_text("waiting 0:")
-    await expect(cedar).to_have_title("⚠ ALERT — a student needs a counselor", timeout=3000)
+    await expect(cedar).to_have_title("⚠ ALERT — a student needs a counselor",
+                                      timeout=playwright_ms(3_000))
     notes = await cedar.evaluate("window.__notes.map(n => n.title + ': ' + n.body)")
     assert any(n.startswith("ALERT") and "pills" in n for n in notes), notes
     assert await cedar.evaluate("window.__beeps") > 0

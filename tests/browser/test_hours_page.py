@@ -11,7 +11,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def test_closed_hours_are_shown_before_anyone_writes(people: People) -> None:
-    await people.server.runtime.admission.hours.set("closed", message_en="Closed for the holiday.")
+    await people.server.runtime.intake.hours.set("closed", message_en="Closed for the holiday.")
     page = await people.seeker()
     banner = page.get_by_test_id("closed")
     await expect(banner).to_be_visible()

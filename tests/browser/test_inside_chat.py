@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.timing import playwright_ms
+
 from .conftest import People
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
@@ -188,7 +190,7 @@ async def test_counselor_watches_whispers_and_joins_without_the_seeker_seeing_it
     await expect(seeker.get_by_test_id("messages")).to_contain_text("nights been lately")
 
     # The student's page shows none of it, live or after a reload.
-    await seeker.wait_for_timeout(300)
+    await seeker.wait_for_timeout(playwright_ms(300))
     await seeker_never_saw(seeker, WHISPER, "ok, will do", "Cedar")
     await seeker.reload()
     await expect(seeker.get_by_test_id("messages")).to_contain_text("nights been lately")

@@ -9,6 +9,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.conftest import run_server
+from tests.timing import playwright_ms
 
 from .conftest import People
 
@@ -61,7 +62,7 @@ async def test_messages_written_offline_are_sent_once_when_back(people: People) 
     await people.say(helper, "while you were away")
 
     await context.set_offline(False)
-    await expect(seeker.get_by_test_id("conn-status")).to_be_hidden(timeout=20_000)
+    await expect(seeker.get_by_test_id("conn-status")).to_be_hidden(timeout=playwright_ms(20_000))
     await expect(seeker.locator(".msg--own[data-state='delivered']")).to_have_count(4)
     await expect(seeker.get_by_test_id("messages")).to_contain_text("while you were away")
 
@@ -164,3 +165,22 @@ async def test_seeker_goes_back_to_the_front_when_the_helper_drops(
         finally:
             await crowd.close()
         assert not crowd.page_errors
+
+
+async def test_a_resume_asks_again_for_a_message_missed_in_a_gap(people: People) -> None:
+    """The page resumes from the highest message seen with none missing before it, not the
+    highest seen: a message lost in a gap (seq 3 here) is asked for again, not skipped."""
+    page = await people.page("/")
+    last = await page.evaluate("""async () => {
+        const { MessageList } = await import('/static/js/chat.js');
+        const list = new MessageList({ ownRole: 'seeker' });
+        const seen = [];
+        const add = (seq) => {
+            list.addMessage({ id: `${seq}-0`, seq, from: 'helper', alias: 'Maple',
+                              text: `line ${seq}`, ts: seq });
+            seen.push(list.lastId);
+        };
+        add(1); add(2); add(4); add(5); add(3);
+        return seen;
+    }""")
+    assert last == ["1-0", "2-0", "2-0", "2-0", "5-0"]

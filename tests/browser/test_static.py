@@ -11,7 +11,9 @@ import pytest
 pytestmark = pytest.mark.browser
 
 WEB = Path(__file__).resolve().parents[2] / "web_client"
-PAGES = ["seeker.html", "helper.html", "counselor.html"]
+PAGES = ["seeker.html", "helper.html", "counselor.html", "library.html", "stories.html"]
+# Links between the student pages (same origin, served by the app, not scripts or styles).
+PAGE_LINKS = {"/", "/library", "/stories"}
 
 
 def js_sources() -> list[Path]:
@@ -37,7 +39,7 @@ def test_pages_are_static_and_declare_language_and_policy(page: str) -> None:
     assert "<script>" not in html and "onclick=" not in html.lower()  # no inline code
     # Every script and stylesheet comes from /static/ (absolute, as the server serves them).
     for url in re.findall(r'(?:src|href)="([^"#][^"]*)"', html):
-        assert url.startswith("/static/") or url.startswith("data:"), url
+        assert url.startswith("/static/") or url.startswith("data:") or url in PAGE_LINKS, url
 
 
 REQUIRED_TESTIDS = {
@@ -46,7 +48,11 @@ REQUIRED_TESTIDS = {
     "helper.html": ["login-username", "login-password", "login-submit", "available",
                     "composer", "send"],
     "counselor.html": ["login-username", "login-password", "login-submit", "on-call",
-                       "composer", "send"],
+                       "composer", "send", "tab-library", "tab-stories"],
+    "library.html": ["lib-q", "lib-topic", "lib-items", "quick-exit", "crisis-help",
+                     "lang-switch"],
+    "stories.html": ["stories", "story-title", "story-text", "story-submit", "receipt",
+                     "quick-exit", "crisis-help"],
 }
 # Made by the scripts for each message list, session, alert.
 REQUIRED_IN_JS = ["messages", "session", "escalate", "alert", "claim", "takeover", "resolve",

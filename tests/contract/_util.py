@@ -16,6 +16,7 @@ import msgpack
 
 from tests.client import WAIT, Client
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 CRISIS_EN = "I have the pills ready and I'm going to take them all tonight"
 CRISIS_ZH = "我已经准备好安眠药了，今晚就全部吃下去"
@@ -140,7 +141,7 @@ async def reply_to(c: Client, frame: dict[str, Any], timeout: float = WAIT) -> d
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        got = await c.recv(max(0.01, deadline - loop.time()))
+        got = await c.recv(max(10 * MS, deadline - loop.time()))
         if got.get("ref") == r:
             return got
 
@@ -149,4 +150,4 @@ async def drop(c: Client) -> None:
     """The network goes away under a client: no close handshake (as a phone losing signal)."""
     transport = c.ws.transport
     transport.abort()
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(50 * MS)

@@ -8,6 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 
 @pytest.fixture(autouse=True)
@@ -32,4 +33,4 @@ async def live_server(live_server: LiveServer) -> AsyncIterator[LiveServer]:
     server's close frame. Give up after 0.5 s instead."""
     yield live_server
     for c in live_server.clients:
-        c.ws.close_timeout = 0.5
+        c.ws.close_timeout = 500 * MS

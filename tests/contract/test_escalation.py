@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 from ._util import (
     CRISIS_EN,
@@ -35,7 +36,7 @@ async def test_flag_goes_to_staff_never_to_the_seeker(live_server: LiveServer) -
     assert isinstance(flag["categories"], list) and flag["categories"]
     assert all(isinstance(c, str) for c in flag["categories"])
     await until(co, "alert")
-    rest = await frames_for(s, 0.5)
+    rest = await frames_for(s, 500 * MS)
     assert not [f for f in s.seen + rest if f["type"] in ("flag", "alert", "watch")]
 
 
@@ -49,7 +50,7 @@ async def test_counselor_in_the_session_gets_flags_too(live_server: LiveServer) 
     ack = await say(s, sid, "I'm going to kill myself tonight")
     flag = await until(co, "flag")
     assert flag["message"] == ack["id"] and flag["severity"] >= 2
-    assert not [f for f in await frames_for(s, 0.3) if f["type"] == "flag"]
+    assert not [f for f in await frames_for(s, 300 * MS) if f["type"] == "flag"]
 
 
 @pytest.mark.parametrize("lang,text", [("en", CRISIS_EN), ("zh", CRISIS_ZH)])
@@ -68,7 +69,7 @@ async def test_crisis_raises_one_alert_to_every_on_call_counselor(
     assert isinstance(a1["excerpt"], str) and a1["excerpt"]
     assert "reason" in a1
     assert t0 - 2000 <= a1["raised_at"] <= now_ms() + 2000
-    assert not [f for f in await frames_for(off, 0.4) if f["type"] == "alert"]
+    assert not [f for f in await frames_for(off, 400 * MS) if f["type"] == "alert"]
     del ack
 
 
@@ -76,7 +77,7 @@ async def test_resources_reach_the_seeker_at_once(live_server: LiveServer) -> No
     await counselor(live_server)
     s, h, sid, _ = await pair(live_server)
     await raw_json(s, {"type": "say", "session": sid, "text": CRISIS_EN, "ref": "c"})
-    res = await until(s, "resources", timeout=1.0)
+    res = await until(s, "resources", timeout=1_000 * MS)
     assert res["session"] == sid
     assert res["items"]
     for item in res["items"]:
@@ -87,7 +88,7 @@ async def test_resources_reach_the_seeker_even_with_no_counselor_on_call(
         live_server: LiveServer) -> None:
     s, h, sid, _ = await pair(live_server)
     await say(s, sid, CRISIS_ZH)
-    res = await until(s, "resources", timeout=1.0)
+    res = await until(s, "resources", timeout=1_000 * MS)
     assert res["session"] == sid and res["items"]
 
 
@@ -101,7 +102,7 @@ async def test_one_alert_per_session(live_server: LiveServer) -> None:
     await say(s, sid, "I really have the pills ready, I'm going to take them all tonight")
     # A helper escalation on the same session does not re-alert either.
     await raw_json(h, {"type": "escalate", "session": sid, "reason": "worried"})
-    later = [f for f in await frames_for(co, 0.8) if f["type"] == "alert"]
+    later = [f for f in await frames_for(co, 800 * MS) if f["type"] == "alert"]
     assert [f["alert"] for f in later if f["alert"] != first["alert"]] == []
     assert len(later) == 0, later
 
@@ -122,10 +123,10 @@ async def test_alert_delivered_to_a_counselor_going_on_call_later(
         live_server: LiveServer) -> None:
     s, h, sid, _ = await pair(live_server)
     await say(s, sid, CRISIS_EN)
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(300 * MS)
     # Already connected, goes on call later.
     c1 = await counselor(live_server, "cedar", on_call=False)
-    assert not [f for f in await frames_for(c1, 0.3) if f["type"] == "alert"]
+    assert not [f for f in await frames_for(c1, 300 * MS) if f["type"] == "alert"]
     await raw_json(c1, {"type": "status", "on_call": True})
     a1 = await until(c1, "alert")
     assert a1["session"] == sid and a1["severity"] == 3
@@ -144,7 +145,7 @@ async def test_claimed_alert_is_not_delivered_to_a_counselor_going_on_call_later
     await raw_json(c1, {"type": "claim", "alert": a["alert"]})
     await until(c1, "joined")
     c2 = await counselor(live_server, "aspen")
-    assert not [f for f in await frames_for(c2, 0.5) if f["type"] == "alert"]
+    assert not [f for f in await frames_for(c2, 500 * MS) if f["type"] == "alert"]
 
 
 async def test_exactly_one_claim_wins_and_others_get_alert_claimed(
@@ -230,7 +231,7 @@ async def test_late_claim_gets_alert_claimed_with_its_ref(live_server: LiveServe
     await raw_json(c2, {"type": "claim", "alert": aid, "ref": "too-late"})
     late = await until(c2, "alert_claimed")
     assert late["alert"] == aid and late.get("ref") == "too-late"
-    assert not [f for f in await frames_for(c2, 0.3) if f["type"] == "joined"]
+    assert not [f for f in await frames_for(c2, 300 * MS) if f["type"] == "joined"]
 
 
 async def test_claim_across_two_processes_exactly_one_wins(live_server: LiveServer) -> None:
@@ -331,7 +332,7 @@ async def test_crisis_first_words_raise_an_alert_before_any_helper(
     assert (await until(s, "resources"))["session"] == q["session"]
     # Put at the front of the queue.
     last = q
-    for f in await frames_for(s, 0.4):
+    for f in await frames_for(s, 400 * MS):
         if f["type"] == "queued":
             last = f
     assert last["position"] == 1
@@ -358,7 +359,7 @@ async def test_counselor_leave_only_leaves(live_server: LiveServer) -> None:
     for side in (s, h):
         p = await until(side, "participant")
         assert p["session"] == sid and p["role"] == "counselor" and p["joined"] is False
-    assert not [f for f in await frames_for(s, 0.3) + await frames_for(h, 0.1)
+    assert not [f for f in await frames_for(s, 300 * MS) + await frames_for(h, 100 * MS)
                 if f["type"] == "ended"]
     # Seeker and helper carry on.
     ack = await say(s, sid, "thanks")
@@ -397,10 +398,10 @@ async def test_tier_2_counselor_on_call_also_gets_the_alert(server_factory) -> N
         s, h, sid, _ = await pair(live)
         await say(s, sid, CRISIS_EN)
         a1 = await until(c1, "alert")
-        a2 = await until(c2, "alert", timeout=3)
+        a2 = await until(c2, "alert", timeout=3_000 * MS)
         assert a1["alert"] == a2["alert"]
         for c in (c1, c2, s, h):
-            c.ws.close_timeout = 0.5
+            c.ws.close_timeout = 500 * MS
 
 
 async def test_seeker_leave_ends_for_the_counselor_too(live_server: LiveServer) -> None:
@@ -430,7 +431,7 @@ async def test_live_delivery_follows_seq_with_three_senders(
         for i in range(n):
             await raw_json(c, {"type": "say", "session": sid, "text": f"{tag}{i}",
                                "ref": f"{tag}{i}"})
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(2 * MS)
 
     await asyncio.gather(burst(h, "h"), burst(co, "c"))
     got = []
@@ -481,7 +482,8 @@ async def test_unclaimed_alert_goes_to_the_next_tier_and_resources_are_resent(
     await say(s, sid, CRISIS_EN)
     a1 = await until(c1, "alert")
     await until(s, "resources")
-    a2 = await until(c2, "alert", timeout=live_server.settings.tier_timeout_s + 3)
+    a2 = await until(c2, "alert", timeout=live_server.settings.tier_timeout_s + 3_000 * MS)
     assert a2["alert"] == a1["alert"]
-    again = await until(s, "resources", timeout=live_server.settings.resources_fallback_s + 3)
+    fallback = live_server.settings.resources_fallback_s
+    again = await until(s, "resources", timeout=fallback + 3_000 * MS)
     assert again["session"] == sid

@@ -8,18 +8,20 @@ import urllib.error
 import urllib.request
 
 from tests.conftest import LiveServer, http_json
+from tests.timing import MS
 
 
-def _get(url: str) -> tuple[int, str, bytes]:
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as r:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}),
+                                    timeout=10_000 * MS) as r:
             return r.status, r.headers.get("Content-Type", ""), r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Content-Type", ""), exc.read()
 
 
-async def get(url: str) -> tuple[int, str, bytes]:
-    return await asyncio.to_thread(_get, url)
+async def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
+    return await asyncio.to_thread(_get, url, headers)
 
 
 async def post(url: str, body: dict | None = None, raw: bytes | None = None
@@ -100,7 +102,10 @@ async def test_metrics_is_prometheus_text(live_server: LiveServer) -> None:
     c = await live_server.client()
     await c.send_raw(json.dumps({"type": "hello", "role": "seeker", "lang": "en"}))
     await c.expect("welcome", skip=())
-    status, ctype, data = await get(live_server.http_url + "/metrics")
+    token = live_server.settings.metrics_token
+    assert token is not None
+    status, ctype, data = await get(live_server.http_url + "/metrics",
+                                    {"Authorization": f"Bearer {token.get_secret_value()}"})
     assert status == 200
     assert ctype.startswith("text/plain")
     text = data.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 from ._util import drop, frames_for, helper, pair, raw_json, reply_to, say, seeker, until
 
@@ -41,7 +42,7 @@ async def test_last_seen_naming_someone_elses_session_reveals_nothing(
                        "last_seen": {sid: "0-0"}})
     welcome = await c.expect("welcome", skip=())
     assert welcome["sessions"] == []
-    assert not [f for f in await frames_for(c, 0.4) if f["type"] == "message"]
+    assert not [f for f in await frames_for(c, 400 * MS) if f["type"] == "message"]
 
 
 async def test_counselor_token_with_role_helper_as_in_the_table(live_server: LiveServer) -> None:
@@ -70,12 +71,12 @@ async def test_helper_who_drops_and_does_not_come_back_requeues_the_seeker_at_th
     oq = await until(other, "queued")
     assert oq["position"] == 1
     await drop(h)
-    q = await s.expect_any(("queued",), timeout=live_server.settings.helper_grace_s + 4)
-    more = [f for f in await frames_for(s, 0.4) if f["type"] == "queued"]
+    q = await s.expect_any(("queued",), timeout=live_server.settings.helper_grace_s + 4_000 * MS)
+    more = [f for f in await frames_for(s, 400 * MS) if f["type"] == "queued"]
     positions = [f["position"] for f in [q] + more]
     assert q["session"] == sid and positions[-1] == 1, positions
-    assert [f["position"] for f in await frames_for(other, 0.1) if f["type"] == "queued"][-1:] \
-        in ([2], [])
+    others = [f["position"] for f in await frames_for(other, 100 * MS) if f["type"] == "queued"]
+    assert others[-1:] in ([2], [])
     h2 = await helper(live_server, "oak", capacity=1)
     m = await until(h2, "matched")
     assert m["session"] == sid
@@ -100,6 +101,6 @@ async def test_helper_who_comes_back_in_time_keeps_the_session(live_server: Live
     got = await reply_to(h2, {"type": "say", "session": sid, "text": "yes, sorry"})
     assert got["type"] == "ack"
     assert (await until(s, "message"))["id"] == got["id"]
-    assert not [f for f in await frames_for(s, live_server.settings.helper_grace_s + 0.3)
+    assert not [f for f in await frames_for(s, live_server.settings.helper_grace_s + 300 * MS)
                 if f["type"] in ("queued", "ended")]
     del a

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 from ._util import drop, frames_for, helper, raw_json, say, seeker, until
 
@@ -22,10 +23,10 @@ async def test_two_processes_capacity_relay_and_resume(live_server: LiveServer) 
         raw_json(s1, {"type": "request", "topic": "academic", "lang": "en"}),
         raw_json(c2, {"type": "request", "topic": "academic", "lang": "en"}))
     first = await h.expect_any(("matched",))
-    assert not [f for f in await frames_for(h, 0.8) if f["type"] == "matched"], \
+    assert not [f for f in await frames_for(h, 800 * MS) if f["type"] == "matched"], \
         "capacity 1 exceeded across processes"
     sid = first["session"]
-    s, w, other, wo = (s1, w1, c2, w2) if (await _matched_sid(s1, 0.5)) == sid else (
+    s, w, other, wo = (s1, w1, c2, w2) if (await _matched_sid(s1, 500 * MS)) == sid else (
         c2, w2, s1, w1)
     # Relay across processes, in order.
     for i in range(10):
@@ -45,7 +46,7 @@ async def test_two_processes_capacity_relay_and_resume(live_server: LiveServer) 
     assert [x["state"] for x in welcome["sessions"] if x["session"] == sid] == ["active"]
     m = await until(back, "message")
     assert m["id"] == missed["id"]
-    assert not [f for f in await frames_for(back, 0.3) if f["type"] == "message"]
+    assert not [f for f in await frames_for(back, 300 * MS) if f["type"] == "message"]
     ack = await say(back, sid, "back")
     assert (await until(h, "message"))["id"] == ack["id"]
     del other, wo
@@ -74,9 +75,9 @@ async def test_one_seeker_never_goes_to_two_helpers_on_two_processes(
                            for s in seekers))
     for s in seekers:
         await until(s, "matched")
-    await asyncio.sleep(0.3)
-    await frames_for(h1, 0.1)
-    await frames_for(h2, 0.1)  # everything read lands in .seen
+    await asyncio.sleep(300 * MS)
+    await frames_for(h1, 100 * MS)
+    await frames_for(h2, 100 * MS)  # everything read lands in .seen
     m1 = [f["session"] for f in h1.seen if f["type"] == "matched"]
     m2 = [f["session"] for f in h2.seen if f["type"] == "matched"]
     assert len(m1) + len(m2) == 3 and not set(m1) & set(m2), (m1, m2)
@@ -94,17 +95,17 @@ async def test_resume_on_another_process_while_the_helper_keeps_talking(
     await until(h, "matched")
     for i in range(10):
         await say(h, sid, f"pre{i}")
-    await frames_for(s, 0.1)
+    await frames_for(s, 100 * MS)
     await drop(s)
 
     async def chatter() -> None:
         for i in range(25):
             await raw_json(h, {"type": "say", "session": sid, "text": f"live{i}",
                                "ref": f"l{i}"})
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(10 * MS)
 
     task = asyncio.create_task(chatter())
-    await asyncio.sleep(0.03)
+    await asyncio.sleep(30 * MS)
     back = await live_server.client(url2)
     await raw_json(back, {"type": "hello", "role": "seeker", "resume": welcome["resume"],
                           "last_seen": {}})
@@ -115,7 +116,7 @@ async def test_resume_on_another_process_while_the_helper_keeps_talking(
         f = await h.recv()
         assert f["type"] != "error", f
         acks += f["type"] == "ack"
-    await frames_for(back, 1.0)
+    await frames_for(back, 1_000 * MS)
     seqs = [f["seq"] for f in back.seen if f["type"] == "message"]
     assert len(seqs) == len(set(seqs)), f"duplicates: {seqs}"
     assert seqs == sorted(seqs), f"out of order: {seqs}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 from ._util import counselor, frames_for, helper, pair, raw_json, reply_to, seeker, staff, until
 
@@ -21,7 +22,7 @@ async def test_request_with_no_helper_online_is_queued_with_helpers_online_0(
     assert "estimated_wait_s" in queued
     assert queued["helpers_online"] == 0
     # Stays queued: no matched, no ended.
-    rest = await frames_for(s, 0.5)
+    rest = await frames_for(s, 500 * MS)
     assert not [f for f in rest if f["type"] in ("matched", "ended", "error")], rest
 
 
@@ -102,7 +103,7 @@ async def test_zh_seeker_goes_to_a_zh_speaking_helper(live_server: LiveServer) -
     m = await s.expect("matched")
     assert m["peers"][0]["alias"] == "Pine"
     assert (await until(zh, "matched"))["session"] == m["session"]
-    assert not [f for f in await frames_for(en_only, 0.3) if f["type"] == "matched"]
+    assert not [f for f in await frames_for(en_only, 300 * MS) if f["type"] == "matched"]
 
 
 async def test_capacity_is_never_exceeded(live_server: LiveServer) -> None:
@@ -113,8 +114,8 @@ async def test_capacity_is_never_exceeded(live_server: LiveServer) -> None:
         await raw_json(s, {"type": "request", "topic": "academic", "lang": "en"})
         q = await s.expect("queued", skip=())
         ss.append((s, q["session"]))
-    await asyncio.sleep(0.5)
-    got = [f for f in await frames_for(h, 0.5) if f["type"] == "matched"]
+    await asyncio.sleep(500 * MS)
+    got = [f for f in await frames_for(h, 500 * MS) if f["type"] == "matched"]
     got += [f for f in h.seen if f["type"] == "matched" and f not in got]
     assert len({f["session"] for f in h.seen if f["type"] == "matched"}) == 2
     presence = await reply_to(h, {"type": "status", "available": True, "capacity": 2,
@@ -129,7 +130,7 @@ async def test_capacity_is_never_exceeded(live_server: LiveServer) -> None:
     first = next(s for s, sid in ss if sid == matched_sids[0])
     await raw_json(first, {"type": "leave", "session": matched_sids[0]})
     await until(h, "ended")
-    later = [f for f in await frames_for(h, 0.6) if f["type"] == "matched"]
+    later = [f for f in await frames_for(h, 600 * MS) if f["type"] == "matched"]
     assert later == [], "capacity 1 with 1 active: no new seeker"
 
 
@@ -140,10 +141,10 @@ async def test_capacity_0_gets_no_seekers(live_server: LiveServer) -> None:
     s, _ = await seeker(live_server)
     await raw_json(s, {"type": "request", "topic": "academic", "lang": "en"})
     await s.expect("queued", skip=())
-    assert not [f for f in await frames_for(h, 0.6) if f["type"] == "matched"]
+    assert not [f for f in await frames_for(h, 600 * MS) if f["type"] == "matched"]
     # A later status that does not mention capacity keeps it at 0.
     await reply_to(h, {"type": "status", "available": True})
-    assert not [f for f in await frames_for(h, 0.6) if f["type"] == "matched"]
+    assert not [f for f in await frames_for(h, 600 * MS) if f["type"] == "matched"]
 
 
 async def test_presence_reports_capacity_0_as_0(live_server: LiveServer) -> None:
@@ -195,13 +196,13 @@ async def test_counselor_is_never_matched_as_a_helper(live_server: LiveServer) -
     c = await counselor(live_server)
     await raw_json(c, {"type": "status", "available": True, "capacity": 3,
                        "langs": ["en"], "topics": ["academic"], "ref": "x"})
-    await frames_for(c, 0.2)
+    await frames_for(c, 200 * MS)
     s, _ = await seeker(live_server)
     q = await (raw_json(s, {"type": "request", "topic": "academic", "lang": "en"}))
     del q
     queued = await s.expect("queued", skip=())
     assert queued["helpers_online"] == 0
-    assert not [f for f in await frames_for(c, 0.5) if f["type"] == "matched"]
+    assert not [f for f in await frames_for(c, 500 * MS) if f["type"] == "matched"]
 
 
 async def test_seeker_cannot_send_status(live_server: LiveServer) -> None:
@@ -221,8 +222,8 @@ async def test_two_helpers_one_seeker_goes_to_one(live_server: LiveServer) -> No
     s, _ = await seeker(live_server)
     await raw_json(s, {"type": "request", "topic": "academic", "lang": "en"})
     m = await s.expect("matched")
-    await asyncio.sleep(0.3)
-    got = [f for c in (h1, h2) for f in await frames_for(c, 0.2) if f["type"] == "matched"]
+    await asyncio.sleep(300 * MS)
+    got = [f for c in (h1, h2) for f in await frames_for(c, 200 * MS) if f["type"] == "matched"]
     assert len(got) == 1 and got[0]["session"] == m["session"]
 
 

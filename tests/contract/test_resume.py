@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.client import Client
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 from ._util import drop, frames_for, helper, pair, raw_json, reply_to, say, seeker, until
 
@@ -22,7 +23,8 @@ async def resume(live: LiveServer, token: str, last_seen: dict[str, str] | None 
     return c, welcome
 
 
-async def messages_after_welcome(c: Client, n: int, quiet: float = 0.4) -> list[dict[str, Any]]:
+async def messages_after_welcome(c: Client, n: int,
+                                 quiet: float = 400 * MS) -> list[dict[str, Any]]:
     """The `message` frames that follow the welcome: wait for ``n``, then a quiet spell."""
     got: list[dict[str, Any]] = []
     while len(got) < n:
@@ -95,7 +97,7 @@ async def test_resume_with_last_seen_of_the_newest_message_replays_nothing(
     last = await say(h, sid, "b")
     await drop(s)
     s2, _ = await resume(live_server, welcome["resume"], {sid: last["id"]})
-    assert not [f for f in await frames_for(s2, 0.5) if f["type"] == "message"]
+    assert not [f for f in await frames_for(s2, 500 * MS) if f["type"] == "message"]
 
 
 async def test_resume_with_a_garbage_last_seen_keeps_the_connection(
@@ -132,10 +134,10 @@ async def test_messages_sent_during_resume_are_neither_lost_nor_doubled(
         for i in range(30):  # within the helper's rate budget (burst 50, then 20/s)
             await raw_json(h, {"type": "say", "session": sid, "text": f"live{i}",
                                "ref": f"l{i}"})
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(10 * MS)
 
     task = asyncio.create_task(chatter())
-    await asyncio.sleep(0.03)
+    await asyncio.sleep(30 * MS)
     s2, _ = await resume(live_server, welcome["resume"], {})
     await task
     live_acks = []
@@ -144,7 +146,7 @@ async def test_messages_sent_during_resume_are_neither_lost_nor_doubled(
         assert f["type"] != "error", f
         if f["type"] == "ack":
             live_acks.append(f)
-    got = [f for f in await frames_for(s2, 1.0) if f["type"] == "message"]
+    got = [f for f in await frames_for(s2, 1_000 * MS) if f["type"] == "message"]
     got += [f for f in s2.seen if f["type"] == "message" and f not in got]
     seqs = [m["seq"] for m in got]
     assert len(seqs) == len(set(seqs)), f"duplicates: {seqs}"
@@ -156,7 +158,7 @@ async def test_session_ended_while_away_is_listed_as_ended(live_server: LiveServ
     s, h, sid, welcome = await pair(live_server)
     a = await say(s, sid, "hello")
     await drop(s)
-    await asyncio.sleep(0.3)  # the server has noticed the drop
+    await asyncio.sleep(300 * MS)  # the server has noticed the drop
     b = await say(h, sid, "I have to go now, take care")
     await raw_json(h, {"type": "leave", "session": sid})
     await until(h, "ended")
@@ -257,7 +259,7 @@ async def test_new_connection_of_the_same_seeker_replaces_the_old(
     # The replaced connection is closed (the extension says 4000; any close is fine here).
     import websockets
     try:
-        await frames_for(s, 0.3)
+        await frames_for(s, 300 * MS)
     except websockets.ConnectionClosed:
         pass
 
@@ -266,7 +268,7 @@ async def test_seeker_who_does_not_come_back_ends_the_session_for_the_helper(
         live_server: LiveServer) -> None:
     s, h, sid, _ = await pair(live_server)
     await drop(s)
-    e = await until(h, "ended", timeout=live_server.settings.seeker_grace_s + 4)
+    e = await until(h, "ended", timeout=live_server.settings.seeker_grace_s + 4_000 * MS)
     assert e["session"] == sid and e["by"] in ("server", "seeker")
 
 
@@ -299,14 +301,14 @@ async def test_resume_with_a_slow_transcript_read_neither_doubles_nor_reorders(
     s, h, sid, welcome = await pair(live_server)
     for i in range(5):
         await say(h, sid, f"pre{i}")
-    await frames_for(s, 0.1)
+    await frames_for(s, 100 * MS)
     await drop(s)
 
     sessions = live_server.runtime.sessions
     original = sessions.messages
 
     async def slow_messages(*args, **kwargs):  # type: ignore[no-untyped-def]
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(300 * MS)
         return await original(*args, **kwargs)
 
     sessions.messages = slow_messages  # type: ignore[method-assign]
@@ -314,9 +316,9 @@ async def test_resume_with_a_slow_transcript_read_neither_doubles_nor_reorders(
         c = await live_server.client()
         await raw_json(c, {"type": "hello", "role": "seeker", "resume": welcome["resume"],
                            "last_seen": {}})
-        await asyncio.sleep(0.1)  # the server is now reading the transcript
+        await asyncio.sleep(100 * MS)  # the server is now reading the transcript
         live = [await say(h, sid, f"live{i}") for i in range(3)]
-        await frames_for(c, 0.8)
+        await frames_for(c, 800 * MS)
     finally:
         sessions.messages = original  # type: ignore[method-assign]
     kinds = [f["type"] for f in c.seen]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 from ._util import frames_for, helper, now_ms, pair, raw_json, ref, reply_to, say, seeker, until
 
@@ -24,7 +25,7 @@ async def test_ack_and_message_fields(live_server: LiveServer) -> None:
     assert msg["alias"] == welcome["alias"] and msg["text"] == "I failed my exam"
     assert msg["ts"] == ack["ts"] and msg["seq"] == 1
     # The sender does not get its own message as a `message`.
-    assert not [f for f in await frames_for(s, 0.3) if f["type"] == "message"]
+    assert not [f for f in await frames_for(s, 300 * MS) if f["type"] == "message"]
     hack = await say(h, sid, "I'm here.")
     assert hack["seq"] == 2
     back = await until(s, "message")
@@ -44,7 +45,7 @@ async def test_empty_text_is_bad_frame(live_server: LiveServer) -> None:
     for text in ("", "   ", "\n\t "):
         got = await reply_to(s, {"type": "say", "session": sid, "text": text})
         assert got["type"] == "error" and got["code"] == "bad_frame", (text, got)
-    assert not [f for f in await frames_for(h, 0.3) if f["type"] == "message"]
+    assert not [f for f in await frames_for(h, 300 * MS) if f["type"] == "message"]
 
 
 async def test_2000_code_points_ok_2001_too_long(live_server: LiveServer) -> None:
@@ -59,7 +60,7 @@ async def test_2000_code_points_ok_2001_too_long(live_server: LiveServer) -> Non
     for text in ("a" * 2001, "好" * 2001, "😀" * 2001):
         got = await reply_to(s, {"type": "say", "session": sid, "text": text})
         assert got["type"] == "error" and got["code"] == "too_long", (text[:3], got)
-    assert not [f for f in await frames_for(h, 0.3) if f["type"] == "message"]
+    assert not [f for f in await frames_for(h, 300 * MS) if f["type"] == "message"]
 
 
 async def test_2000_code_points_with_combining_marks(live_server: LiveServer) -> None:
@@ -117,7 +118,7 @@ async def test_someone_elses_session_is_not_in_session(live_server: LiveServer) 
     h2 = await helper(live_server, "oak")
     got = await reply_to(h2, {"type": "say", "session": sid, "text": "boo"})
     assert got["type"] == "error" and got["code"] == "not_in_session"
-    assert not [f for f in await frames_for(s, 0.3) + await frames_for(h, 0.1)
+    assert not [f for f in await frames_for(s, 300 * MS) + await frames_for(h, 100 * MS)
                 if f["type"] in ("message", "typing", "ended")]
     # The session still works.
     await say(s, sid, "still here")
@@ -198,7 +199,7 @@ async def test_queued_seeker_leave_ends_the_request(live_server: LiveServer) -> 
     assert e["session"] == q["session"] and e["by"] == "seeker"
     # A helper who comes now is not matched with a seeker who left.
     h = await helper(live_server)
-    assert not [f for f in await frames_for(h, 0.6) if f["type"] == "matched"]
+    assert not [f for f in await frames_for(h, 600 * MS) if f["type"] == "matched"]
     # And the seeker may ask again.
     q2 = await reply_to(s, {"type": "request", "topic": "academic", "lang": "en"})
     assert q2["type"] == "queued" and q2["session"] != q["session"]
@@ -250,7 +251,7 @@ async def test_same_ref_and_same_text_twice_is_two_messages(live_server: LiveSer
     m1 = await until(h, "message")
     a2 = await say(s, sid, "ok", "c1")
     assert a2["id"] != a1["id"] and a2["seq"] == a1["seq"] + 1, (a1, a2)
-    m2 = await until(h, "message", timeout=1.0)
+    m2 = await until(h, "message", timeout=1_000 * MS)
     assert m2["id"] == a2["id"] and m1["id"] == a1["id"]
 
 
@@ -270,4 +271,4 @@ async def test_ref_reused_after_reconnect_is_a_new_message(live_server: LiveServ
     await s2.expect("welcome", skip=())
     a3 = await say(s2, sid, "yes", "c1")
     assert a3["id"] != a1["id"] and a3["seq"] == 3, (a1, a3)
-    assert (await until(h, "message", timeout=1.0))["id"] == a3["id"]
+    assert (await until(h, "message", timeout=1_000 * MS))["id"] == a3["id"]

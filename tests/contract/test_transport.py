@@ -10,6 +10,7 @@ import pytest
 import websockets
 
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 from ._util import pair, raw_json, ref, seeker, until
 
@@ -21,7 +22,7 @@ async def test_json_subprotocol_is_negotiated_and_speaks_text_frames(
         assert ws.subprotocol == "peerline.v1.json"
         await ws.send(json.dumps({"type": "hello", "role": "seeker", "lang": "zh",
                                   "resume": None}))
-        data = await asyncio.wait_for(ws.recv(), 5)
+        data = await asyncio.wait_for(ws.recv(), 5_000 * MS)
         assert isinstance(data, str)
         welcome = json.loads(data)
         assert welcome["type"] == "welcome" and welcome["role"] == "seeker"
@@ -38,21 +39,21 @@ async def test_msgpack_subprotocol_speaks_binary_maps(live_server: LiveServer) -
         assert ws.subprotocol == "peerline.v1.msgpack"
         await ws.send(msgpack.packb({"type": "hello", "role": "seeker", "lang": "en",
                                      "resume": None}, use_bin_type=True))
-        data = await asyncio.wait_for(ws.recv(), 5)
+        data = await asyncio.wait_for(ws.recv(), 5_000 * MS)
         assert isinstance(data, bytes)
         welcome = msgpack.unpackb(data, raw=False)
         assert welcome["type"] == "welcome" and welcome["resume"]
         # A reply to a later frame also comes back as a binary map with our ref.
         await ws.send(msgpack.packb({"type": "nonsense", "ref": "m1"}, use_bin_type=True))
-        err = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5), raw=False)
+        err = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5_000 * MS), raw=False)
         assert err["type"] == "error" and err["code"] == "unknown_type" and err["ref"] == "m1"
         # Not MessagePack at all → bad_frame, the connection stays open.
         await ws.send(b"\xc1\xc1\xc1")
-        err = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5), raw=False)
+        err = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5_000 * MS), raw=False)
         assert err["type"] == "error" and err["code"] == "bad_frame"
         # Not a map → bad_frame.
         await ws.send(msgpack.packb([1, 2, 3]))
-        err = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5), raw=False)
+        err = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5_000 * MS), raw=False)
         assert err["type"] == "error" and err["code"] == "bad_frame"
     finally:
         await ws.close()
@@ -82,7 +83,7 @@ async def test_no_subprotocol_gets_json(live_server: LiveServer) -> None:
         assert ws.subprotocol is None
         await ws.send(json.dumps({"type": "hello", "role": "seeker", "lang": "en",
                                   "resume": None}))
-        data = await asyncio.wait_for(ws.recv(), 5)
+        data = await asyncio.wait_for(ws.recv(), 5_000 * MS)
         assert isinstance(data, str) and json.loads(data)["type"] == "welcome"
     finally:
         await ws.close()
@@ -93,7 +94,7 @@ async def test_unknown_subprotocol_only_gets_json(live_server: LiveServer) -> No
     try:
         assert ws.subprotocol == "peerline.v1.json"
         await ws.send(json.dumps({"type": "hello", "role": "seeker", "lang": "en"}))
-        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "welcome"
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5_000 * MS))["type"] == "welcome"
     finally:
         await ws.close()
 
@@ -151,21 +152,21 @@ async def test_first_frame_not_hello_closes_1008(live_server: LiveServer) -> Non
 
 
 async def test_no_hello_in_time_closes_1008(server_factory) -> None:  # type: ignore[no-untyped-def]
-    async with server_factory(hello_timeout_s=0.5) as live:
+    async with server_factory(hello_timeout_s=500 * MS) as live:
         c = await live.client()
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        assert await c.close_code(timeout=5) == 1008
-        assert loop.time() - t0 < 3
+        assert await c.close_code(timeout=5_000 * MS) == 1008
+        assert loop.time() - t0 < 3_000 * MS
 
 
 async def test_hello_just_in_time_is_accepted(server_factory) -> None:  # type: ignore[no-untyped-def]
-    async with server_factory(hello_timeout_s=1.0) as live:
+    async with server_factory(hello_timeout_s=1_000 * MS) as live:
         c = await live.client()
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(600 * MS)
         await raw_json(c, {"type": "hello", "role": "seeker", "lang": "en", "resume": None})
         await c.expect("welcome", skip=())
-        await asyncio.sleep(0.8)  # past the hello deadline: a greeted connection stays open
+        await asyncio.sleep(800 * MS)  # past the hello deadline: a greeted connection stays open
         await raw_json(c, {"type": "dance", "ref": "d"})
         err = await c.expect("error", skip=())
         assert err["code"] == "unknown_type" and err["ref"] == "d"
@@ -291,9 +292,9 @@ async def test_sustained_flood_gets_rate_limited_then_1008(live_server: LiveServ
             if task.done():
                 break
             await c.ws.send(data)
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 10_000 * MS)
     except websockets.ConnectionClosed:
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 10_000 * MS)
     assert "rate_limited" in codes
     assert closed == 1008
 
@@ -365,7 +366,7 @@ async def test_expired_token_is_unauthorized_1008(live_server: LiveServer) -> No
         await redis.pexpire(key, 1)
         n += 1
     assert n, "could not find the token's key to expire it"
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(50 * MS)
     c2 = await live_server.client()
     await raw_json(c2, {"type": "hello", "role": "helper", "token": token})
     err = await c2.expect("error", skip=())

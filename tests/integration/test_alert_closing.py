@@ -11,6 +11,7 @@ from tests.conftest import LiveServer
 from tests.integration.test_cli import peerline
 from tests.integration.test_escalation import CRISIS_EN
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 NOTE = "Called the seeker back; safety plan agreed, follow-up Monday."
 
@@ -35,7 +36,7 @@ async def test_the_resolve_note_is_kept_and_shown(live_server: LiveServer) -> No
     shown = await asyncio.to_thread(peerline, live_server, "alerts", "show", aid)
     assert shown.returncode == 0 and f"note: {NOTE}" in shown.stdout
     assert CRISIS_EN not in shown.stdout  # the seeker's words stay out of the audit view
-    await seeker.no_frame(0.3, of="alert_resolved")
+    await seeker.no_frame(300 * MS, of="alert_resolved")
 
 
 async def test_an_unclaimed_alert_is_closed_no_contact_by_a_counselor(
@@ -56,13 +57,13 @@ async def test_an_unclaimed_alert_is_closed_no_contact_by_a_counselor(
     assert done["outcome"] == "no_contact" and done["ref"] == "b"
     # No longer re-sent to a counselor who goes on call.
     late = await live_server.counselor("aspen")
-    await late.no_frame(0.5, of="alert")
+    await late.no_frame(500 * MS, of="alert")
 
 
 async def test_an_unclaimed_alert_closes_itself_after_its_session_ended(
     server_factory: Callable[..., Any],
 ) -> None:
-    async with server_factory(no_contact_after_s=0.5, tier_timeout_s=30) as live:
+    async with server_factory(no_contact_after_s=500 * MS, tier_timeout_s=30) as live:
         counselor = await live.counselor()
         seeker, helper, sid = await matched_pair(live)
         await seeker.say(sid, CRISIS_EN)
@@ -74,4 +75,4 @@ async def test_an_unclaimed_alert_closes_itself_after_its_session_ended(
         assert alert is not None and alert.state == "resolved" and alert.note
         assert aid not in await live.runtime.escalation.alerts.open_ids()
         late = await live.counselor("aspen")
-        await late.no_frame(0.5, of="alert")
+        await late.no_frame(500 * MS, of="alert")

@@ -13,6 +13,7 @@ import websockets
 from tests.client import WAIT
 from tests.conftest import LiveServer
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 Factory = Callable[..., AbstractAsyncContextManager[LiveServer]]
 
@@ -31,7 +32,7 @@ async def test_a_reader_that_falls_behind_is_closed_1013_and_resumes_without_los
 
         async def read_acks() -> None:
             while True:
-                frame = await helper.recv(timeout=30)
+                frame = await helper.recv(timeout=30_000 * MS)
                 if frame["type"] == "ack":
                     acked.append(frame)
 
@@ -39,16 +40,16 @@ async def test_a_reader_that_falls_behind_is_closed_1013_and_resumes_without_los
         text = "so much to say " * 120  # 1,800 characters
         sent = 0
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + 60
+        deadline = loop.time() + 60_000 * MS
         while len(hub.users) == 2 and loop.time() < deadline:
             for _ in range(50):
                 sent += 1
                 await helper.send({"type": "say", "session": sid, "text": text, "ref": f"h{sent}"})
             while len(acked) < sent - 100 and loop.time() < deadline:
-                await asyncio.sleep(0.005)
+                await asyncio.sleep(5 * MS)
         assert len(hub.users) == 1, "the seeker who stopped reading was never cut off"
         while len(acked) < sent and loop.time() < deadline:
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(5 * MS)
         reader.cancel()
         assert len(acked) == sent  # the helper was never held back
 
@@ -68,6 +69,6 @@ async def test_a_reader_that_falls_behind_is_closed_1013_and_resumes_without_los
         await back.hello_seeker(resume=resume, last_seen={sid: messages[-1]["id"]})
         replay = [await back.expect("message") for _ in range(sent - len(messages))]
         assert [m["seq"] for m in replay] == list(range(len(messages) + 1, sent + 1))
-        await back.no_frame(0.3, of="message")
+        await back.no_frame(300 * MS, of="message")
         await back.say(sid, "sorry, I was away")
         assert (await helper.expect("message"))["text"] == "sorry, I was away"

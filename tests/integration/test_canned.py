@@ -9,6 +9,7 @@ import urllib.request
 from typing import Any
 
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 
 def call(url: str, method: str = "GET", token: str | None = None,
@@ -19,7 +20,7 @@ def call(url: str, method: str = "GET", token: str | None = None,
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=10) as r:
+        with urllib.request.urlopen(request, timeout=10_000 * MS) as r:
             raw = r.read()
             return r.status, json.loads(raw) if raw else None
     except urllib.error.HTTPError as exc:

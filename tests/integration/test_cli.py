@@ -11,13 +11,14 @@ from pathlib import Path
 from tests.conftest import LiveServer
 from tests.integration.test_escalation import CRISIS_EN
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 
 def peerline(live: LiveServer, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PEERLINE_KEY_PREFIX=live.settings.key_prefix)
     return subprocess.run(
         [sys.executable, "-m", "server", *args, "--redis-url", live.redis_url],
-        input=stdin, capture_output=True, text=True, env=env, timeout=60,
+        input=stdin, capture_output=True, text=True, env=env, timeout=60_000 * MS,
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.client import TIME_SCALE, Client
+from tests.client import Client
 from tests.conftest import LiveServer
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 CRISIS_EN = "I have the pills ready and I'm going to take them all tonight"
 CRISIS_ZH = "我已经准备好安眠药了，今晚就全部吃下去"
@@ -40,7 +41,7 @@ async def test_crisis_message_raises_one_alert_and_one_claim_wins(
     # A second crisis message in the same session is flagged, not re-alerted.
     await seeker.say(sid, CRISIS_EN + " I mean it")
     assert (await helper.expect("flag", skip=("queued", "typing", "message")))["severity"] == 3
-    await c1.no_frame(0.4, of="alert")
+    await c1.no_frame(400 * MS, of="alert")
 
     # Both counselors claim at once; exactly one wins.
     await c1.send({"type": "claim", "alert": alert["alert"], "ref": "k1"})
@@ -73,7 +74,7 @@ async def test_seeker_never_receives_flags(live_server: LiveServer) -> None:
     await seeker.say(sid, CRISIS_ZH)
     await counselor.expect("alert", skip=("watch",))
     await seeker.expect("resources")
-    await seeker.no_frame(0.5, of="flag")
+    await seeker.no_frame(500 * MS, of="flag")
     assert not any(f["type"] in ("flag", "alert") for f in seeker.seen)
 
 
@@ -95,7 +96,7 @@ async def test_severity_two_goes_to_the_watch_list_without_paging(
     assert flag["severity"] == 2
     watch = await counselor.expect("watch")
     assert watch["session"] == sid and watch["severity"] == 2 and watch["excerpt"]
-    await counselor.no_frame(0.4, of="alert")
+    await counselor.no_frame(400 * MS, of="alert")
     # A counselor can look in: that claims a (new) alert for the session in one step.
     await counselor.send({"type": "join", "session": sid, "ref": "j"})
     joined = await counselor.expect("joined", skip=("watch", "alert"))
@@ -112,7 +113,7 @@ async def test_helper_escalation_carries_reason_and_severity(live_server: LiveSe
     assert (await seeker.expect("resources"))["session"] == sid
     # Escalating again while the alert is open does not page twice.
     await helper.send({"type": "escalate", "session": sid, "reason": "again"})
-    await counselor.no_frame(0.4, of="alert")
+    await counselor.no_frame(400 * MS, of="alert")
     # A seeker cannot escalate.
     await seeker.send({"type": "escalate", "session": sid, "reason": "x", "ref": "no"})
     assert (await seeker.expect("error"))["code"] == "forbidden"
@@ -124,9 +125,9 @@ async def test_alert_with_nobody_on_call_is_kept_and_delivered_later(
     seeker, helper, sid = await matched_pair(live_server)
     await seeker.say(sid, CRISIS_EN)
     await seeker.expect("resources")
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(300 * MS)
     late = await live_server.counselor("late", on_call=False)
-    await late.no_frame(0.3, of="alert")
+    await late.no_frame(300 * MS, of="alert")
     await late.send({"type": "status", "on_call": True, "ref": "oc"})
     presence = await late.expect("presence")
     assert presence["on_call"] is True
@@ -160,12 +161,12 @@ async def test_unclaimed_alert_moves_up_the_tiers(live_server: LiveServer) -> No
     await seeker.say(sid, CRISIS_EN)
     first = await tier1.expect("alert", skip=("watch",))
     assert first["tier"] == 1
-    await tier2.no_frame(0.5 * TIME_SCALE, of="alert")
-    second = await tier2.expect("alert", skip=("watch",), timeout=5 * TIME_SCALE)
+    await tier2.no_frame(500 * MS, of="alert")
+    second = await tier2.expect("alert", skip=("watch",), timeout=5_000 * MS)
     assert second["alert"] == first["alert"] and second["tier"] == 2
     # The resources are sent again when nobody has claimed within the fallback time.
     await seeker.expect("resources")
-    again = await seeker.expect("resources", timeout=5 * TIME_SCALE)
+    again = await seeker.expect("resources", timeout=5_000 * MS)
     assert again["session"] == sid
     events = await audit_events(live_server, first["alert"])
     assert events.count("delivered") >= 2 and "resources_resent" in events
@@ -199,7 +200,7 @@ async def test_takeover_and_helper_cooldown(live_server: LiveServer) -> None:
     assert cooldown["seconds"] > 0
     other, _ = await live_server.seeker()
     await other.send({"type": "request", "topic": "mood"})
-    await helper.no_frame(0.5, of="matched")
+    await helper.no_frame(500 * MS, of="matched")
     await helper.send({"type": "status", "available": True, "skip_cooldown": True})
     assert (await helper.expect("matched", skip=("presence", "queued")))["topic"] == "mood"
 
@@ -215,7 +216,7 @@ async def test_counselor_drop_keeps_the_claim_for_a_grace_then_reraises(
     await c1.expect("joined", skip=("watch", "flag"))  # the flag may follow the page closely
     c2 = await live_server.counselor("aspen")
     await c1.close()
-    again = await c2.expect("alert", skip=("watch", "alert_claimed"), timeout=6 * TIME_SCALE)
+    again = await c2.expect("alert", skip=("watch", "alert_claimed"), timeout=6_000 * MS)
     assert again["alert"] == alert["alert"]
     events = await audit_events(live_server, alert["alert"])
     assert "released" in events
@@ -243,7 +244,7 @@ async def test_a_conversations_risk_survives_the_seekers_reconnect(live_server: 
     for _ in range(2):
         await seeker.say(sid, "我不想活了")
         assert (await helper.expect("flag", skip=("message",)))["severity"] == 2
-    await counselor.no_frame(0.3, of="alert")
+    await counselor.no_frame(300 * MS, of="alert")
     await seeker.close()
 
     back = await live_server.client()

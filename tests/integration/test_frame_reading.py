@@ -24,6 +24,7 @@ from websockets.streams import StreamReader
 
 from tests.client import WAIT
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 PING = 0x89
 CLOSE = 0x88
@@ -80,7 +81,7 @@ class RawClient:
             for i in range(0, len(data), piece):
                 self.writer.write(data[i:i + piece])
                 await self.writer.drain()
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(2 * MS)
         await self.writer.drain()
 
     async def next_frame(self) -> Frame:

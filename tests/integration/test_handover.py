@@ -8,6 +8,7 @@ import json
 from tests.client import Client
 from tests.conftest import LiveServer
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 HANDOVER = "exam stress; prefers short answers"
 
@@ -48,7 +49,7 @@ async def test_transfer_to_a_named_helper_keeps_history_and_hides_the_note(
     assert (await birch.expect("message"))["text"] == "hello again"
     await maple.send({"type": "say", "session": sid, "text": "still me?", "ref": "x"})
     assert (await maple.expect("error"))["code"] in ("not_in_session", "session_ended")
-    await seeker.no_frame(0.4)
+    await seeker.no_frame(400 * MS)
     assert HANDOVER not in json.dumps(seeker.seen)
 
     # Capacity holds: Birch (capacity 1) is full, so a second transfer to Birch is refused.
@@ -83,8 +84,8 @@ async def test_transfer_back_to_the_queue_is_never_given_back_to_the_same_helper
     queued = await seeker.expect("queued", skip=())
     assert queued["session"] == sid and queued["position"] == 1
     # Maple is free and available, but is not given this seeker back.
-    await maple.no_frame(1.0, of="matched")
-    await seeker.no_frame(0.2, of="matched")
+    await maple.no_frame(1_000 * MS, of="matched")
+    await seeker.no_frame(200 * MS, of="matched")
 
     birch = await live_server.helper("birch")
     got = await birch.expect("matched")
@@ -128,7 +129,7 @@ async def test_a_blocked_pair_is_never_matched_again(live_server: LiveServer) ->
     # The same seeker asks again: Maple is free, but they are never paired.
     await seeker.send({"type": "request", "topic": "academic", "lang": "en", "ref": "q2"})
     assert (await seeker.expect("queued", skip=()))["ref"] == "q2"
-    await seeker.no_frame(1.0, of="matched")
+    await seeker.no_frame(1_000 * MS, of="matched")
     birch = await live_server.helper("birch")
     assert (await seeker.expect("matched"))["peers"][0]["alias"] == "Birch"
     await birch.expect("matched")
@@ -150,9 +151,9 @@ async def test_blocked_pairs_never_rematch_under_many_seekers(live_server: LiveS
     others = await asyncio.gather(*(ask(live_server) for _ in range(8)))
     matched = {(await maple.expect("matched"))["session"] for _ in range(8)}
     assert matched == {sid for _, sid in others}
-    await maple.no_frame(1.0, of="matched")
+    await maple.no_frame(1_000 * MS, of="matched")
     for seeker, _ in blocked:
-        await seeker.no_frame(0.1, of="matched")
+        await seeker.no_frame(100 * MS, of="matched")
         blocked_at = max(i for i, f in enumerate(seeker.seen) if f["type"] == "ended")
         after = [f["type"] for f in seeker.seen[blocked_at:]]
         assert "queued" in after and "matched" not in after
@@ -185,7 +186,7 @@ async def test_the_seeker_can_block_a_helper(live_server: LiveServer) -> None:
     assert ended["by"] == "seeker" and ended["reason"] == "blocked"
     await seeker.send({"type": "request", "topic": "academic", "lang": "en"})
     await seeker.expect("queued", skip=())
-    await maple.no_frame(1.0, of="matched")
+    await maple.no_frame(1_000 * MS, of="matched")
     # A seeker's own block is not counted against them.
     runtime = live_server.runtime
     assert await runtime.redis.keys(runtime.keys.blocked_by("*")) == []

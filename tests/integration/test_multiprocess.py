@@ -10,6 +10,7 @@ import pytest
 from server.store.client import connect
 from tests.conftest import LiveServer
 from tests.integration.test_escalation import CRISIS_EN
+from tests.timing import MS
 
 pytestmark = pytest.mark.multiprocess
 
@@ -123,7 +124,7 @@ async def test_a_process_that_dies_does_not_leave_ghost_helpers(live_server: Liv
     assert (await ghost.expect("matched"))["session"] == sid
     live_server.extra_processes[0].kill()  # no clean shutdown: the process just dies
     # Its helper is taken for gone: after the grace the seeker is back at the front...
-    left = await seeker.expect("participant", timeout=15)
+    left = await seeker.expect("participant", timeout=15_000 * MS)
     assert left["role"] == "helper" and left["joined"] is False
     queued = await seeker.expect("queued", skip=())
     assert queued["session"] == sid
@@ -154,10 +155,10 @@ async def test_the_listener_subscribes_again_when_redis_drops_it(live_server: Li
         assert hub.listening and await subscribers() == 1
         await event_reaches_the_seeker("before")
         assert await redis.client_kill_filter(_type="pubsub") >= 1
-        deadline = asyncio.get_running_loop().time() + 10
+        deadline = asyncio.get_running_loop().time() + 10_000 * MS
         while await subscribers() != 1 or not hub.listening:
             assert asyncio.get_running_loop().time() < deadline, "no new subscription"
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(50 * MS)
         await event_reaches_the_seeker("after")
     finally:
-        await redis.aclose()
+        await redis.aclose(close_connection_pool=True)  # connect() hands the pool in

@@ -7,12 +7,15 @@ import logging
 
 import pytest
 
+from server.web import logs
+from tests.client import WAIT
 from tests.conftest import LiveServer
 from tests.integration.test_talk import matched_pair
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_logs_carry_no_text_tokens_or_addresses(
-    live_server: LiveServer, caplog: pytest.LogCaptureFixture
+    live_server: LiveServer, caplog: pytest.LogCaptureFixture, log_format: str
 ) -> None:
     caplog.set_level(logging.DEBUG)
     seeker, helper, sid = await matched_pair(live_server, note="my secret first words")
@@ -26,10 +29,19 @@ async def test_logs_carry_no_text_tokens_or_addresses(
     await seeker.close()
     await helper.close()
     # What the server writes (the test's own client library logs its frames at DEBUG).
-    server_side = [r for r in caplog.records if r.name.split(".")[0] in ("peerline", "uvicorn",
-                                                                         "server", "matching",
-                                                                         "moderation")]
-    logged = "\n".join(r.getMessage() for r in server_side)
+    def server_side() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name.split(".")[0] in (
+            "peerline", "uvicorn", "server", "matching", "moderation")]
+
+    # The server logs each connection's end (role and close code) once its socket is done.
+    for _ in range(int(WAIT / 0.05)):
+        if sum("connection closed" in r.getMessage() for r in server_side()) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    # As the configured formatter writes them (PEERLINE_LOG_FORMAT), tracebacks included.
+    fmt = logs.formatter(log_format)
+    logged = "\n".join(fmt.format(r) for r in server_side())
+    assert "connection closed" in logged, "nothing logged: the check would prove nothing"
     for secret in ("private sentence", "another private line", "garbage that is private",
                    "my secret first words", resume, "127.0.0.1"):
         assert secret not in logged

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.client import TIME_SCALE
 from tests.conftest import LiveServer
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 
 async def test_seeker_resumes_and_gets_every_missed_message_once(live_server: LiveServer) -> None:
@@ -30,7 +30,7 @@ async def test_seeker_resumes_and_gets_every_missed_message_once(live_server: Li
     replay = [await back.expect("message") for _ in range(3)]
     assert [m["id"] for m in replay] == missed
     assert [m["seq"] for m in replay] == [3, 4, 5]
-    await back.no_frame(0.3, of="message")
+    await back.no_frame(300 * MS, of="message")
 
     # The session carries on, from both sides.
     await back.say(sid, "sorry, my wifi dropped")
@@ -71,21 +71,21 @@ async def test_wrong_resume_token_is_refused(live_server: LiveServer) -> None:
 async def test_helper_who_drops_and_returns_in_time_keeps_the_session(
     server_factory,  # type: ignore[no-untyped-def]
 ) -> None:
-    async with server_factory(helper_grace_s=3 * TIME_SCALE) as live:
+    async with server_factory(helper_grace_s=3_000 * MS) as live:
         seeker, helper, sid = await matched_pair(live)
         # Maple comes back with a fresh login of the same account.
         await live.runtime.staff.set_password("maple", "new-password-1")
         status, body = await live.login("maple", "new-password-1")
         assert status == 200
         await helper.close()
-        await asyncio.sleep(0.2 * TIME_SCALE)
+        await asyncio.sleep(200 * MS)
         back = await live.client()
         welcome = await back.hello_staff("helper", body["token"])
         assert [s["session"] for s in welcome["sessions"]] == [sid]
-        await asyncio.sleep(3.5 * TIME_SCALE)  # past the grace period: nothing happens
+        await asyncio.sleep(3_500 * MS)  # past the grace period: nothing happens
         await seeker.say(sid, "still there?")
         assert (await back.expect("message"))["text"] == "still there?"
-        await seeker.no_frame(0.2, of="participant")
+        await seeker.no_frame(200 * MS, of="participant")
 
 
 async def test_helper_who_does_not_return_hands_the_seeker_back_to_the_front(
@@ -95,7 +95,7 @@ async def test_helper_who_does_not_return_hands_the_seeker_back_to_the_front(
     waiting, _ = await live_server.seeker()
     await waiting.send({"type": "request", "topic": "other", "lang": "en"})
     await helper.close()
-    left = await seeker.expect("participant", timeout=5 * TIME_SCALE)
+    left = await seeker.expect("participant", timeout=5_000 * MS)
     assert left["role"] == "helper" and left["joined"] is False
     queued = await seeker.expect("queued", skip=())
     assert queued["session"] == sid and queued["position"] == 1  # ahead of the other seeker
@@ -109,7 +109,7 @@ async def test_helper_who_does_not_return_hands_the_seeker_back_to_the_front(
 async def test_seeker_who_never_returns_ends_the_session(live_server: LiveServer) -> None:
     seeker, helper, sid = await matched_pair(live_server)
     await seeker.close()
-    ended = await helper.expect("ended", timeout=5 * TIME_SCALE)
+    ended = await helper.expect("ended", timeout=5_000 * MS)
     assert ended == {"type": "ended", "session": sid, "by": "server", "reason": "seeker_gone"}
     await helper.send({"type": "status", "ref": "p"})
     assert (await helper.expect("presence"))["active"] == 0
@@ -134,4 +134,4 @@ async def _staff_welcome(live_server: LiveServer) -> None:
     assert summary["state"] == "active" and summary["peers"][0]["role"] == "seeker"
     assert welcome["presence"]["available"] is True
     assert (await back.expect("message"))["text"] == "second"
-    await back.no_frame(0.3, of="message")
+    await back.no_frame(300 * MS, of="message")

@@ -11,6 +11,7 @@ import json
 from tests.client import WAIT, Client
 from tests.conftest import LiveServer
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 STAFF_ONLY = ("monitoring", "supervisor", "whisper", "note", "flag", "alert")
 SECRET_WHISPER = "ask her about sleep, gently"
@@ -72,7 +73,7 @@ async def test_monitor_and_whisper_never_reach_the_seeker_on_two_processes(
     # Whispers take no place in the conversation: the next message is seq 4.
     third = await seeker.say(sid, "ok")
     assert third["seq"] == 4
-    await seeker.no_frame(0.5)
+    await seeker.no_frame(500 * MS)
     seeker_saw_nothing_staff_only(seeker, SECRET_WHISPER, SECRET_NOTE, "ok, will do")
 
     # The seeker comes back on the other process: welcome and the whole replay are clean.
@@ -83,7 +84,7 @@ async def test_monitor_and_whisper_never_reach_the_seeker_on_two_processes(
     assert welcome["sessions"][0]["peers"] == [{"role": "helper", "alias": "Maple"}]
     replay = [await back.expect("message") for _ in range(4)]
     assert [m["seq"] for m in replay] == [1, 2, 3, 4]
-    await back.no_frame(0.5)
+    await back.no_frame(500 * MS)
     seeker_saw_nothing_staff_only(back, SECRET_WHISPER, SECRET_NOTE, "ok, will do")
 
     # A supervisor who was watching sees the staff log again on a second monitor.
@@ -94,7 +95,7 @@ async def test_monitor_and_whisper_never_reach_the_seeker_on_two_processes(
     again = await counselor.expect("monitoring", skip=("watch", "message"))
     assert [e["type"] for e in again["staff_log"]] == ["whisper", "whisper", "note"]
     assert [m["seq"] for m in again["transcript"]] == [1, 2, 3, 4]
-    await back.no_frame(0.3)
+    await back.no_frame(300 * MS)
     seeker_saw_nothing_staff_only(back, SECRET_WHISPER, SECRET_NOTE)
 
 

@@ -11,6 +11,7 @@ from tests.conftest import LiveServer
 from tests.integration.test_canned import call
 from tests.integration.test_supervision import seeker_saw_nothing_staff_only
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 
 async def test_counselors_list_active_sessions_without_any_seeker_identity(
@@ -71,14 +72,14 @@ async def test_a_supervisor_who_reloads_keeps_watching_and_leaves_nothing_behind
     said = await seeker.say(sid, "still here")
     assert (await second.expect("message", skip=("watch",)))["id"] == said["id"]
     await helper.expect("message")
-    await helper.no_frame(0.3)  # no "watching: false" in between
+    await helper.no_frame(300 * MS)  # no "watching: false" in between
     assert not [f for f in helper.seen if f["type"] == "supervisor" and not f["watching"]]
 
     # Monitoring again is harmless (the console asks for the transcript): no second badge.
     await second.send({"type": "monitor", "session": sid, "ref": "again"})
     again = await second.expect("monitoring", skip=("watch",))
     assert [m["id"] for m in again["transcript"]] == [said["id"]]
-    await helper.no_frame(0.3)
+    await helper.no_frame(300 * MS)
 
     # When that console closes, the helper is told and the session keeps no stale watcher.
     await second.close()
@@ -113,7 +114,7 @@ async def test_staff_who_reload_get_the_staff_log_back_and_the_seeker_never_does
     # Another helper account sees nothing of it.
     other = await _helper(live_server, await live_server.staff_token("oak", "helper"),
                           last_seen={})
-    await other.no_frame(0.3)
+    await other.no_frame(300 * MS)
     assert [f["type"] for f in other.seen] == ["welcome"]
 
     # The helper's console reloads (a new connection asking for a replay): the transcript,
@@ -128,7 +129,7 @@ async def test_staff_who_reload_get_the_staff_log_back_and_the_seeker_never_does
 
     # Without last_seen (a console written to the contract) nothing is replayed.
     plain = await _helper(live_server, helper_token)
-    await plain.no_frame(0.3)
+    await plain.no_frame(300 * MS)
     assert [f["type"] for f in plain.seen] == ["welcome"]
 
     # The seeker's resume replays the transcript only.
@@ -137,7 +138,7 @@ async def test_staff_who_reload_get_the_staff_log_back_and_the_seeker_never_does
     again = await live_server.client()
     await again.hello_seeker(resume=token, last_seen={})
     await again.expect("message")
-    await again.no_frame(0.4)
+    await again.no_frame(400 * MS)
     seeker_saw_nothing_staff_only(again, "ask about sleep", "exam on friday")
 
 
@@ -157,8 +158,8 @@ async def test_a_supervisor_typing_is_never_relayed(live_server: LiveServer) -> 
     await counselor.send({"type": "typing", "session": sid})
     await counselor.send({"type": "ping", "ref": "after"})
     assert (await counselor.expect("pong", skip=("watch",)))["ref"] == "after"
-    await seeker.no_frame(0.5)
-    await helper.no_frame(0.1)
+    await seeker.no_frame(500 * MS)
+    await helper.no_frame(100 * MS)
     seeker_saw_nothing_staff_only(seeker)
     # The helper's typing still reaches the seeker (and the supervisor).
     await helper.send({"type": "typing", "session": sid})

@@ -6,6 +6,7 @@ import asyncio
 
 from tests.client import Client
 from tests.conftest import LiveServer
+from tests.timing import MS
 
 
 async def matched_pair(live: LiveServer, note: str | None = None) -> tuple[Client, Client, str]:
@@ -119,7 +120,7 @@ async def test_queue_positions_are_honest_and_fifo(live_server: LiveServer) -> N
     while update["position"] != 2:
         update = await seekers[2].expect("queued", skip=())
     # Capacity 1: nobody else is matched while the first session lasts.
-    await seekers[1].no_frame(0.5, of="matched")
+    await seekers[1].no_frame(500 * MS, of="matched")
     await helper.send({"type": "leave", "session": sid0})
     await helper.expect("ended")
     sid1 = (await seekers[1].expect("matched"))["session"]
@@ -134,7 +135,7 @@ async def test_helper_is_never_given_more_than_capacity(live_server: LiveServer)
         await s.send({"type": "request", "topic": "other", "lang": "en"})
         seekers.append(s)
     matched = {(await helper.expect("matched"))["session"] for _ in range(2)}
-    await helper.no_frame(0.6, of="matched")
+    await helper.no_frame(600 * MS, of="matched")
     assert len(matched) == 2
     await helper.send({"type": "status", "ref": "p2"})
     presence = await helper.expect("presence", skip=("queued", "typing", "matched"))
@@ -148,7 +149,7 @@ async def test_language_decides_the_helper(live_server: LiveServer) -> None:
     await seeker.send({"type": "request", "topic": "family", "lang": "zh"})
     sid = (await seeker.expect("matched"))["session"]
     assert (await zh.expect("matched"))["session"] == sid
-    await en.no_frame(0.4, of="matched")
+    await en.no_frame(400 * MS, of="matched")
 
 
 async def test_many_seekers_few_helpers_fair_and_no_double_match(
@@ -169,7 +170,7 @@ async def test_many_seekers_few_helpers_fair_and_no_double_match(
     matched_seekers = []
     for index, s in enumerate(seekers):
         try:
-            m = await s.expect("matched", timeout=0.5)
+            m = await s.expect("matched", timeout=500 * MS)
             matched_seekers.append(index)
             assert m["session"] in got
         except TimeoutError:
@@ -187,8 +188,8 @@ async def test_a_seeker_cannot_touch_someone_elses_session(live_server: LiveServ
         await intruder.send(frame)
         error = await intruder.expect("error")
         assert error["code"] == "not_in_session" and error["ref"] == "x"
-    await helper.no_frame(0.3)
-    await seeker.no_frame(0.1)
+    await helper.no_frame(300 * MS)
+    await seeker.no_frame(100 * MS)
 
 
 async def test_a_marked_resend_is_stored_once_and_acked_again(live_server: LiveServer) -> None:
@@ -201,7 +202,7 @@ async def test_a_marked_resend_is_stored_once_and_acked_again(live_server: LiveS
     assert again["id"] == first["id"] and again["seq"] == first["seq"] == 1
     assert again["ref"] == "m-1"
     assert (await helper.expect("message"))["id"] == first["id"]
-    await helper.no_frame(0.3, of="message")
+    await helper.no_frame(300 * MS, of="message")
     # Without the mark the same ref and text is simply another message (refs need not be
     # unique in the contract: a client may count refs per connection).
     await seeker.send(line)
@@ -228,7 +229,7 @@ async def test_a_resend_finds_a_ref_stored_by_an_older_server(live_server: LiveS
     again = await seeker.expect("ack")
     assert (again["id"], again["seq"], again["ts"]) == (first["id"], 1, first["ts"])
     await helper.expect("message")
-    await helper.no_frame(0.3, of="message")
+    await helper.no_frame(300 * MS, of="message")
 
 
 async def test_the_refs_of_a_session_are_kept_in_a_hash_table(live_server: LiveServer) -> None:

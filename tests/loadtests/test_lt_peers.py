@@ -1,4 +1,6 @@
-"""The peers' relays run the same closed loop as Peerline, end to end through the CLI."""
+"""The peers' relays run the same closed loop as Peerline, end to end through the CLI.
+
+The runs of the peers are benchmarks (``bench``): ``pytest -m bench`` runs them."""
 
 import json
 import subprocess
@@ -7,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.timing import MS
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.bench
 @pytest.mark.multiprocess
 def test_peers_command_measures_every_peer(tmp_path: Path) -> None:
     for module in ("socketio", "channels", "channels_redis", "django"):
@@ -37,7 +42,7 @@ def test_peers_command_measures_every_peer(tmp_path: Path) -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=100,
+        timeout=100_000 * MS,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     rep = json.loads(out.read_text())
@@ -51,6 +56,7 @@ def test_peers_command_measures_every_peer(tmp_path: Path) -> None:
     assert "| websockets |" in md and "| socketio-redis |" in md and "| channels |" in md
 
 
+@pytest.mark.bench
 @pytest.mark.multiprocess
 def test_peers_command_runs_a_server_within_a_cpu_budget(tmp_path: Path) -> None:
     from loadtests.cpulimit import CpuGroup, CpuLimitUnavailable
@@ -63,7 +69,7 @@ def test_peers_command_runs_a_server_within_a_cpu_budget(tmp_path: Path) -> None
     cmd = [sys.executable, "-m", "loadtests", "peers", "--only", "websockets", "--pairs", "4"]
     cmd += ["--capacity", "2", "--warmup", "0.5", "--duration", "1", "--server-cpus", "0.5"]
     proc = subprocess.run(
-        [*cmd, "--report", str(out)], cwd=REPO, capture_output=True, text=True, timeout=60
+        [*cmd, "--report", str(out)], cwd=REPO, capture_output=True, text=True, timeout=60_000 * MS
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     rep = json.loads(out.read_text())
@@ -90,7 +96,7 @@ def test_refuses_a_non_loopback_url(tmp_path: Path) -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=60_000 * MS,
     )
     assert proc.returncode != 0
     assert "non-loopback" in proc.stderr

@@ -15,6 +15,7 @@ from loadtests.params import Params
 from loadtests.run import Run, ServerProbe, bounded
 from loadtests.scenarios import SCENARIOS
 from loadtests.target import StaffSpec, Target, parse_url
+from tests.timing import MS
 
 
 def target_of(live: Any, urls: Sequence[str] | None = None) -> Target:
@@ -52,7 +53,7 @@ async def run_scenario(
 
 
 def quick(**kw: Any) -> Params:
-    base = dict(duration=1.0, warmup=0.3, match_timeout=15.0)
+    base = dict(duration=1.0, warmup=0.3, match_timeout=15_000 * MS)
     return Params(**{**base, **kw})
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from loadtests import hotpath, report, storecost, tables
+from tests.timing import MS
 
 
 def test_hotpath_times_every_step() -> None:
@@ -62,6 +63,7 @@ def test_storecost_reads_redis_cost_per_call_round_by_round() -> None:
     assert md.count("\n") == 2 + 3 and "| 13 |" in md
 
 
+@pytest.mark.bench
 def test_storecost_counts_redis_instructions_per_call_under_callgrind() -> None:
     import shutil
 
@@ -77,6 +79,7 @@ def test_storecost_counts_redis_instructions_per_call_under_callgrind() -> None:
     assert f"| {rounds[0].messages_per_session} |" in md
 
 
+@pytest.mark.bench
 def test_a_cpu_budget_holds_the_process_and_its_children() -> None:
     import subprocess
     import sys
@@ -93,16 +96,16 @@ def test_a_cpu_budget_holds_the_process_and_its_children() -> None:
     proc = subprocess.Popen(group.wrap([sys.executable, "-c", spin]))
     try:
         members: set[int] = set()
-        end = time.monotonic() + 10  # Python starts slowly on a tenth of a core
+        end = time.monotonic() + 10_000 * MS  # Python starts slowly on a tenth of a core
         while len(members) < 2 and time.monotonic() < end:
-            time.sleep(0.05)
+            time.sleep(50 * MS)
             members = {int(p) for p in (group.path / "cgroup.procs").read_text().split()}
         assert proc.pid in members and len(members) == 2  # the command itself (exec), its child
-        proc.wait(30)
-        end = time.monotonic() + 10
+        proc.wait(30_000 * MS)
+        end = time.monotonic() + 10_000 * MS
         while (group.path / "cgroup.procs").read_text().strip():  # the child's second ends
             assert time.monotonic() < end, "the forked child never left the group"
-            time.sleep(0.05)
+            time.sleep(50 * MS)
         periods, waited = group.throttled()
         assert periods > 0 and waited > 0  # two busy loops within a tenth of a core: held back
     finally:

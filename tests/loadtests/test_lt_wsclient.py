@@ -6,12 +6,13 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from loadtests import wsclient
+from tests.timing import MS
 
 
 async def echo(ws: ServerConnection) -> None:
     async for msg in ws:
         if msg == "ping-me":
-            await asyncio.wait_for(await ws.ping(), 5)
+            await asyncio.wait_for(await ws.ping(), 5_000 * MS)
             await ws.send("ponged")
         elif msg == "close-me":
             await ws.close(4000, "replaced")
@@ -36,9 +37,9 @@ async def test_round_trip_sizes_and_subprotocol(server: int) -> None:
     for size in (1, 125, 126, 65535, 65536, 200_000):
         text = "é" * (size // 2) + "x" * (size % 2)
         conn.send_text(text)
-        assert await asyncio.wait_for(got.get(), 5) == text
+        assert await asyncio.wait_for(got.get(), 5_000 * MS) == text
     conn.send_bytes(b'{"type":"x"}')
-    assert await asyncio.wait_for(got.get(), 5) == '{"type":"x"}'
+    assert await asyncio.wait_for(got.get(), 5_000 * MS) == '{"type":"x"}'
     conn.close()
     assert conn.closed
 
@@ -49,9 +50,9 @@ async def test_answers_pings_and_reassembles_fragments(server: int) -> None:
         "127.0.0.1", server, "/", "peerline.v1.json", on_text=lambda c, m: got.put_nowait(m)
     )
     conn.send_text("ping-me")
-    assert await asyncio.wait_for(got.get(), 5) == "ponged"
+    assert await asyncio.wait_for(got.get(), 5_000 * MS) == "ponged"
     conn.send_text("fragments")
-    assert await asyncio.wait_for(got.get(), 5) == "fragmented"
+    assert await asyncio.wait_for(got.get(), 5_000 * MS) == "fragmented"
     conn.close()
 
 
@@ -65,7 +66,7 @@ async def test_server_close_code_is_reported(server: int) -> None:
         on_close=lambda c, code: closed.done() or closed.set_result(code),
     )
     conn.send_text("close-me")
-    assert await asyncio.wait_for(closed, 5) == 4000
+    assert await asyncio.wait_for(closed, 5_000 * MS) == 4000
 
 
 async def test_refused_upgrade_raises() -> None:

@@ -7,6 +7,7 @@ import gc
 import weakref
 
 from server.gcpolicy import GcPolicy
+from tests.timing import MS
 
 
 class Cycle:
@@ -28,13 +29,13 @@ async def test_frozen_cyclic_garbage_is_reclaimed_by_the_full_pass() -> None:
         assert ref() is not None  # frozen: the ordinary collector does not see it
         task = asyncio.create_task(policy.run(stopping))
         for _ in range(40):
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(50 * MS)
             if ref() is None:
                 break
         assert ref() is None
         assert gc.get_freeze_count() > 0  # and the heap is frozen again after the pass
         stopping.set()
-        await asyncio.wait_for(task, 2)
+        await asyncio.wait_for(task, 2_000 * MS)
     finally:
         policy.stop()
     assert gc.get_freeze_count() == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from moderation import LexiconError, Moderator
 from moderation.lexicon import default_lexicon_dir, load_lexicon
+from tests.timing import MS
 
 GOOD = "want to die\tself_harm_intent\t2\twish to die\n"
 
@@ -84,15 +84,15 @@ def test_edited_lexicon_takes_effect(tmp_path: Path) -> None:
 
 def test_scan_is_fast_enough() -> None:
     # The fastest of many runs, in CPU time, against a loose bound: other processes on a busy
-    # CI machine slow some runs down but not the fastest one. PEERLINE_TIMING_SCALE scales it.
-    scale = float(os.environ.get("PEERLINE_TIMING_SCALE", "1"))
+    # CI machine slow some runs down but not the fastest one. PEERLINE_TEST_TIMEOUT_FACTOR
+    # (tests/timing.py) scales the bound.
     m = Moderator()
     text = ("今天考试压力好大，我真的好累，爸妈还一直骂我。" * 20)[:250] + (
         "I have been so tired lately and nobody listens to me at all. " * 5)[:250]
     for _ in range(50):
         m.scan(text)
     best = min(_cpu_time(m, text) for _ in range(200))
-    assert best < 0.001 * scale
+    assert best < 1 * MS  # one millisecond of CPU time (scaled)
 
 
 def _cpu_time(m: Moderator, text: str) -> float:

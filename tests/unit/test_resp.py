@@ -12,6 +12,7 @@ from server.store.keys import Keys
 from server.store.resp import RespConnection, RespError, Subscription, bulk, pack
 from server.store.scripts import ScriptRunner
 from server.store.sessions import SessionStore, _lua_filled
+from tests.timing import MS
 
 
 def test_pack_writes_resp_arrays_of_bulk_strings() -> None:
@@ -89,20 +90,20 @@ async def test_a_subscription_hands_over_every_message_of_a_read_and_pings_when_
     got: list[bytes] = []
     subscribed = asyncio.Event()
     subscription = Subscription(embedded_redis.url, ["resp-sub-a", "resp-sub-b"], got.append,
-                                idle_s=0.2)
+                                idle_s=200 * MS)
     task = asyncio.create_task(subscription.run(on_subscribed=subscribed.set))
     publisher = aioredis.Redis.from_url(embedded_redis.url)
     try:
-        await asyncio.wait_for(subscribed.wait(), 5)
+        await asyncio.wait_for(subscribed.wait(), 5_000 * MS)
         async with publisher.pipeline(transaction=False) as pipe:
             for i in range(200):  # one pipeline: many messages arrive in one read
                 pipe.publish("resp-sub-a" if i % 2 else "resp-sub-b", f"m{i}")
             await pipe.execute()
-        await asyncio.sleep(1.0)  # five idle periods: each answered PING keeps it up
+        await asyncio.sleep(1_000 * MS)  # five idle periods: each answered PING keeps it up
         assert not task.done()
         assert got == [f"m{i}".encode() for i in range(200)]
         await publisher.publish("resp-sub-a", "late")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(100 * MS)
         assert got[-1] == b"late"
     finally:
         task.cancel()
@@ -122,9 +123,9 @@ async def test_a_subscription_gives_up_on_a_redis_that_stops_answering() -> None
     port = server.sockets[0].getsockname()[1]
     try:
         subscription = Subscription(f"redis://127.0.0.1:{port}/0", ["c"], lambda data: None,
-                                    idle_s=0.2)
+                                    idle_s=200 * MS)
         with pytest.raises(ConnectionError, match="PING"):
-            await asyncio.wait_for(subscription.run(on_subscribed=lambda: None), 5)
+            await asyncio.wait_for(subscription.run(on_subscribed=lambda: None), 5_000 * MS)
     finally:
         for writer in writers:
             writer.close()

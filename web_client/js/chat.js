@@ -31,7 +31,8 @@ export class MessageList {
     this.pending = new Map(); // ref -> {li, text}
     this.flags = new Map(); // message id -> flag frame, until the message arrives
     this.lastId = null;
-    this.lastSeq = -1;
+    this.lastSeq = -1; // the highest seq seen with no gap before it
+    this.ahead = new Map(); // seq -> id of messages seen past a gap
     this.maxSeverity = 0;
   }
 
@@ -40,14 +41,26 @@ export class MessageList {
     return this.el.closest('.scroll') || document.scrollingElement || document.documentElement;
   }
 
+  /**
+   * Remember where to resume from: the id of the highest message seen with every message before
+   * it seen too. A gap (a message lost while the server's Redis was away) holds `lastId` back,
+   * so the next resume asks for the missing one again instead of skipping it for good.
+   */
   _track(id, seq) {
-    if (typeof seq === 'number') {
-      if (seq > this.lastSeq) {
-        this.lastSeq = seq;
-        this.lastId = id;
-      }
-    } else {
+    if (typeof seq !== 'number') {
       this.lastId = id;
+      return;
+    }
+    if (this.lastSeq < 0) {
+      this.lastSeq = seq;
+      this.lastId = id;
+    } else if (seq > this.lastSeq) {
+      this.ahead.set(seq, id);
+    }
+    while (this.ahead.has(this.lastSeq + 1)) {
+      this.lastSeq += 1;
+      this.lastId = this.ahead.get(this.lastSeq);
+      this.ahead.delete(this.lastSeq);
     }
   }
 

@@ -4,6 +4,7 @@
 // silently (monitor), whispers to the helper, joining openly or taking over from there, and the
 // approved replies helpers use.
 
+import { startCurate } from './curate.js';
 import { $, h, fill, show, fmtClock } from './dom.js';
 import { t, clock, category, duration } from './i18n.js';
 import { beep, notify, askNotificationPermission, unlockAudio } from './alerting.js';
@@ -619,6 +620,7 @@ startConsole({
   },
   onReady: (app) => {
     appRef = app;
+    startCurate();
     title.setBase(t('counselor.title'));
     wireWhisperToggle(app);
     new CannedPicker(app); // eslint-disable-line no-new

@@ -2,6 +2,7 @@
 // risky messages; "call a counselor"; transfer with a handover note; block an abusive chat;
 // staff-only notes; approved replies; the supervisor badge and whispers; cooldown after a crisis.
 
+import { libraryPicker } from './cards.js';
 import { $, h, fill, show } from './dom.js';
 import { t, duration } from './i18n.js';
 import { beep, notify, askNotificationPermission, unlockAudio } from './alerting.js';
@@ -218,6 +219,13 @@ function paneActions(s, app) {
       'aria-expanded': 'false',
       onclick: (e) => toggleForm(e, () => escalateForm(s, app), 'escalate-reason'),
     }, t('helper.escalate')),
+    h('button', {
+      type: 'button',
+      class: 'btn btn--small',
+      testid: 'share-library',
+      'aria-expanded': 'false',
+      onclick: (e) => toggleForm(e, () => libraryPicker(s, app), 'share-q'),
+    }, t('share.pick')),
     h('button', {
       type: 'button',
       class: 'btn btn--small',

@@ -8,6 +8,8 @@ import { Connection, newRef } from './ws.js';
 import { MessageList, TypingIndicator, typingThrottle } from './chat.js';
 import { renderResources } from './resources.js';
 import { loadStore, saveStore, wipeAndLeave } from './seeker-store.js';
+import { cardNode } from './cards.js';
+import { startBetween, loadWaitingLibrary, setMoodSharer } from './seeker-between.js';
 import {
   renderQueue, loadSelfHelp, endedText, loadCrisis, renderCrisis, toggleCrisis, buildRatings,
 } from './seeker-view.js';
@@ -70,7 +72,10 @@ function setPhase(phase) {
   if (phase === 'queued' || phase === 'connecting') {
     renderQueue(state.lastQueued);
     loadSelfHelp();
+    loadWaitingLibrary($('#topic').value);
   }
+  setMoodSharer(phase === 'active' && conn && state.session
+    ? (mood) => conn.request({ type: 'share', session: state.session, mood }) : null);
 }
 
 function renderChatWith() {
@@ -300,6 +305,9 @@ function onFrame(f) {
       }
       save();
       break;
+    case 'card': // a library item from the helper, or our own mood summary (cards.js)
+      if (f.session === state.session && list) list.el.appendChild(cardNode(f));
+      break;
     case 'resources':
       if (!f.session || f.session === state.session) showResources(Array.isArray(f.items) ? f.items : []);
       break;
@@ -497,6 +505,7 @@ function init() {
   $('#new-chat').addEventListener('click', newChat);
 
   loadCrisis();
+  startBetween({ toChat: () => $('#topic').focus() });
   newList();
   if (state.resources) showResources(state.resources, false);
   if (state.resume && (state.session || restoredOutbox.length)) {

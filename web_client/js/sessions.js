@@ -1,6 +1,7 @@
 // A staff member's conversations: a tab each (unread count, severity, ended), one pane that
 // shows the selected one's head, messages and composer.
 
+import { cardNode } from './cards.js';
 import { $, h, fill, show } from './dom.js';
 import { t } from './i18n.js';
 import { newRef } from './ws.js';
@@ -308,6 +309,11 @@ export class Sessions {
         if (s && s.id === this.currentId && f.from !== this.app.role) {
           this.typing.show(f.alias || s.peers[f.from] || t(`chat.${f.from}`));
         }
+        return true;
+      case 'card': // a library item or a mood summary (cards.js)
+        if (!s) return false;
+        s.list.el.appendChild(cardNode(f));
+        if (f.ref === undefined) this._bump(s);
         return true;
       case 'flag':
         if (!s) return false;

@@ -1,12 +1,13 @@
-// What the helper and counselor consoles share: sign-in (token in sessionStorage), the
-// connection with its status line and the language switch. The conversations are in
-// sessions.js.
+// What the helper and counselor consoles share: sign-in (token in sessionStorage; the ways in,
+// campus sign-in and the second factor, are in signin.js), the connection with its status line
+// and the language switch. The conversations are in sessions.js.
 
 import { $, show } from './dom.js';
 import { t, lang, setLang, detectLang, onLangChange } from './i18n.js';
 import { Connection } from './ws.js';
 import { unlockAudio } from './alerting.js';
 import { Sessions, title } from './sessions.js';
+import { startSignin, takeSsoToken, offerSecondFactor } from './signin.js';
 
 export { title };
 
@@ -45,55 +46,22 @@ export function startConsole(cfg) {
     show($('#view-login'), true);
     show($('#view-console'), false);
     show($('#logout'), false);
+    show($('#twofa-open'), false);
     $('#who').textContent = '';
-    const err = $('#login-error');
-    err.textContent = message || '';
-    show(err, !!message);
-    $('#login-username').focus();
+    signin.reset(message);
+  }
+
+  /** A sign-in's answer (password, second factor or campus): kept for this tab only. */
+  function signedIn(body) {
+    const info = { token: body.token, role: body.role, expires_at: body.expires_at };
+    try { sessionStorage.setItem(TOKEN_KEY, JSON.stringify(info)); } catch { /* ignore */ }
+    begin(info);
   }
 
   function showConsole() {
     show($('#view-login'), false);
     show($('#view-console'), true);
     show($('#logout'), true);
-  }
-
-  async function login(event) {
-    event.preventDefault();
-    unlockAudio(); // a click: the browser now lets us beep later
-    const username = $('#login-username').value.trim();
-    const password = $('#login-password').value;
-    if (!username || !password) return;
-    const button = $('#login-submit');
-    button.disabled = true;
-    try {
-      const res = await fetch('/api/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ username, password }),
-        cache: 'no-store',
-      });
-      if (res.status === 401) {
-        showLogin(t('staff.badlogin'));
-        return;
-      }
-      if (!res.ok) {
-        showLogin(t('staff.loginerror'));
-        return;
-      }
-      const body = await res.json();
-      if (body.role !== cfg.role) {
-        showLogin(t('staff.wrongrole', { role: body.role }));
-        return;
-      }
-      $('#login-password').value = '';
-      try { sessionStorage.setItem(TOKEN_KEY, JSON.stringify(body)); } catch { /* ignore */ }
-      begin(body);
-    } catch {
-      showLogin(t('staff.loginerror'));
-    } finally {
-      button.disabled = false;
-    }
   }
 
   function logout() {
@@ -155,6 +123,7 @@ export function startConsole(cfg) {
     if (cfg.firstFocus) $(cfg.firstFocus).focus();
     app.conn = new Connection({ hello, onFrame, onState });
     app.conn.start();
+    offerSecondFactor(app);
     if (cfg.onReady) cfg.onReady(app);
   }
 
@@ -175,7 +144,8 @@ export function startConsole(cfg) {
     try { sessionStorage.setItem(LANG_KEY, next); } catch { /* ignore */ }
     setLang(next);
   });
-  $('#login-form').addEventListener('submit', login);
+  const signin = startSignin({ role: cfg.role, onToken: signedIn });
+  $('#login-form').addEventListener('submit', () => unlockAudio()); // a click: beeps allowed later
   $('#logout').addEventListener('click', logout);
   $('#conn-retry').addEventListener('click', () => {
     if (app.conn && app.conn.stopped) app.conn.start();
@@ -183,8 +153,9 @@ export function startConsole(cfg) {
   });
   document.addEventListener('click', unlockAudio, { once: true });
 
-  const token = loadToken();
-  if (token) begin(token);
+  const campus = takeSsoToken(cfg.role); // back from "Sign in with <campus>"
+  if (campus) signedIn(campus);
+  else if (loadToken()) begin(loadToken());
   else showLogin();
   return app;
 }

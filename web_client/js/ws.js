@@ -9,6 +9,8 @@
 // pending `say` the replay showed was already stored (ack lost with the old socket). The
 // refs stay the same on re-send, so a server that remembers refs can also drop duplicates.
 
+import { solveProof } from './proof.js';
+
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
 const PING_EVERY_MS = 20000;
@@ -59,6 +61,8 @@ export class Connection {
     this.syncRef = null;
     this.syncTimer = null;
     this.gotUnauthorized = false;
+    this.solving = false; // a proof-of-work is being solved for the server (see _answerProof)
+    this.proof = null; // a solved proof whose connection closed before it could be sent
     this._wake = () => this.reconnectNow();
     // The browser knows the network is gone before TCP does: drop the socket at once, so
     // messages written now are queued (and shown so) instead of vanishing into a dead socket.
@@ -176,7 +180,13 @@ export class Connection {
     this.gotUnauthorized = false;
     this._state('connecting');
     ws.onopen = () => {
-      if (this.ws === ws) ws.send(JSON.stringify(this.opts.hello()));
+      if (this.ws !== ws) return;
+      const hello = this.opts.hello();
+      // A proof solved after its connection closed is still good on this process for a while:
+      // offer it at once rather than solving again.
+      if (this.proof) hello.proof = this.proof;
+      this.proof = null;
+      ws.send(JSON.stringify(hello));
     };
     ws.onmessage = (event) => {
       if (this.ws !== ws || typeof event.data !== 'string') return;
@@ -205,6 +215,13 @@ export class Connection {
       this._state('replaced');
       return;
     }
+    if (event.code === 1008 && (this.solving || this.proof) && !this.gotUnauthorized) {
+      // The hello deadline ran out while solving: the proof goes with the next connection,
+      // opened now if it is solved, else by _answerProof as soon as it is.
+      this._state('connecting');
+      if (this.proof) this._open();
+      return;
+    }
     if (event.code === 1008 && (this.gotUnauthorized || !wasWelcomed)) {
       this.stopped = true;
       this._state('unauthorized', { code: event.code, welcomed: wasWelcomed });
@@ -222,9 +239,28 @@ export class Connection {
     this.retryTimer = setTimeout(() => this._open(), delay);
   }
 
+  _answerProof(frame) {
+    const ws = this.ws;
+    this.solving = true;
+    solveProof(String(frame.challenge), Number(frame.bits)).then((nonce) => {
+      this.solving = false;
+      const proof = { challenge: frame.challenge, nonce };
+      if (this.stopped) return;
+      // Kept until welcomed: if the server closes this socket before reading it (the hello
+      // deadline), the next connection offers it again.
+      this.proof = proof;
+      if (this.ws === ws && ws.readyState === WebSocket.OPEN) {
+        if (!this.welcomed) ws.send(JSON.stringify({ ...this.opts.hello(), proof }));
+        return;
+      }
+      if (this.ws === null) this._open();
+    });
+  }
+
   _handle(frame) {
     if (frame.type === 'welcome') {
       this.welcomed = true;
+      this.proof = null;
       this.attempt = 0;
       this._startPing();
       this._state('online');
@@ -235,6 +271,12 @@ export class Connection {
     if (frame.type === 'pong') {
       this.pongDeadline = null;
       if (frame.ref && frame.ref === this.syncRef) this._endSync();
+      return;
+    }
+    if (frame.type === 'error' && frame.code === 'proof_required' && !this.welcomed) {
+      // Many new visitors at once: answer the server's small puzzle, then say hello again on
+      // the same connection (docs/protocol.md, "New identities").
+      this._answerProof(frame);
       return;
     }
     if (frame.type === 'error' && frame.code === 'unauthorized') this.gotUnauthorized = true;

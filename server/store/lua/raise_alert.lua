@@ -22,6 +22,9 @@ redis.call('HSET', KEYS[1], 'alert', ARGV[1], 'escalated', 1)
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', tonumber(ARGV[6]) - tonumber(ARGV[11]))
+-- The index expires with its newest alert: trimmed on each raise, and gone altogether once no
+-- alert has been raised for the escalated retention (issue 16, defect 8).
+redis.call('PEXPIRE', KEYS[4], ARGV[11])
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', 100000, '*', 'event', 'raised', 'alert', ARGV[1],
            'session', ARGV[9], 'severity', ARGV[2], 'by', ARGV[7], 'ts', ARGV[6])
 return {1, ARGV[1]}
