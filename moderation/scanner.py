@@ -12,11 +12,19 @@ Order of decisions for one message (each step is data-driven by a lexicon or rul
    otherwise cost a hit each.
 4. Combination rules raise severity when two categories meet in one message (intent + means).
 5. Several distinct distress signals in one message make a concern (the note pile).
-6. Conversation rules raise it when they meet across recent messages, or when several concern
-   level messages come in a row.
+6. The learned risk model (:mod:`moderation.model`) scores the normalised text; its severity
+   (2 or 3 at cross-validated thresholds) counts when higher, unless a strong lexicon cue
+   says the words are not a risk: a benign phrase (笑死, "killing me", "suicide prevention"),
+   hyperbole, negation or a quote caps the model at the lexicon's severity, another person or
+   the past at the watch list. Its reasons appear as ``model_risk`` matches: the phrases whose
+   n-grams weighed most.
+7. Conversation rules raise it when they meet across recent messages, or when several concern
+   level messages come in a row; the model also scores the last few turns together
+   (``model_risk_conversation``), so risk spread over short messages is caught.
 
-Most chat lines match nothing in step 1; unless the conversation wants markers, they skip
-steps 2-6 (each needs a match) and only have their personal data masked.
+Most chat lines match nothing in step 1; unless the conversation wants markers or the model
+finds risk, they skip steps 2-5 and 7 (each needs a match) and only have their personal data
+masked.
 
 Pure CPU, no I/O, no shared mutable state after construction: safe to call from any thread.
 """
@@ -28,11 +36,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import NamedTuple
 
-from .context import FLAG_BITS, RiskContext
+from .context import FLAG_BITS, MODEL_TURNS, ModelTurn, RiskContext
 from .cues import CueRules, Hits
 from .lexicon import Lexicon, load_lexicon
 from .matcher import find_entries
-from .normalize import normalize, prepare
+from .model import LangModel, RiskModel, load_model
+from .normalize import Normalized, normalize, prepare
 from .pii import PiiMasker
 
 __all__ = ["Match", "Verdict", "Moderator"]
@@ -40,6 +49,11 @@ __all__ = ["Match", "Verdict", "Moderator"]
 NONE, NOTE, CONCERN, CRISIS = 0, 1, 2, 3
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Categories whose note-level matches add up to a concern (see note_pile).
+# Cue kinds (rules_cues.tsv) after which the words are not a risk at all: the model may not
+# overrule them. After "other person" or "past" cues the model may still reach the watch list.
+_MODEL_VETO_CUES = frozenset({"hyperbole", "negation", "quote"})
+_MODEL_WATCH_CUES = frozenset({"third_person", "past"})
+_LANG_CODE = {"en": 0, "zh": 1}
 _PILE_CATEGORIES = frozenset(
     {"distress", "isolation", "self_worth", "mental_health", "hopelessness", "burden", "self_harm",
      "self_harm_intent", "farewell", "goodbye", "leaving", "self_harm_means", "self_harm_plan",
@@ -112,14 +126,24 @@ def detect_lang(text: str) -> str:
 
 
 class Moderator:
-    """Loads the lexicons once (tens of milliseconds) and scans messages against them."""
+    """Loads the lexicons and the risk model once (a fraction of a second) and scans messages.
+
+    ``model`` is the loaded risk model; by default the shipped one (``moderation/model``).
+    Pass ``use_model=False`` for the lexicon alone (training uses that to learn what the model
+    must add).
+    """
 
     def __init__(
         self,
         lexicon_dir: Path | str | None = None,
         student_id_pattern: str | None = None,
+        model: RiskModel | None = None,
+        use_model: bool = True,
     ) -> None:
         prepare()
+        self.model: RiskModel | None = (
+            (model if model is not None else load_model()) if use_model else None
+        )
         self.lexicon: Lexicon = load_lexicon(lexicon_dir)
         self._masker = PiiMasker(student_id_pattern)
         self._entries = self.lexicon.entries
@@ -162,14 +186,42 @@ class Moderator:
         ``context`` is the previous verdict's ``context`` for the same conversation (or
         ``None`` for the first message); pass the returned ``verdict.context`` next time.
         """
+        return self._scan(text, lang, context, None)
+
+    def lexicon_probe(self, text: str, lang: str | None = None) -> tuple[int, int]:
+        """``(severity, cap)`` of one message by the lexicon alone: its severity before the
+        model and conversation, and the highest severity the model may raise it to (lower
+        than 3 when a cue or benign phrase speaks against risk). Training uses it to choose
+        thresholds for the combination the scanner really applies."""
+        probe: list[tuple[int, int]] = []
+        self._scan(text, lang, None, probe)
+        return probe[0] if probe else (NONE, CRISIS)
+
+    def _scan(
+        self,
+        text: str,
+        lang: str | None,
+        context: RiskContext | None,
+        probe: list[tuple[int, int]] | None,
+    ) -> Verdict:
+        """:meth:`scan`; with ``probe``, the model is left out and the lexicon's
+        ``(severity, cap)`` appended to ``probe``."""
         if lang not in ("zh", "en"):
             lang = detect_lang(text)
         ctx = context if context is not None else RiskContext()
         norm = normalize(text)
         nt = norm.text
         found = find_entries(self.lexicon.automaton, self._entries, nt)
+        lm = self.model.get(lang) if self.model is not None and probe is None else None
+        raw: tuple[float, int] | None = None  # the model's (sum, count), computed once
         if not found and not ctx.flags() & self._marker_bits:
-            return self._quiet(text, lang, ctx)  # nothing matched: most chat lines
+            # Nothing matched: most chat lines. Only the model can add anything.
+            if lm is None:
+                return self._quiet(text, lang, ctx, None)
+            raw = mtotal, mcount = lm.raw(nt, lang)
+            turn = (_LANG_CODE.get(lang, 0), mtotal, mcount, len(text))
+            if not self._model_could_raise(lm, turn, ctx, NONE):
+                return self._quiet(text, lang, ctx, turn)
         matches: list[Match] = []
         severity = NONE
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
@@ -178,10 +230,13 @@ class Moderator:
         pile_cats: set[str] = set()  # and their categories
         cue_hits: tuple[Hits, Hits] | None = None  # cue words, found once if a concern needs
         reported: set[int] = set()  # entries already reported
+        veto = False  # a benign phrase or a cue says these words are not a risk
+        watch_only = False  # a cue says they are about someone else or the past
         for start, end, idx in found:
             entry = self._entries[idx]
             sev = entry.severity
             if sev == NONE:
+                veto = True
                 continue  # a benign phrase: it has done its job by covering a risk word
             note = entry.note
             demoted = False
@@ -193,6 +248,11 @@ class Moderator:
                 cap, why, raise_to = self._cues.near(nt, start, end, entry.category, cue_hits)
                 if cap < sev:
                     sev, demoted = cap, True
+                    kind = why.split(":", 1)[0]
+                    if kind in _MODEL_VETO_CUES:
+                        veto = True
+                    elif kind in _MODEL_WATCH_CUES:
+                        watch_only = True
                 elif raise_to > sev:
                     sev = raise_to
                 if why:
@@ -223,6 +283,20 @@ class Moderator:
             if rule.severity > severity and rule.first in live and rule.second in live:
                 if rule.near < 0 or _near(live[rule.first], live[rule.second], rule.near):
                     severity = rule.severity
+        turn: ModelTurn | None = None
+        # The model may not overrule a lexicon cue that says the words are no risk.
+        cap = severity if veto else max(severity, CONCERN) if watch_only else CRISIS
+        if probe is not None:
+            probe.append((severity, cap))
+        if lm is not None:
+            mtotal, mcount = raw if raw is not None else lm.raw(nt, lang)
+            msev, p = self._model_message(lm, mtotal, mcount, len(text))
+            if msev > severity and cap > severity:
+                severity = min(msev, cap)
+                matches.extend(self._explain(lm, text, norm, lang, severity, p))
+                categories.append("model_risk")
+            # A vetoed message adds nothing to the conversation's model score.
+            turn = (_LANG_CODE.get(lang, 0), mtotal if not veto else 0.0, mcount, len(text))
         # ``own`` is what the conversation remembers. A concern reached only by piling up notes
         # is not remembered as one: three sad messages in a row must not page a counselor.
         own = severity
@@ -238,13 +312,62 @@ class Moderator:
         for cat in live:
             flags |= FLAG_BITS.get(cat, 0)
         severity, extra = self._conversation(own, severity, live, ctx)
+        if lm is not None and turn is not None and severity < CRISIS and not veto:
+            jsev = self._model_conversation(lm, turn, ctx)
+            if jsev > severity:
+                severity = jsev
+                extra.append("model_risk_conversation")
         categories.extend(c for c in extra if c not in categories)
         severity, masked = self._pii(text, severity, categories, matches)
         return _verdict(
-            severity, categories, masked, matches, lang, ctx.pushed(own, flags, self._window)
+            severity, categories, masked, matches, lang,
+            ctx.pushed(own, flags, self._window, turn),
         )
 
-    def _quiet(self, text: str, lang: str, ctx: RiskContext) -> Verdict:
+    @staticmethod
+    def _model_message(lm: LangModel, total: float, count: int, chars: int) -> tuple[int, float]:
+        """The model's severity and probability for one message."""
+        p = lm.probability(total, count)
+        return lm.severity(p, chars), p
+
+    @staticmethod
+    def _model_conversation(lm: LangModel, turn: ModelTurn, ctx: RiskContext) -> int:
+        """The model's severity for this turn and the previous ones of the same language
+        together (at most :data:`MODEL_TURNS`); 0 when there is no previous turn."""
+        prev = [t for t in ctx.model[-(MODEL_TURNS - 1) :] if t[0] == turn[0]]
+        if not prev:
+            return NONE
+        total = turn[1] + sum(t[1] for t in prev)
+        count = turn[2] + sum(t[2] for t in prev)
+        chars = turn[3] + sum(t[3] for t in prev)
+        return lm.severity(lm.probability(total, count), chars)
+
+    def _model_could_raise(
+        self, lm: LangModel, turn: ModelTurn, ctx: RiskContext, severity: int
+    ) -> bool:
+        """Whether the model alone or with the conversation would raise ``severity``."""
+        if self._model_message(lm, turn[1], turn[2], turn[3])[0] > severity:
+            return True
+        return self._model_conversation(lm, turn, ctx) > severity
+
+    @staticmethod
+    def _explain(
+        lm: LangModel, text: str, norm: Normalized, lang: str, severity: int, p: float
+    ) -> list[Match]:
+        """``model_risk`` matches: the phrases of the original text that weighed most."""
+        out: list[Match] = []
+        for s, e, _w in lm.top_spans(norm.text, lang):
+            os_, oe = norm.span(s, e)
+            os_, oe = max(0, os_), min(len(text), oe)
+            term = text[os_:oe].strip()
+            if term:
+                out.append(Match(term, "model_risk", severity, os_, oe,
+                                 f"learned risk model, p={p:.2f}"))
+        if not out:
+            out.append(Match("", "model_risk", severity, 0, 0, f"learned risk model, p={p:.2f}"))
+        return out
+
+    def _quiet(self, text: str, lang: str, ctx: RiskContext, turn: ModelTurn | None) -> Verdict:
         """The verdict of :meth:`scan` for a message in which no lexicon entry matched and no
         marker is wanted: most chat lines.
 
@@ -258,7 +381,8 @@ class Moderator:
         matches: list[Match] = []
         severity, masked = self._pii(text, NONE, categories, matches)
         return _verdict(
-            severity, categories, masked, matches, lang, ctx.pushed(NONE, 0, self._window)
+            severity, categories, masked, matches, lang,
+            ctx.pushed(NONE, 0, self._window, turn),
         )
 
     def _pii(
