@@ -232,6 +232,7 @@ class Moderator:
         reported: set[int] = set()  # entries already reported
         veto = False  # a benign phrase or a cue says these words are not a risk
         watch_only = False  # a cue says they are about someone else or the past
+        note_spans: list[tuple[int, int, str]] = []  # note-level risk words (no cue search)
         for start, end, idx in found:
             entry = self._entries[idx]
             sev = entry.severity
@@ -257,6 +258,8 @@ class Moderator:
                     sev = raise_to
                 if why:
                     note = f"{note} [{why}]" if note else f"[{why}]"
+            elif entry.category in _PILE_CATEGORIES:
+                note_spans.append((start, end, entry.category))
             if not demoted:
                 live.setdefault(entry.category, []).append((start, end))
                 if entry.category in _PILE_CATEGORIES:
@@ -285,12 +288,18 @@ class Moderator:
                     severity = rule.severity
         turn: ModelTurn | None = None
         # The model may not overrule a lexicon cue that says the words are no risk.
+        if "suicide_attempt_history" in live and severity < CRISIS:
+            watch_only = True  # a past attempt is for the watch list (policy), not a page
         cap = severity if veto else max(severity, CONCERN) if watch_only else CRISIS
         if probe is not None:
             probe.append((severity, cap))
         if lm is not None:
             mtotal, mcount = raw if raw is not None else lm.raw(nt, lang)
             msev, p = self._model_message(lm, mtotal, mcount, len(text))
+            if msev > severity and cap > severity and note_spans and self._note_veto(
+                nt, note_spans
+            ):
+                cap = severity  # "this exam is going to kill me lol": a joke the model missed
             if msev > severity and cap > severity:
                 severity = min(msev, cap)
                 matches.extend(self._explain(lm, text, norm, lang, severity, p))
@@ -323,6 +332,19 @@ class Moderator:
             severity, categories, masked, matches, lang,
             ctx.pushed(own, flags, self._window, turn),
         )
+
+    def _note_veto(self, nt: str, spans: list[tuple[int, int, str]]) -> bool:
+        """Whether a hyperbole, negation or quote cue stands next to a note-level risk word.
+
+        Notes skip the cue search during the scan (no cue can lower a note); it is run here,
+        only when the model is about to raise such a message.
+        """
+        hits = self._cues.hits(nt, [(s, e) for s, e, _c in spans])
+        for s, e, cat in spans:
+            cap, why, _raise = self._cues.near(nt, s, e, cat, hits)
+            if cap < CRISIS and why.split(":", 1)[0] in _MODEL_VETO_CUES:
+                return True
+        return False
 
     @staticmethod
     def _model_message(lm: LangModel, total: float, count: int, chars: int) -> tuple[int, float]:

@@ -57,7 +57,7 @@ def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
     assert main([str(f), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["languages"]["zh"]["recall_high_ge2"]["rate"] == 1.0
+    assert out["posts"]["languages"]["zh"]["recall_high_ge2"]["rate"] == 1.0
     assert len(out["languages"]["en"]["recall_high_ge2"]["ci95"]) == 2
     assert "p99_ms" in out["timing"] and "lexicon_load_ms" in out["timing"]
 
