@@ -284,8 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             moderator.scan(row["text"])
         sets = evaluate_sets(rows, moderator)
     if args.json:
-        out = {name: _jsonable(rep) for name, rep in sets.items()}
-        out["load_ms"] = round(load_s * 1000, 1)  # type: ignore[assignment]
+        # The posts report keeps the old top-level shape; the chat windows are under "chat".
+        out = _jsonable(sets["posts"])
+        out["chat"] = _jsonable(sets["chat"])
+        out["timing"]["lexicon_load_ms"] = round(load_s * 1000, 1)
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:

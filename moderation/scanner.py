@@ -40,7 +40,7 @@ from .context import FLAG_BITS, MODEL_TURNS, ModelTurn, RiskContext
 from .cues import CueRules, Hits
 from .lexicon import Lexicon, load_lexicon
 from .matcher import find_entries
-from .model import LangModel, RiskModel, load_model
+from .model import SHORT_CHARS, LangModel, RiskModel, load_model
 from .normalize import Normalized, normalize, prepare
 from .pii import PiiMasker
 
@@ -53,6 +53,17 @@ _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # overrule them. After "other person" or "past" cues the model may still reach the watch list.
 _MODEL_VETO_CUES = frozenset({"hyperbole", "negation", "quote"})
 _MODEL_WATCH_CUES = frozenset({"third_person", "past"})
+# Categories the policy puts on the watch list however strongly worded: when a short message's
+# lexicon matches are only of these kinds, the lexicon has explained it and the model may not
+# page it ("I'm hopeless", "my friend wants to kill herself", "I tried to kill myself once").
+_WATCH_CATEGORIES = frozenset(
+    {"hopelessness", "abuse_disclosure", "other_at_risk", "suicide_attempt_history"}
+)
+# Categories that can make a crisis; with any of them live the model keeps its say.
+_CRISIS_KINDS = frozenset(
+    {"self_harm_intent", "self_harm_means", "self_harm_plan", "farewell",
+     "suicide_attempt_in_progress", "self_harm_time", "harm_to_others", "self_harm"}
+)
 _LANG_CODE = {"en": 0, "zh": 1}
 _PILE_CATEGORIES = frozenset(
     {"distress", "isolation", "self_worth", "mental_health", "hopelessness", "burden", "self_harm",
@@ -219,7 +230,7 @@ class Moderator:
             if lm is None:
                 return self._quiet(text, lang, ctx, None)
             raw = mtotal, mcount = lm.raw(nt, lang)
-            turn = (_LANG_CODE.get(lang, 0), mtotal, mcount, len(text))
+            turn = (_LANG_CODE.get(lang, 0), round(mtotal, 4), mcount, len(text))
             if not self._model_could_raise(lm, turn, ctx, NONE):
                 return self._quiet(text, lang, ctx, turn)
         matches: list[Match] = []
@@ -250,7 +261,7 @@ class Moderator:
                 if cap < sev:
                     sev, demoted = cap, True
                     kind = why.split(":", 1)[0]
-                    if kind in _MODEL_VETO_CUES:
+                    if kind in _MODEL_VETO_CUES or "news" in why:  # news is a topic
                         veto = True
                     elif kind in _MODEL_WATCH_CUES:
                         watch_only = True
@@ -288,8 +299,14 @@ class Moderator:
                     severity = rule.severity
         turn: ModelTurn | None = None
         # The model may not overrule a lexicon cue that says the words are no risk.
-        if "suicide_attempt_history" in live and severity < CRISIS:
-            watch_only = True  # a past attempt is for the watch list (policy), not a page
+        if (
+            severity < CRISIS
+            and live
+            and len(text) <= SHORT_CHARS
+            and not _WATCH_CATEGORIES.isdisjoint(live)
+            and _CRISIS_KINDS.isdisjoint(live)
+        ):
+            watch_only = True  # the lexicon explains a short message as a watch-list matter
         cap = severity if veto else max(severity, CONCERN) if watch_only else CRISIS
         if probe is not None:
             probe.append((severity, cap))
@@ -305,7 +322,8 @@ class Moderator:
                 matches.extend(self._explain(lm, text, norm, lang, severity, p))
                 categories.append("model_risk")
             # A vetoed message adds nothing to the conversation's model score.
-            turn = (_LANG_CODE.get(lang, 0), mtotal if not veto else 0.0, mcount, len(text))
+            turn = (_LANG_CODE.get(lang, 0), round(mtotal, 4) if not veto else 0.0, mcount,
+                    len(text))
         # ``own`` is what the conversation remembers. A concern reached only by piling up notes
         # is not remembered as one: three sad messages in a row must not page a counselor.
         own = severity
@@ -359,10 +377,14 @@ class Moderator:
         prev = [t for t in ctx.model[-(MODEL_TURNS - 1) :] if t[0] == turn[0]]
         if not prev:
             return NONE
+        # Only what the turns together reveal counts: after a message that was already a
+        # crisis, the next ordinary line is not one too.
+        earlier = max((s for s, _f in ctx.recent[-len(prev) :]), default=NONE)
         total = turn[1] + sum(t[1] for t in prev)
         count = turn[2] + sum(t[2] for t in prev)
         chars = turn[3] + sum(t[3] for t in prev)
-        return lm.severity(lm.probability(total, count), chars)
+        sev = lm.severity(lm.probability(total, count), chars)
+        return sev if sev > earlier else NONE
 
     def _model_could_raise(
         self, lm: LangModel, turn: ModelTurn, ctx: RiskContext, severity: int
