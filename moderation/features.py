@@ -58,41 +58,61 @@ def _prepare(text: str, lang: str) -> str:
     return f" {text} " if lang == "en" else text
 
 
-def _parts(t: str, lang: str) -> tuple[Parts, npt.NDArray[np.uint32]]:
-    """Bucket indices per feature kind of the prepared text ``t``, and its code points.
+Spans = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+# P**i * MIX: the multiply of multiply-shift hashing folded into the positional power.
+with np.errstate(over="ignore"):
+    _POW_MIX = _POW * _MIX
+
+
+def _parts(t: str, lang: str, want_spans: bool = False) -> tuple[Parts, list[Spans]]:
+    """Bucket indices of every feature of the prepared text ``t``, as one array (in a list,
+    for :func:`ngram_parts`), and, if asked, each feature's ``(starts, ends)`` in ``t``.
 
     Hashing (all mod 2**32, wrap-around intended): ``C[i] = sum_{j<i} c[j] * P**(MAX-j)`` is
     one ``cumsum``; the span ``[i, i+k)`` then hashes to ``(C[i+k] - C[i]) * P**i`` =
     ``sum_{t<k} c[i+t] * P**(MAX-t)``, a function of its characters alone (not of where it
-    stands or of the text). A multiply-shift spreads that over ``2**FEATURE_BITS`` buckets.
+    stands or of the text). Multiply-shift (times an odd constant, keep the top bits) spreads
+    that over ``2**FEATURE_BITS`` buckets. Every order is written into one preallocated
+    buffer, so a message costs about fifteen numpy calls whatever its length.
     """
     orders, words = _ORDERS.get(lang, _ORDERS["en"])
     codes = np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     n = len(codes)
-    pre = np.zeros(n + 1, dtype=np.uint32)
-    parts: Parts = []
+    spans: list[Spans] = []
+    if n == 0:
+        return [], spans
+    pre = np.empty(n + 1, dtype=np.uint32)
+    pre[0] = 0
+    starts = ends = None
+    if words:
+        # Words are the runs between spaces of the padded text (punctuation included).
+        sp = np.flatnonzero(codes == _SPACE)
+        starts, ends = sp[:-1] + 1, sp[1:]
+    sizes = [max(0, n - k + 1) for k in orders]
+    total = sum(sizes) + (len(starts) if starts is not None else 0)
+    out = np.empty(total, dtype=np.uint32)
     with np.errstate(over="ignore"):
         np.cumsum(codes * _POW[_MAX_LEN : _MAX_LEN - n : -1], out=pre[1:])
-        for k in orders:
-            m = n - k + 1
-            if m > 0:
-                h = (pre[k:] - pre[:m]) * _POW[:m]
-                h *= _MIX
-                h >>= _SHIFT
-                parts.append(h)
-        if words and n:
-            # Words are the runs between spaces of the padded text (punctuation included).
-            sp = np.flatnonzero(codes == _SPACE)
-            starts, ends = sp[:-1] + 1, sp[1:]
-            keep = ends > starts
-            starts, ends = starts[keep], ends[keep]
-            if len(starts):
-                h = (pre[ends] - pre[starts]) * _POW[starts]
-                h ^= _WORD_SALT
-                h *= _MIX
-                h >>= _SHIFT
-                parts.append(h)
-    return parts, codes
+        o = 0
+        for k, m in zip(orders, sizes, strict=True):
+            if m:
+                seg = out[o : o + m]
+                np.subtract(pre[k:], pre[:m], out=seg)
+                seg *= _POW_MIX[:m]
+                if want_spans:
+                    st = np.arange(m, dtype=np.int64)
+                    spans.append((st, st + k))
+                o += m
+        if starts is not None and ends is not None and len(starts):
+            seg = out[o:]
+            np.subtract(pre[ends], pre[starts], out=seg)
+            seg *= _POW[starts]
+            seg ^= _WORD_SALT
+            seg *= _MIX
+            if want_spans:
+                spans.append((starts.astype(np.int64), ends.astype(np.int64)))
+        out >>= _SHIFT
+    return [out], spans
 
 
 def ngram_parts(text: str, lang: str) -> Parts:
@@ -110,22 +130,17 @@ def ngram_indices(text: str, lang: str) -> npt.NDArray[np.int64]:
     return np.concatenate(parts).astype(np.int64)
 
 
-def grams_with_spans(text: str, lang: str) -> tuple[npt.NDArray[np.int64], list[tuple[int, int]]]:
-    """:func:`ngram_indices` plus each index's ``(start, end)`` in ``text``, for explanations.
-
-    Slower than :func:`ngram_indices` (a Python list of spans); used only when the model raised
-    a message's severity and the helper console needs to see which phrases weighed most.
-    """
-    orders, words = _ORDERS.get(lang, _ORDERS["en"])
-    t = _prepare(text, lang)
-    shift = 1 if lang == "en" else 0
-    n = len(t)
-    spans: list[tuple[int, int]] = []
-    for k in orders:
-        spans.extend((i - shift, i + k - shift) for i in range(n - k + 1))
-    if words:
-        sp = [i for i, c in enumerate(t) if c == " "]
-        spans.extend((a - shift + 1, b - shift) for a, b in zip(sp, sp[1:], strict=False) if b > a + 1)
-    idx = ngram_indices(text, lang)
-    clipped = [(max(0, s), min(len(text), e)) for s, e in spans]
-    return idx, clipped
+def grams_with_spans(
+    text: str, lang: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`ngram_indices` plus each feature's start and end in ``text``, for explanations
+    (the helper console shows which phrases weighed most)."""
+    shift = 1 if lang == "en" else 0  # the space added in front
+    parts, spans = _parts(_prepare(text, lang), lang, want_spans=True)
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    idx = np.concatenate(parts).astype(np.int64)
+    starts = np.clip(np.concatenate([s for s, _e in spans]) - shift, 0, len(text))
+    ends = np.clip(np.concatenate([e for _s, e in spans]) - shift, 0, len(text))
+    return idx, starts, ends

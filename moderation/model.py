@@ -89,17 +89,19 @@ class LangModel:
     def top_spans(self, nt: str, lang: str, k: int = 3) -> list[tuple[int, int, float]]:
         """Up to ``k`` spans of ``nt`` whose n-grams weighed most toward risk, merged where they
         overlap, heaviest first: ``(start, end, weight)``. For the helper console only."""
-        idx, spans = grams_with_spans(nt, lang)
+        idx, starts, ends = grams_with_spans(nt, lang)
         if not len(idx):
             return []
         contrib = self.weights[idx]
-        order = np.argsort(-contrib, kind="stable")[: 4 * k]
+        top = min(len(contrib), 4 * k)
+        cand = np.argpartition(-contrib, top - 1)[:top]
+        order = cand[np.argsort(-contrib[cand], kind="stable")]
         picked: list[list[float]] = []
-        for i in order:
+        for i in order.tolist():
             wt = float(contrib[i])
             if wt <= 0:
                 break
-            s, e = spans[int(i)]
+            s, e = int(starts[i]), int(ends[i])
             if e <= s:
                 continue
             for p in picked:
@@ -196,7 +198,9 @@ def load_model(directory: Path | str | None = None) -> RiskModel:
                 with zf.open(f"w_{lang}.npy") as fh:
                     w = np.lib.format.read_array(fh, allow_pickle=False)
                 if w.shape != (1 << FEATURE_BITS,) or w.dtype != np.float32:
-                    raise ModelFormatError(f"{d / WEIGHTS_NAME}: {lang} weights {w.shape} {w.dtype}")
+                    raise ModelFormatError(
+                        f"{d / WEIGHTS_NAME}: {lang} weights {w.shape} {w.dtype}"
+                    )
                 th = {k: (float(v[0]), float(v[1])) for k, v in meta["thresholds"].items()}
                 if set(th) != {"short", "long"}:
                     raise ModelFormatError(f"{d / MANIFEST_NAME}: {lang} thresholds {sorted(th)}")

@@ -124,22 +124,24 @@ class PiiMasker:
         """All non-overlapping personal-data spans, earliest first; the first detector wins."""
         found: list[PiiSpan] = []
         digits = _ASCII_DIGIT.search(text) is not None
+        low = text.lower()
+        if len(low) != len(text):  # a few characters (İ) lengthen when lowered; keep spans true
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        if digits and any(c in low for c in _DIGIT_CUES):
+            # First, so a spaced ID after its cue is one span, not a phone inside it.
+            self._cued_digits(found, low)
         for cl in _NUM_CLUSTER.finditer(text) if digits else ():
             base = cl.start()
             chunk = text[max(0, base - 1) : cl.end() + 1]  # one char of context each side
             off = max(0, base - 1)
             for m in _ID.finditer(chunk):
-                if valid_cn_id(m.group()):
-                    found.append(PiiSpan("id", off + m.start(), off + m.end()))
+                s, e = off + m.start(), off + m.end()
+                if valid_cn_id(m.group()) and all(e <= f.start or s >= f.end for f in found):
+                    found.append(PiiSpan("id", s, e))
             self._add(found, _MOBILE, chunk, "phone", 0, off)
             self._add(found, _LANDLINE, chunk, "phone", 0, off)
         if self._student is not None:
             self._add(found, self._student, text, "student_id", 0)
-        low = text.lower()
-        if len(low) != len(text):  # a few characters (İ) lengthen when lowered; keep spans true
-            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        if digits and any(c in low for c in _DIGIT_CUES):
-            self._cued_digits(found, low)
         # ``low`` has the text's length, so its spans are the text's spans. Each cue-led regex
         # runs only when one of its cues is in the text.
         if digits and any(c in low for c in _QQ_CUES):

@@ -225,6 +225,7 @@ class Moderator:
         found = find_entries(self.lexicon.automaton, self._entries, nt)
         lm = self.model.get(lang) if self.model is not None and probe is None else None
         raw: tuple[float, int] | None = None  # the model's (sum, count), computed once
+        turn: ModelTurn | None = None  # what the conversation remembers of the model's score
         if not found and not ctx.flags() & self._marker_bits:
             # Nothing matched: most chat lines. Only the model can add anything.
             if lm is None:
@@ -297,7 +298,6 @@ class Moderator:
             if rule.severity > severity and rule.first in live and rule.second in live:
                 if rule.near < 0 or _near(live[rule.first], live[rule.second], rule.near):
                     severity = rule.severity
-        turn: ModelTurn | None = None
         # The model may not overrule a lexicon cue that says the words are no risk.
         if (
             severity < CRISIS
@@ -402,9 +402,9 @@ class Moderator:
         out: list[Match] = []
         for s, e, _w in lm.top_spans(norm.text, lang):
             os_, oe = norm.span(s, e)
-            os_, oe = max(0, os_), min(len(text), oe)
-            term = text[os_:oe].strip()
-            if term:
+            os_, oe = _word_edges(text, max(0, os_), min(len(text), oe))
+            term = text[os_:oe]
+            if len(term) > 1 and all(not (os_ < m.end and oe > m.start) for m in out):
                 out.append(Match(term, "model_risk", severity, os_, oe,
                                  f"learned risk model, p={p:.2f}"))
         if not out:
@@ -475,6 +475,21 @@ def _widen(text: str, s: int, e: int) -> tuple[int, int]:
     if e < n and text[e - 1].isascii():  # only Latin letters are squeezed
         while e < n and text[e].isalpha() and text[e].lower() == text[e - 1].lower():
             e += 1
+    return s, e
+
+
+def _word_edges(text: str, s: int, e: int) -> tuple[int, int]:
+    """``[s, e)`` grown to whole Latin words and stripped of spaces at its ends: character
+    n-grams cut words ("kill m"), the console shows "kill my"."""
+    n = len(text)
+    while s > 0 and text[s - 1].isascii() and text[s - 1].isalnum() and text[s].isalnum():
+        s -= 1
+    while e < n and text[e].isascii() and text[e].isalnum() and text[e - 1].isalnum():
+        e += 1
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
     return s, e
 
 

@@ -189,7 +189,9 @@ def _folds(labels: list[str], k: int, seed: int) -> npt.NDArray[np.int64]:
     return fold
 
 
-def _lexicon_probe(texts: list[str], lang: str) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
+def _lexicon_probe(
+    texts: list[str], lang: str
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
     """The lexicon's severity of each text and the highest severity it lets the model give."""
     from .scanner import Moderator
 

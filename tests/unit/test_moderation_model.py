@@ -13,14 +13,13 @@ import sys
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from moderation import ModerationError, Moderator, RiskContext
 from moderation.errors import ModelFormatError, TrainingDataMismatch
 from moderation.features import FEATURE_BITS, ngram_indices, ngram_parts
 from moderation.model import FORMAT_VERSION, load_model, read_manifest
-from moderation.train import check, main, sha256_file, train
+from moderation.train import check, main, sha256_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,8 +50,10 @@ def test_features_depend_on_the_characters_not_the_position() -> None:
     assert a & b  # the word and its n-grams hash the same wherever they stand
     assert ngram_indices("", "zh").size == 0
     parts = ngram_parts("我想死", "zh")
-    assert [len(p) for p in parts] == [3, 2, 1]  # 1-, 2- and 3-grams
+    assert sum(len(p) for p in parts) == 3 + 2 + 1  # 1-, 2- and 3-grams
     assert all(int(p.max()) < (1 << FEATURE_BITS) for p in parts)
+    # en: 3-, 4- and 5-grams of " kill me " (9 characters) and its two words
+    assert len(ngram_indices("kill me", "en")) == 7 + 6 + 5 + 2
 
 
 # -- training and the artifact --------------------------------------------------------------
@@ -193,17 +194,19 @@ def mod() -> Moderator:
     return Moderator()
 
 
-def test_model_reasons_are_matches_on_the_original_text(mod: Moderator) -> None:
-    text = "I Have Written Letters To Everyone And Given My Cat Away, I Won't Need Anything Soon"
+@pytest.mark.parametrize(
+    "text", ["I'm going to KILL my stepfather tonight", "我已经写好遗言了"]
+)
+def test_model_reasons_are_matches_on_the_original_text(mod: Moderator, text: str) -> None:
+    # words no lexicon entry lists at crisis level: the model pages and says why
+    assert Moderator(use_model=False).scan(text).severity < 3
     v = mod.scan(text)
+    assert v.severity == 3 and "model_risk" in v.categories
     found = [m for m in v.matches if m.category == "model_risk"]
-    if v.severity >= 2 and "model_risk" in v.categories:
-        assert found
-        for m in found:
-            assert text[m.start : m.end].strip() == m.term and m.term
-            assert m.severity == v.severity and "p=" in m.note
-    lexicon_only = Moderator(use_model=False).scan(text)
-    assert v.severity >= lexicon_only.severity
+    assert found
+    for m in found:
+        assert text[m.start : m.end] == m.term and m.term.strip() == m.term
+        assert m.severity == 3 and "p=" in m.note
 
 
 def test_model_never_lowers_the_lexicon(mod: Moderator) -> None:
