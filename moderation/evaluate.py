@@ -155,7 +155,9 @@ def evaluate_sets(
 
 def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Pool two reports' counts (rates are recomputed from the pooled confusion tables)."""
-    out: dict[str, Any] = {"languages": {}, "timing": b["timing"]}
+    timing = dict(b["timing"])
+    timing["messages"] = a["timing"]["messages"] + b["timing"]["messages"]  # pooled
+    out: dict[str, Any] = {"languages": {}, "timing": timing}
     for lang in sorted(set(a["languages"]) | set(b["languages"])):
         conf: dict[str, list[int]] = {}
         for rep in (a, b):
