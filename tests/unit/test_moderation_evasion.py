@@ -37,7 +37,8 @@ def mod() -> Moderator:
         "我不想活了，遺書寫好了",
         # emoji for means, with a goodbye or a time
         "💊💊💊 took them all, bye",
-        "🪢 is ready. goodbye everyone",
+        "🪢 is ready, tonight is the night",
+        "🔪 tonight",
     ],
 )
 def test_evaded_crisis_pages(mod: Moderator, text: str) -> None:

@@ -67,7 +67,7 @@ _ZH_LOW = ["压力好大", "有点难过", "睡不着"]
 _ZH_NONE = ["今天天气很好", "一起去吃饭吧", "电影不错"]
 
 
-def _fixture_rows(n: int = 60, seed: int = 3) -> list[dict[str, str]]:
+def _fixture_rows(n: int = 30, seed: int = 3) -> list[dict[str, str]]:
     rnd = random.Random(seed)
     rows = []
     for i in range(n):
@@ -88,13 +88,17 @@ def _write(rows: list[dict[str, str]], path: Path) -> Path:
     return path
 
 
+# Training (twice) takes seconds on an idle machine, much longer on a loaded shared one.
+pytestmark = pytest.mark.timeout(900)
+
+
 @pytest.fixture(scope="module")
 def trained_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     base = tmp_path_factory.mktemp("train")
     data = _write(_fixture_rows(), base / "data.jsonl")
     a, b = base / "a", base / "b"
-    assert main([str(data), "--out", str(a), "--cv", "3"]) == 0
-    assert main([str(data), "--out", str(b), "--cv", "3"]) == 0
+    assert main([str(data), "--out", str(a), "--cv", "2"]) == 0
+    assert main([str(data), "--out", str(b), "--cv", "2"]) == 0
     return data, a, b
 
 
