@@ -310,7 +310,13 @@ class Moderator:
         cap = severity if veto else max(severity, CONCERN) if watch_only else CRISIS
         if probe is not None:
             probe.append((severity, cap))
-        if lm is not None:
+        if lm is not None and severity >= CRISIS and raw is None:
+            # Already a page: the model cannot add to it, and a turn that paged stops the
+            # conversation score from raising the turns after it (see _model_conversation),
+            # so its score is not needed either. Skipping it keeps the dense crisis posts,
+            # the slowest scans, from paying for the model.
+            turn = (_LANG_CODE.get(lang, 0), 0.0, 0, len(text))
+        elif lm is not None:
             mtotal, mcount = raw if raw is not None else lm.raw(nt, lang)
             msev, p = self._model_message(lm, mtotal, mcount, len(text))
             if msev > severity and cap > severity and note_spans and self._note_veto(
