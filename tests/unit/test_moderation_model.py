@@ -94,6 +94,7 @@ pytestmark = pytest.mark.timeout(900)
 
 @pytest.fixture(scope="module")
 def trained_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    pytest.importorskip("sklearn", reason="training needs the 'train' extra (scikit-learn)")
     base = tmp_path_factory.mktemp("train")
     data = _write(_fixture_rows(), base / "data.jsonl")
     a, b = base / "a", base / "b"
