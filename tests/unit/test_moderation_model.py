@@ -264,3 +264,23 @@ def _run(mod: Moderator, texts: list[str]) -> list[tuple[int, list[str]]]:
 def test_an_ordinary_line_after_a_crisis_is_not_a_crisis(mod: Moderator) -> None:
     sev = [s for s, _c in _run(mod, ["I want to die", "anyway how was your day"])]
     assert sev[0] == 3 and sev[1] <= 1
+
+
+def test_risk_spread_over_short_turns_is_caught(mod: Moderator) -> None:
+    # Each line alone is below a page; together the model reads them as one message.
+    zh = ["我想通了", "不会再痛了"]
+    assert mod.scan(zh[1]).severity < 3
+    sev, cats = _run(mod, zh)[-1]
+    assert sev == 3 and "model_risk_conversation" in cats
+    en = ["i finally feel calm about it", "i know what i have to do",
+          "this is the last time you will hear from me"]
+    assert mod.scan(en[2]).severity <= 1
+    sev, cats = _run(mod, en)[-1]
+    assert sev >= 2 and "model_risk_conversation" in cats
+
+
+def test_the_same_turns_without_context_do_not_escalate(mod: Moderator) -> None:
+    # the conversation score needs the earlier turns of the same conversation
+    assert mod.scan("不会再痛了", context=RiskContext.from_dict({})).severity < 3
+    other_lang = mod.scan("I figured it out").context
+    assert mod.scan("不会再痛了", context=other_lang).severity < 3
