@@ -259,6 +259,11 @@ class Moderator:
                         nt, [(s, e) for s, e, i in found if self._entries[i].severity > NOTE]
                     )
                 cap, why, raise_to = self._cues.near(nt, start, end, entry.category, cue_hits)
+                if entry.category == "other_at_risk" and why.startswith("third_person"):
+                    # The entry is about someone else by definition ("she wants to die"); the
+                    # other-person cue next to it is expected, and the policy puts someone
+                    # else at risk on the watch list.
+                    cap, why = max(cap, CONCERN), ""
                 if cap < sev:
                     sev, demoted = cap, True
                     kind = why.split(":", 1)[0]

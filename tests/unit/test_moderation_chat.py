@@ -16,14 +16,7 @@ def mod() -> Moderator:
     ("text", "severity"),
     [
         ("hi, anyone there?", 0),
-        pytest.param(
-            "I'm fine, just tired from exams", 0,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known false alarm: the learned model puts this line on the watch list "
-                "(its watch threshold is bounded by 'none' texts only, not 'low' ones)",
-            ),
-        ),
+        ("I'm fine, just tired from exams", 0),
         ("ugh this assignment is killing me", 0),
         ("烦死了作业好多", 0),
         ("我今天好累", 1),
