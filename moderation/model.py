@@ -46,6 +46,11 @@ WEIGHTS_NAME = "risk.npz"
 MANIFEST_NAME = "risk.json"
 # Texts up to this many characters are "short" (chat turns) and use their own thresholds.
 SHORT_CHARS = 80
+# A message with fewer n-grams than this is too short for the model to judge alone ("sure",
+# "ok"): with the 1/sqrt(count) scaling a handful of n-grams swing the score, and such lines
+# are absent from the training data. The lexicon still scans them. Set by hand (en: about six
+# characters; zh: three characters), not tuned on labelled data.
+MIN_GRAMS = {"en": 16, "zh": 6}
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same weights give the same bytes
 
 

@@ -40,7 +40,7 @@ from .context import FLAG_BITS, MODEL_TURNS, ModelTurn, RiskContext
 from .cues import CueRules, Hits
 from .lexicon import Lexicon, load_lexicon
 from .matcher import find_entries
-from .model import SHORT_CHARS, LangModel, RiskModel, load_model
+from .model import MIN_GRAMS, SHORT_CHARS, LangModel, RiskModel, load_model
 from .normalize import Normalized, normalize, prepare
 from .pii import PiiMasker
 
@@ -323,7 +323,7 @@ class Moderator:
             turn = (_LANG_CODE.get(lang, 0), 0.0, 0, len(text))
         elif lm is not None:
             mtotal, mcount = raw if raw is not None else lm.raw(nt, lang)
-            msev, p = self._model_message(lm, mtotal, mcount, len(text))
+            msev, p = self._model_message(lm, mtotal, mcount, len(text), lang)
             if msev > severity and cap > severity and note_spans and self._note_veto(
                 nt, note_spans
             ):
@@ -376,9 +376,14 @@ class Moderator:
         return False
 
     @staticmethod
-    def _model_message(lm: LangModel, total: float, count: int, chars: int) -> tuple[int, float]:
-        """The model's severity and probability for one message."""
+    def _model_message(
+        lm: LangModel, total: float, count: int, chars: int, lang: str = "en"
+    ) -> tuple[int, float]:
+        """The model's severity and probability for one message (0 for a message too short to
+        judge alone, see MIN_GRAMS)."""
         p = lm.probability(total, count)
+        if count < MIN_GRAMS.get(lang, 16):
+            return NONE, p
         return lm.severity(p, chars), p
 
     @staticmethod
@@ -395,13 +400,16 @@ class Moderator:
         count = turn[2] + sum(t[2] for t in prev)
         chars = turn[3] + sum(t[3] for t in prev)
         sev = lm.severity(lm.probability(total, count), chars)
-        return sev if sev > earlier else NONE
+        # Pages only: weak evidence adds up over turns (the score is a sum over sqrt(count)),
+        # so a run of ordinary lines could otherwise reach the watch list together.
+        return sev if sev >= CRISIS and sev > earlier else NONE
 
     def _model_could_raise(
         self, lm: LangModel, turn: ModelTurn, ctx: RiskContext, severity: int
     ) -> bool:
         """Whether the model alone or with the conversation would raise ``severity``."""
-        if self._model_message(lm, turn[1], turn[2], turn[3])[0] > severity:
+        lang = "zh" if turn[0] == 1 else "en"
+        if self._model_message(lm, turn[1], turn[2], turn[3], lang)[0] > severity:
             return True
         return self._model_conversation(lm, turn, ctx) > severity
 
