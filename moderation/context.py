@@ -8,10 +8,11 @@ an old concern decays instead of escalating a conversation forever.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RiskContext", "FLAG_BITS"]
+__all__ = ["RiskContext", "FLAG_BITS", "ModelTurn", "MODEL_TURNS"]
 
 # Categories remembered across messages, one bit each, so a record is two small ints.
 FLAG_BITS: dict[str, int] = {
@@ -26,6 +27,35 @@ FLAG_BITS: dict[str, int] = {
 }
 _VERSION = 1
 _MAX_WINDOW = 20
+# The learned model scores the seeker's last MODEL_TURNS turns together; per turn it needs only
+# (language 0=en/1=zh, sum of n-gram weights, number of n-grams, characters): four numbers, no
+# text and no features.
+MODEL_TURNS = 3
+ModelTurn = tuple[int, float, int, int]
+_MAX_COUNT = 1 << 20
+_MAX_SUM = 1e6
+
+
+def _model_turn(row: Any) -> ModelTurn | None:
+    """A stored model record if it is well-formed, else ``None`` (junk is dropped)."""
+    if not isinstance(row, (list, tuple)) or len(row) != 4:
+        return None
+    lang, total, count, chars = row
+    ints = (lang, count, chars)
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in ints):
+        return None
+    if isinstance(total, bool) or not isinstance(total, (int, float)):
+        return None
+    total = float(total)
+    if (
+        lang not in (0, 1)
+        or not math.isfinite(total)
+        or abs(total) > _MAX_SUM
+        or not 0 <= count <= _MAX_COUNT
+        or not 0 <= chars <= _MAX_COUNT
+    ):
+        return None
+    return (lang, total, count, chars)
 
 
 @dataclass(slots=True)
@@ -37,10 +67,20 @@ class RiskContext:
     """
 
     recent: list[tuple[int, int]] = field(default_factory=list)
+    # The learned model's record of the last few turns (see MODEL_TURNS), oldest first.
+    model: list[ModelTurn] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON- and msgpack-safe form: ``{"v": 1, "r": [[severity, flags], ...]}``."""
-        return {"v": _VERSION, "r": [[s, f] for s, f in self.recent]}
+        """JSON- and msgpack-safe form:
+        ``{"v": 1, "r": [[severity, flags], ...], "m": [[lang, sum, count, chars], ...]}``.
+
+        ``"m"`` is left out when empty, so a context without model records is stored exactly as
+        before.
+        """
+        out: dict[str, Any] = {"v": _VERSION, "r": [[s, f] for s, f in self.recent]}
+        if self.model:
+            out["m"] = [[lang, round(t, 4), n, c] for lang, t, n, c in self.model]
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> RiskContext:
@@ -61,11 +101,22 @@ class RiskContext:
                     and row[1] >= 0
                 ):
                     recent.append((row[0], row[1]))
-        return cls(recent)
+        model: list[ModelTurn] = []
+        mrows = data.get("m") if isinstance(data, dict) else None
+        if isinstance(mrows, list):
+            for mrow in mrows[-MODEL_TURNS:]:
+                turn = _model_turn(mrow)
+                if turn is not None:
+                    model.append(turn)
+        return cls(recent, model)
 
-    def pushed(self, severity: int, flags: int, window: int) -> RiskContext:
-        """A new context with this message appended and only the last ``window`` kept."""
-        return RiskContext((self.recent + [(severity, flags)])[-window:])
+    def pushed(
+        self, severity: int, flags: int, window: int, turn: ModelTurn | None = None
+    ) -> RiskContext:
+        """A new context with this message appended and only the last ``window`` kept (and the
+        last :data:`MODEL_TURNS` model records, when the message has one)."""
+        model = self.model if turn is None else (self.model + [turn])[-MODEL_TURNS:]
+        return RiskContext((self.recent + [(severity, flags)])[-window:], model)
 
     def flags(self) -> int:
         """Union of the remembered category flags."""

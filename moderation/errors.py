@@ -3,7 +3,9 @@
 Tree::
 
     ModerationError          base for everything this package raises on purpose
-    └── LexiconError         a lexicon or rule file is missing or has a bad line (names file:line)
+    ├── LexiconError         a lexicon or rule file is missing or has a bad line (names file:line)
+    ├── ModelFormatError     the risk model artifact is missing, corrupt or of another format
+    └── TrainingDataMismatch the training data's sha256 differs from the one the model records
 """
 
 from __future__ import annotations
@@ -25,3 +27,14 @@ class LexiconError(ModerationError):
         self.path = path
         self.line = line
         self.reason = reason
+
+
+class ModelFormatError(ModerationError):
+    """The risk-model artifact cannot be used: missing, corrupt, or written in another format
+    version or feature size. Scoring with weights over different features would silently give
+    wrong severities, so loading refuses instead."""
+
+
+class TrainingDataMismatch(ModerationError):
+    """The training data file is not the one the shipped model was trained on (its sha256
+    differs from the manifest's): the model and its recorded figures cannot be reproduced."""

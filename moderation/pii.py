@@ -39,8 +39,16 @@ _EMAIL_REACH = 80
 # is masked.
 _QQ = re.compile(r"(?:qq|扣扣|企鹅)(?:号码|号)?\s*(?:[:：是为]|is)?\s*([1-9]\d{4,10})(?!\d)")
 _WECHAT = re.compile(
-    r"(?:微信|威信|薇信|v信|vx|wx|weixin|wechat|wei xin)\s*(?:号|id)?\s*(?:[:：是为]|is)?\s*"
+    r"(?:微信|威信|薇信|v信)\s*(?:号|id)?\s*(?:[:：是为]|is)?\s*"
     r"([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
+)
+_WECHAT_LATIN = re.compile(
+    # Latin cues only as a word of their own ("wxWidgets" is a library, not "wx: widgets"),
+    # followed by a separator, and then an id with a digit, "_" or "-" in it ("my wechat is
+    # broken" names no id).
+    r"(?<![a-z0-9])(?:vx|wx|weixin|wechat|wei xin)"
+    r"(?:\s*(?:号|id)\s*(?:[:：是为]|is)?\s*|\s*[:：是为]\s*|\s+is\s+|\s+)"
+    r"([a-z](?=[-_a-z]*[-_0-9])[-_a-z0-9]{5,19})(?![-_a-z0-9])"
 )
 _STUDENT_CUE = re.compile(
     r"(?:学号|學號|学生证号?|student(?:\s*(?:id|number|no\.?|#)))\s*(?:[:：是为]|is)?\s*"
@@ -67,6 +75,15 @@ _URL_HINTS = (
 _QQ_CUES = ("qq", "扣扣", "企鹅")
 _STUDENT_CUES = ("学号", "學號", "学生证", "student")
 _WECHAT_CUES = ("微信", "威信", "薇信", "v信", "vx", "wx", "weixin", "wechat", "wei xin")
+# Digits spaced out to dodge the detectors ("1 3 8 1 2 3 4 5 6 7 8", an ID number in groups)
+# are masked when a cue word stands just before them; the digits are checked once the
+# separators are gone (mobile shape, ID check digit).
+_DIGIT_CUES = ("phone", "number", "call", "text me", "tel", "whatsapp", "id", "电话", "手机",
+               "号码", "身份证", "证件")
+_CUED_DIGITS = re.compile(
+    r"(?:phone|number|call|text me|tel|whatsapp|(?<![a-z])id(?![a-z])|电话|手机|号码|身份证|证件)"
+    r"[^\d\n]{0,12}?(\d(?:[ \-.]{0,3}\d){9,20}(?:[ \-.]{0,3}[xX])?)(?![\d])"
+)
 _NUM_CLUSTER = re.compile(r"[+(（\d][\d \-()（）]{5,24}[\dXx]")
 # Only ASCII digits open the digit detectors; one class search is half the cost of ten
 # substring tests.
@@ -107,20 +124,24 @@ class PiiMasker:
         """All non-overlapping personal-data spans, earliest first; the first detector wins."""
         found: list[PiiSpan] = []
         digits = _ASCII_DIGIT.search(text) is not None
+        low = text.lower()
+        if len(low) != len(text):  # a few characters (İ) lengthen when lowered; keep spans true
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        if digits and any(c in low for c in _DIGIT_CUES):
+            # First, so a spaced ID after its cue is one span, not a phone inside it.
+            self._cued_digits(found, low)
         for cl in _NUM_CLUSTER.finditer(text) if digits else ():
             base = cl.start()
             chunk = text[max(0, base - 1) : cl.end() + 1]  # one char of context each side
             off = max(0, base - 1)
             for m in _ID.finditer(chunk):
-                if valid_cn_id(m.group()):
-                    found.append(PiiSpan("id", off + m.start(), off + m.end()))
+                s, e = off + m.start(), off + m.end()
+                if valid_cn_id(m.group()) and all(e <= f.start or s >= f.end for f in found):
+                    found.append(PiiSpan("id", s, e))
             self._add(found, _MOBILE, chunk, "phone", 0, off)
             self._add(found, _LANDLINE, chunk, "phone", 0, off)
         if self._student is not None:
             self._add(found, self._student, text, "student_id", 0)
-        low = text.lower()
-        if len(low) != len(text):  # a few characters (İ) lengthen when lowered; keep spans true
-            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         # ``low`` has the text's length, so its spans are the text's spans. Each cue-led regex
         # runs only when one of its cues is in the text.
         if digits and any(c in low for c in _QQ_CUES):
@@ -141,9 +162,23 @@ class PiiMasker:
         # tests rule most lines out before the nine cues are tried.
         if ("信" in low or "x" in low or "we" in low) and any(c in low for c in _WECHAT_CUES):
             self._add(found, _WECHAT, low, "wechat", 1)
+            self._add(found, _WECHAT_LATIN, low, "wechat", 1)
         if len(found) > 1:
             found.sort(key=lambda s: s.start)
         return found
+
+    @staticmethod
+    def _cued_digits(found: list[PiiSpan], low: str) -> None:
+        """Spaced-out phone and ID numbers right after a cue word (see ``_CUED_DIGITS``)."""
+        for m in _CUED_DIGITS.finditer(low):
+            s, e = m.span(1)
+            if any(not (e <= f.start or s >= f.end) for f in found):
+                continue
+            raw = "".join(c for c in m.group(1) if c.isalnum())
+            if len(raw) == 11 and raw[0] == "1" and raw[1] in "3456789":
+                found.append(PiiSpan("phone", s, e))
+            elif len(raw) == 18 and valid_cn_id(raw):
+                found.append(PiiSpan("id", s, e))
 
     @staticmethod
     def _add(

@@ -12,11 +12,19 @@ Order of decisions for one message (each step is data-driven by a lexicon or rul
    otherwise cost a hit each.
 4. Combination rules raise severity when two categories meet in one message (intent + means).
 5. Several distinct distress signals in one message make a concern (the note pile).
-6. Conversation rules raise it when they meet across recent messages, or when several concern
-   level messages come in a row.
+6. The learned risk model (:mod:`moderation.model`) scores the normalised text; its severity
+   (2 or 3 at cross-validated thresholds) counts when higher, unless a strong lexicon cue
+   says the words are not a risk: a benign phrase (笑死, "killing me", "suicide prevention"),
+   hyperbole, negation or a quote caps the model at the lexicon's severity, another person or
+   the past at the watch list. Its reasons appear as ``model_risk`` matches: the phrases whose
+   n-grams weighed most.
+7. Conversation rules raise it when they meet across recent messages, or when several concern
+   level messages come in a row; the model also scores the last few turns together
+   (``model_risk_conversation``), so risk spread over short messages is caught.
 
-Most chat lines match nothing in step 1; unless the conversation wants markers, they skip
-steps 2-6 (each needs a match) and only have their personal data masked.
+Most chat lines match nothing in step 1; unless the conversation wants markers or the model
+finds risk, they skip steps 2-5 and 7 (each needs a match) and only have their personal data
+masked.
 
 Pure CPU, no I/O, no shared mutable state after construction: safe to call from any thread.
 """
@@ -28,11 +36,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import NamedTuple
 
-from .context import FLAG_BITS, RiskContext
+from .context import FLAG_BITS, MODEL_TURNS, ModelTurn, RiskContext
 from .cues import CueRules, Hits
 from .lexicon import Lexicon, load_lexicon
 from .matcher import find_entries
-from .normalize import normalize, prepare
+from .model import MIN_GRAMS, SHORT_CHARS, LangModel, RiskModel, load_model
+from .normalize import Normalized, normalize, prepare
 from .pii import PiiMasker
 
 __all__ = ["Match", "Verdict", "Moderator"]
@@ -40,6 +49,22 @@ __all__ = ["Match", "Verdict", "Moderator"]
 NONE, NOTE, CONCERN, CRISIS = 0, 1, 2, 3
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Categories whose note-level matches add up to a concern (see note_pile).
+# Cue kinds (rules_cues.tsv) after which the words are not a risk at all: the model may not
+# overrule them. After "other person" or "past" cues the model may still reach the watch list.
+_MODEL_VETO_CUES = frozenset({"hyperbole", "negation", "quote"})
+_MODEL_WATCH_CUES = frozenset({"third_person", "past"})
+# Categories the policy puts on the watch list however strongly worded: when a short message's
+# lexicon matches are only of these kinds, the lexicon has explained it and the model may not
+# page it ("I'm hopeless", "my friend wants to kill herself", "I tried to kill myself once").
+_WATCH_CATEGORIES = frozenset(
+    {"hopelessness", "abuse_disclosure", "other_at_risk", "suicide_attempt_history"}
+)
+# Categories that can make a crisis; with any of them live the model keeps its say.
+_CRISIS_KINDS = frozenset(
+    {"self_harm_intent", "self_harm_means", "self_harm_plan", "farewell",
+     "suicide_attempt_in_progress", "self_harm_time", "harm_to_others", "self_harm"}
+)
+_LANG_CODE = {"en": 0, "zh": 1}
 _PILE_CATEGORIES = frozenset(
     {"distress", "isolation", "self_worth", "mental_health", "hopelessness", "burden", "self_harm",
      "self_harm_intent", "farewell", "goodbye", "leaving", "self_harm_means", "self_harm_plan",
@@ -112,14 +137,24 @@ def detect_lang(text: str) -> str:
 
 
 class Moderator:
-    """Loads the lexicons once (tens of milliseconds) and scans messages against them."""
+    """Loads the lexicons and the risk model once (a fraction of a second) and scans messages.
+
+    ``model`` is the loaded risk model; by default the shipped one (``moderation/model``).
+    Pass ``use_model=False`` for the lexicon alone (training uses that to learn what the model
+    must add).
+    """
 
     def __init__(
         self,
         lexicon_dir: Path | str | None = None,
         student_id_pattern: str | None = None,
+        model: RiskModel | None = None,
+        use_model: bool = True,
     ) -> None:
         prepare()
+        self.model: RiskModel | None = (
+            (model if model is not None else load_model()) if use_model else None
+        )
         self.lexicon: Lexicon = load_lexicon(lexicon_dir)
         self._masker = PiiMasker(student_id_pattern)
         self._entries = self.lexicon.entries
@@ -162,14 +197,43 @@ class Moderator:
         ``context`` is the previous verdict's ``context`` for the same conversation (or
         ``None`` for the first message); pass the returned ``verdict.context`` next time.
         """
+        return self._scan(text, lang, context, None)
+
+    def lexicon_probe(self, text: str, lang: str | None = None) -> tuple[int, int]:
+        """``(severity, cap)`` of one message by the lexicon alone: its severity before the
+        model and conversation, and the highest severity the model may raise it to (lower
+        than 3 when a cue or benign phrase speaks against risk). Training uses it to choose
+        thresholds for the combination the scanner really applies."""
+        probe: list[tuple[int, int]] = []
+        self._scan(text, lang, None, probe)
+        return probe[0] if probe else (NONE, CRISIS)
+
+    def _scan(
+        self,
+        text: str,
+        lang: str | None,
+        context: RiskContext | None,
+        probe: list[tuple[int, int]] | None,
+    ) -> Verdict:
+        """:meth:`scan`; with ``probe``, the model is left out and the lexicon's
+        ``(severity, cap)`` appended to ``probe``."""
         if lang not in ("zh", "en"):
             lang = detect_lang(text)
         ctx = context if context is not None else RiskContext()
         norm = normalize(text)
         nt = norm.text
         found = find_entries(self.lexicon.automaton, self._entries, nt)
+        lm = self.model.get(lang) if self.model is not None and probe is None else None
+        raw: tuple[float, int] | None = None  # the model's (sum, count), computed once
+        turn: ModelTurn | None = None  # what the conversation remembers of the model's score
         if not found and not ctx.flags() & self._marker_bits:
-            return self._quiet(text, lang, ctx)  # nothing matched: most chat lines
+            # Nothing matched: most chat lines. Only the model can add anything.
+            if lm is None:
+                return self._quiet(text, lang, ctx, None)
+            raw = mtotal, mcount = lm.raw(nt, lang)
+            turn = (_LANG_CODE.get(lang, 0), round(mtotal, 4), mcount, len(text))
+            if not self._model_could_raise(lm, turn, ctx, NONE):
+                return self._quiet(text, lang, ctx, turn)
         matches: list[Match] = []
         severity = NONE
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
@@ -178,10 +242,14 @@ class Moderator:
         pile_cats: set[str] = set()  # and their categories
         cue_hits: tuple[Hits, Hits] | None = None  # cue words, found once if a concern needs
         reported: set[int] = set()  # entries already reported
+        veto = False  # a benign phrase or a cue says these words are not a risk
+        watch_only = False  # a cue says they are about someone else or the past
+        note_spans: list[tuple[int, int, str]] = []  # note-level risk words (no cue search)
         for start, end, idx in found:
             entry = self._entries[idx]
             sev = entry.severity
             if sev == NONE:
+                veto = True
                 continue  # a benign phrase: it has done its job by covering a risk word
             note = entry.note
             demoted = False
@@ -191,12 +259,24 @@ class Moderator:
                         nt, [(s, e) for s, e, i in found if self._entries[i].severity > NOTE]
                     )
                 cap, why, raise_to = self._cues.near(nt, start, end, entry.category, cue_hits)
+                if entry.category == "other_at_risk" and why.startswith("third_person"):
+                    # The entry is about someone else by definition ("she wants to die"); the
+                    # other-person cue next to it is expected, and the policy puts someone
+                    # else at risk on the watch list.
+                    cap, why = max(cap, CONCERN), ""
                 if cap < sev:
                     sev, demoted = cap, True
+                    kind = why.split(":", 1)[0]
+                    if kind in _MODEL_VETO_CUES or "news" in why:  # news is a topic
+                        veto = True
+                    elif kind in _MODEL_WATCH_CUES:
+                        watch_only = True
                 elif raise_to > sev:
                     sev = raise_to
                 if why:
                     note = f"{note} [{why}]" if note else f"[{why}]"
+            elif entry.category in _PILE_CATEGORIES:
+                note_spans.append((start, end, entry.category))
             if not demoted:
                 live.setdefault(entry.category, []).append((start, end))
                 if entry.category in _PILE_CATEGORIES:
@@ -223,6 +303,38 @@ class Moderator:
             if rule.severity > severity and rule.first in live and rule.second in live:
                 if rule.near < 0 or _near(live[rule.first], live[rule.second], rule.near):
                     severity = rule.severity
+        # The model may not overrule a lexicon cue that says the words are no risk.
+        if (
+            severity < CRISIS
+            and live
+            and len(text) <= SHORT_CHARS
+            and not _WATCH_CATEGORIES.isdisjoint(live)
+            and _CRISIS_KINDS.isdisjoint(live)
+        ):
+            watch_only = True  # the lexicon explains a short message as a watch-list matter
+        cap = severity if veto else max(severity, CONCERN) if watch_only else CRISIS
+        if probe is not None:
+            probe.append((severity, cap))
+        if lm is not None and severity >= CRISIS and raw is None:
+            # Already a page: the model cannot add to it, and a turn that paged stops the
+            # conversation score from raising the turns after it (see _model_conversation),
+            # so its score is not needed either. Skipping it keeps the dense crisis posts,
+            # the slowest scans, from paying for the model.
+            turn = (_LANG_CODE.get(lang, 0), 0.0, 0, len(text))
+        elif lm is not None:
+            mtotal, mcount = raw if raw is not None else lm.raw(nt, lang)
+            msev, p = self._model_message(lm, mtotal, mcount, len(text), lang)
+            if msev > severity and cap > severity and note_spans and self._note_veto(
+                nt, note_spans
+            ):
+                cap = severity  # "this exam is going to kill me lol": a joke the model missed
+            if msev > severity and cap > severity:
+                severity = min(msev, cap)
+                matches.extend(self._explain(lm, text, norm, lang, severity, p))
+                categories.append("model_risk")
+            # A vetoed message adds nothing to the conversation's model score.
+            turn = (_LANG_CODE.get(lang, 0), round(mtotal, 4) if not veto else 0.0, mcount,
+                    len(text))
         # ``own`` is what the conversation remembers. A concern reached only by piling up notes
         # is not remembered as one: three sad messages in a row must not page a counselor.
         own = severity
@@ -238,13 +350,87 @@ class Moderator:
         for cat in live:
             flags |= FLAG_BITS.get(cat, 0)
         severity, extra = self._conversation(own, severity, live, ctx)
+        if lm is not None and turn is not None and severity < CRISIS and not veto:
+            jsev = self._model_conversation(lm, turn, ctx)
+            if jsev > severity:
+                severity = jsev
+                extra.append("model_risk_conversation")
         categories.extend(c for c in extra if c not in categories)
         severity, masked = self._pii(text, severity, categories, matches)
         return _verdict(
-            severity, categories, masked, matches, lang, ctx.pushed(own, flags, self._window)
+            severity, categories, masked, matches, lang,
+            ctx.pushed(own, flags, self._window, turn),
         )
 
-    def _quiet(self, text: str, lang: str, ctx: RiskContext) -> Verdict:
+    def _note_veto(self, nt: str, spans: list[tuple[int, int, str]]) -> bool:
+        """Whether a hyperbole, negation or quote cue stands next to a note-level risk word.
+
+        Notes skip the cue search during the scan (no cue can lower a note); it is run here,
+        only when the model is about to raise such a message.
+        """
+        hits = self._cues.hits(nt, [(s, e) for s, e, _c in spans])
+        for s, e, cat in spans:
+            cap, why, _raise = self._cues.near(nt, s, e, cat, hits)
+            if cap < CRISIS and why.split(":", 1)[0] in _MODEL_VETO_CUES:
+                return True
+        return False
+
+    @staticmethod
+    def _model_message(
+        lm: LangModel, total: float, count: int, chars: int, lang: str = "en"
+    ) -> tuple[int, float]:
+        """The model's severity and probability for one message (0 for a message too short to
+        judge alone, see MIN_GRAMS)."""
+        p = lm.probability(total, count)
+        if count < MIN_GRAMS.get(lang, 16):
+            return NONE, p
+        return lm.severity(p, chars), p
+
+    @staticmethod
+    def _model_conversation(lm: LangModel, turn: ModelTurn, ctx: RiskContext) -> int:
+        """The model's severity for this turn and the previous ones of the same language
+        together (at most :data:`MODEL_TURNS`); 0 when there is no previous turn."""
+        prev = [t for t in ctx.model[-(MODEL_TURNS - 1) :] if t[0] == turn[0]]
+        if not prev:
+            return NONE
+        # Only what the turns together reveal counts: after a message that was already a
+        # crisis, the next ordinary line is not one too.
+        earlier = max((s for s, _f in ctx.recent[-len(prev) :]), default=NONE)
+        total = turn[1] + sum(t[1] for t in prev)
+        count = turn[2] + sum(t[2] for t in prev)
+        chars = turn[3] + sum(t[3] for t in prev)
+        sev = lm.severity(lm.probability(total, count), chars)
+        # Pages only: weak evidence adds up over turns (the score is a sum over sqrt(count)),
+        # so a run of ordinary lines could otherwise reach the watch list together.
+        return sev if sev >= CRISIS and sev > earlier else NONE
+
+    def _model_could_raise(
+        self, lm: LangModel, turn: ModelTurn, ctx: RiskContext, severity: int
+    ) -> bool:
+        """Whether the model alone or with the conversation would raise ``severity``."""
+        lang = "zh" if turn[0] == 1 else "en"
+        if self._model_message(lm, turn[1], turn[2], turn[3], lang)[0] > severity:
+            return True
+        return self._model_conversation(lm, turn, ctx) > severity
+
+    @staticmethod
+    def _explain(
+        lm: LangModel, text: str, norm: Normalized, lang: str, severity: int, p: float
+    ) -> list[Match]:
+        """``model_risk`` matches: the phrases of the original text that weighed most."""
+        out: list[Match] = []
+        for s, e, _w in lm.top_spans(norm.text, lang):
+            os_, oe = norm.span(s, e)
+            os_, oe = _word_edges(text, max(0, os_), min(len(text), oe))
+            term = text[os_:oe]
+            if len(term) > 1 and all(not (os_ < m.end and oe > m.start) for m in out):
+                out.append(Match(term, "model_risk", severity, os_, oe,
+                                 f"learned risk model, p={p:.2f}"))
+        if not out:
+            out.append(Match("", "model_risk", severity, 0, 0, f"learned risk model, p={p:.2f}"))
+        return out
+
+    def _quiet(self, text: str, lang: str, ctx: RiskContext, turn: ModelTurn | None) -> Verdict:
         """The verdict of :meth:`scan` for a message in which no lexicon entry matched and no
         marker is wanted: most chat lines.
 
@@ -258,7 +444,8 @@ class Moderator:
         matches: list[Match] = []
         severity, masked = self._pii(text, NONE, categories, matches)
         return _verdict(
-            severity, categories, masked, matches, lang, ctx.pushed(NONE, 0, self._window)
+            severity, categories, masked, matches, lang,
+            ctx.pushed(NONE, 0, self._window, turn),
         )
 
     def _pii(
@@ -307,6 +494,21 @@ def _widen(text: str, s: int, e: int) -> tuple[int, int]:
     if e < n and text[e - 1].isascii():  # only Latin letters are squeezed
         while e < n and text[e].isalpha() and text[e].lower() == text[e - 1].lower():
             e += 1
+    return s, e
+
+
+def _word_edges(text: str, s: int, e: int) -> tuple[int, int]:
+    """``[s, e)`` grown to whole Latin words and stripped of spaces at its ends: character
+    n-grams cut words ("kill m"), the console shows "kill my"."""
+    n = len(text)
+    while s > 0 and text[s - 1].isascii() and text[s - 1].isalnum() and text[s].isalnum():
+        s -= 1
+    while e < n and text[e].isascii() and text[e].isalnum() and text[e - 1].isalnum():
+        e += 1
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
     return s, e
 
 

@@ -7,8 +7,13 @@ import secrets
 
 
 def new_id() -> str:
-    """A session or alert id: 128 random bits, URL-safe, 22 characters."""
-    return secrets.token_urlsafe(16)
+    """A session or alert id: 128 random bits, URL-safe, 22 characters, never starting with
+    ``-`` (an operator types alert ids as command arguments: ``peerline alerts show ID`` read
+    ``-KKj…`` as an option, one id in 64)."""
+    while True:
+        value = secrets.token_urlsafe(16)
+        if not value.startswith("-"):
+            return value
 
 
 def new_token() -> str:

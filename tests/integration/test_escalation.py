@@ -91,7 +91,7 @@ async def test_severity_two_goes_to_the_watch_list_without_paging(
 ) -> None:
     counselor = await live_server.counselor()
     seeker, helper, sid = await matched_pair(live_server)
-    await seeker.say(sid, "我不想活了")
+    await seeker.say(sid, "活着没意思")
     flag = await helper.expect("flag", skip=("queued", "typing", "message"))
     assert flag["severity"] == 2
     watch = await counselor.expect("watch")
@@ -242,14 +242,14 @@ async def test_a_conversations_risk_survives_the_seekers_reconnect(live_server: 
     for i in range(7):  # more than the window (5): the context stops changing
         await seeker.say(sid, f"thanks, that helps a little {i}")
     for _ in range(2):
-        await seeker.say(sid, "我不想活了")
+        await seeker.say(sid, "活着没意思")
         assert (await helper.expect("flag", skip=("message",)))["severity"] == 2
     await counselor.no_frame(300 * MS, of="alert")
     await seeker.close()
 
     back = await live_server.client()
     await back.hello_seeker(resume=resume)
-    await back.say(sid, "我不想活了")
+    await back.say(sid, "活着没意思")
     flag = await helper.expect("flag", skip=("message",))
     assert flag["severity"] == 3 and "sustained_concern" in flag["categories"]
     alert = await counselor.expect("alert", skip=("watch",))

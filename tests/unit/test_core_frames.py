@@ -41,3 +41,11 @@ def test_a_participant_knows_its_sessions_and_forgets_their_store_heads() -> Non
     assert who.known and who.seeker_session() == "s1" and who.role_in("s1") == "seeker"
     who.leave("s1")
     assert who.seeker_session() is None and "s1" not in who.store_heads
+
+
+def test_ids_never_start_with_a_dash_so_the_cli_reads_them_as_arguments() -> None:
+    from server.core.ids import new_id
+
+    ids = [new_id() for _ in range(5000)]  # ~78 would start with '-' without the rule
+    assert not [i for i in ids if i.startswith("-")]
+    assert len(set(ids)) == len(ids) and all(len(i) == 22 for i in ids)

@@ -18,7 +18,7 @@ def mod() -> Moderator:
 def test_verdict_shape(mod: Moderator) -> None:
     v = mod.scan("I want to die")
     assert isinstance(v, Verdict)
-    assert v.severity == 2
+    assert v.severity == 3  # issue 15: a first-person active wish to die pages
     assert "self_harm_intent" in v.categories
     assert v.lang == "en"
     assert v.masked == "I want to die"
@@ -66,7 +66,8 @@ def test_context_dict_is_small_and_serialisable(mod: Moderator) -> None:
     d = ctx.to_dict()
     assert json.loads(json.dumps(d)) == d
     assert RiskContext.from_dict(d) == ctx
-    assert len(json.dumps(d)) < 100
+    # Five (severity, flags) records and three model records of four numbers each.
+    assert len(json.dumps(d)) < 220
 
 
 @pytest.mark.parametrize("bad", [{}, None, {"r": "x"}, {"r": [[9, 1], ["a", 2], [1]]}, {"zz": 1}])
@@ -94,7 +95,7 @@ def test_bad_severity_rejected(tmp_path) -> None:  # type: ignore[no-untyped-def
 def test_custom_lexicon_dir(tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "en.tsv").write_text("purple monkey\tself_harm_intent\t3\ttest\n",
                                      encoding="utf-8")
-    m = Moderator(lexicon_dir=tmp_path)
+    m = Moderator(lexicon_dir=tmp_path, use_model=False)  # the lexicon alone
     assert m.scan("a Purple  Monkey appears").severity == 3
     assert m.scan("I want to die").severity == 0
 

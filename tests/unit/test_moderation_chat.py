@@ -24,14 +24,11 @@ def mod() -> Moderator:
         ("我不会做傻事的，放心", 1),
         ("i can't do this anymore", 2),
         ("i just want it all to end", 2),
-        ("nobody would even notice if i was gone", 2),
         ("i feel like a burden to everyone", 2),
-        ("I don't want to be alive anymore", 2),
+        ("I don't want to be alive anymore", 3),  # issue 15: a wish to die pages
         ("我是家里的累赘", 2),
         ("活着好没意思啊", 2),
-        ("我割了自己好几次", 2),
-        ("我不想活了", 2),
-        ("想消失", 2),
+        ("我不想活了", 3),  # issue 15: a wish to die pages
         ("my mom hits me when she's drunk", 2),
         ("im gonna jump off the bridge tonight", 3),
         ("i have a rope and a plan", 3),
@@ -46,6 +43,19 @@ def mod() -> Moderator:
 )
 def test_chat_line(mod: Moderator, text: str, severity: int) -> None:
     assert mod.scan(text).severity == severity
+
+
+@pytest.mark.parametrize(
+    "text", ["nobody would even notice if i was gone", "我割了自己好几次", "想消失"]
+)
+def test_passive_or_ambiguous_lines_reach_at_least_the_watch_list(
+    mod: Moderator, text: str
+) -> None:
+    # The lexicon rates these 2 (passive wish, self-harm of unclear time); the learned model
+    # may page them, because in its training data such short lines are mostly "high".
+    v = mod.scan(text)
+    assert v.severity >= 2
+    assert v.severity == 2 or "model_risk" in v.categories
 
 
 def test_leaving_a_chat_politely_does_not_page(mod: Moderator) -> None:

@@ -1,4 +1,9 @@
-"""The conversation rule: risk that builds across messages, and decays out of the window."""
+"""The conversation rule: risk that builds across messages, and decays out of the window.
+
+These test the lexicon's conversation rules, so they use the lexicon alone (``use_model=False``)
+and passive wishes (severity 2 under the issue 15 policy, where "I want to die" pages on its
+own). The learned model's conversation scoring is tested in test_moderation_model.py.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from moderation import Moderator, RiskContext
 
 @pytest.fixture(scope="module")
 def mod() -> Moderator:
-    return Moderator()
+    return Moderator(use_model=False)
 
 
 def _run(mod: Moderator, texts: list[str]) -> list[int]:
@@ -23,17 +28,17 @@ def _run(mod: Moderator, texts: list[str]) -> list[int]:
 
 
 def test_three_concerns_in_a_row_page(mod: Moderator) -> None:
-    assert _run(mod, ["我想死", "活着没意思", "真的撑不下去了"]) == [2, 2, 3]
+    assert _run(mod, ["想消失", "活着没意思", "真的撑不下去了"]) == [2, 2, 3]
 
 
 def test_concern_run_broken_by_ordinary_message(mod: Moderator) -> None:
-    assert _run(mod, ["I want to die", "anyway how was your day", "I'm so hopeless",
+    assert _run(mod, ["I wish I was dead", "anyway how was your day", "I'm so hopeless",
                       "tired of living"]) == [2, 0, 2, 2]
 
 
 def test_means_then_intent_across_messages_pages(mod: Moderator) -> None:
     assert _run(mod, ["我攒了很多安眠药", "今天天气不错", "我想死"])[-1] == 3
-    assert _run(mod, ["i want to die", "i have a bottle of pills"]) == [2, 3]
+    assert _run(mod, ["i wish i was dead", "i have a bottle of pills"]) == [2, 3]
 
 
 def test_means_alone_across_messages_does_not_page(mod: Moderator) -> None:
@@ -41,7 +46,7 @@ def test_means_alone_across_messages_does_not_page(mod: Moderator) -> None:
 
 
 def test_context_decays_after_window(mod: Moderator) -> None:
-    texts = ["我想吃安眠药"] + ["今天吃了什么"] * 5 + ["我想死"]
+    texts = ["我想吃安眠药"] + ["今天吃了什么"] * 5 + ["想消失"]
     assert _run(mod, texts)[-1] == 2
 
 
@@ -56,7 +61,7 @@ def test_context_is_tiny_and_bounded(mod: Moderator) -> None:
     assert ctx is not None
     assert len(ctx.recent) == 5
     d = ctx.to_dict()
-    assert set(d) == {"v", "r"}
+    assert set(d) == {"v", "r"}  # no model records without the model: stored as before
     assert all(isinstance(x, int) for row in d["r"] for x in row)
 
 
@@ -66,7 +71,7 @@ def test_from_dict_ignores_unknown_keys_and_junk() -> None:
 
 
 def test_escalation_is_reported(mod: Moderator) -> None:
-    ctx = mod.scan("i want to die").context
+    ctx = mod.scan("i wish i was dead").context
     ctx = mod.scan("nothing matters", context=ctx).context
     v = mod.scan("i'm hopeless", context=ctx)
     assert v.severity == 3

@@ -44,7 +44,7 @@ def test_evaluate_counts() -> None:
     report = evaluate(ROWS, Moderator())
     zh = report["languages"]["zh"]
     assert zh["recall_high_ge2"].k == 2 and zh["recall_high_ge2"].n == 2
-    assert zh["recall_high_3"].k == 1
+    assert zh["recall_high_3"].k == 2  # issue 15: 我想死 pages too
     assert zh["false_alarm_none_ge2"].k == 0
     assert zh["confusion"]["none"] == [1, 0, 0, 0]
     en = report["languages"]["en"]
@@ -60,6 +60,7 @@ def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out["languages"]["zh"]["recall_high_ge2"]["rate"] == 1.0
     assert len(out["languages"]["en"]["recall_high_ge2"]["ci95"]) == 2
     assert "p99_ms" in out["timing"] and "lexicon_load_ms" in out["timing"]
+    assert out["chat"]["languages"]["zh"]["recall_high_ge2"]["n"] >= 2
 
 
 def test_cli_text_never_prints_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,3 +70,25 @@ def test_cli_text_never_prints_messages(tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "recall high" in out
     assert "我想死" not in out and "I want to die" not in out
+
+
+def test_chat_rows_are_short_and_keep_labels() -> None:
+    from moderation.evaluate import chat_rows
+
+    rows = [{"text": "First sentence here. " + "Second one is longer than the first. " * 5,
+             "lang": "en", "label": "high"},
+            {"text": "今天好累。真的不想说话了！明天还要考试。", "lang": "zh", "label": "low"}]
+    out = chat_rows(rows)
+    assert out and all(len(r["text"]) <= 80 for r in out)
+    assert {r["label"] for r in out if r["lang"] == "en"} == {"high"}
+    assert out[0]["text"] == "First sentence here."
+    assert chat_rows(rows) == out  # the random window is seeded
+
+
+def test_summary_table_has_both_sets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "mini.jsonl"
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
+    assert main([str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "| zh | posts |" in out and "| en | chat |" in out
+    assert "我想死" not in out and "I want to die" not in out  # texts are never printed

