@@ -38,6 +38,9 @@ server_cmd=("$python_bin" -c "import sys; from server.cli import main; sys.exit(
     serve --host 127.0.0.1 --port "$port" --redis-url "redis://127.0.0.1:$rport/0"
     --log-level warning)
 export PEERLINE_RATE_PER_S=2000 PEERLINE_RATE_BURST=4000
+# /metrics needs a bearer token; this run's own, thrown away with it.
+PEERLINE_METRICS_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(24))')
+export PEERLINE_METRICS_TOKEN
 if [ "$target" = redis ]; then
     "${callgrind[@]}" "${redis_cmd[@]}" >/dev/null 2>&1 &
     vpid=$!
@@ -69,7 +72,7 @@ for _ in $(seq 1 600); do
 done
 sleep 3
 frames_in() {
-    curl -s "http://127.0.0.1:$port/metrics" | awk '/^peerline_frames_in_total /{print $2}'
+    curl -s -H "Authorization: Bearer $PEERLINE_METRICS_TOKEN" "http://127.0.0.1:$port/metrics" | awk '/^peerline_frames_in_total /{print $2}'
 }
 evalsha_calls() {
     "$redis_cli" -p "$rport" info commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p'
