@@ -21,7 +21,10 @@ SECRET_NOTE = "seeker mentioned exam on friday"
 def seeker_saw_nothing_staff_only(seeker: Client, *secrets: str) -> None:
     # (The seeker's own refused frames are answered with errors that name them: left out.)
     seen = [f for f in seeker.seen if f["type"] != "error"]
-    text = json.dumps(seen, ensure_ascii=False)
+    # The seeker's own alias is random and may hold a staff alias ("Misty Cedar"): left out.
+    own = {f["alias"] for f in seen if f["type"] == "welcome" and f.get("alias")}
+    text = json.dumps([{k: v for k, v in f.items() if not (k == "alias" and v in own)}
+                       for f in seen], ensure_ascii=False)
     for secret in secrets:
         assert secret not in text, secret
     assert not [f for f in seen if f["type"] in STAFF_ONLY]
