@@ -44,6 +44,7 @@ export async function loadSelfHelp() {
 }
 
 export function endedText(f) {
+  if (f.reason === 'blocked' && f.by === 'seeker') return t('seeker.blocked.done');
   const by = t(`ended.by.${f.by}`) === `ended.by.${f.by}` ? t('ended.by.server') : t(`ended.by.${f.by}`);
   const reasonKey = `ended.reason.${f.reason}`;
   if (f.reason && f.reason !== 'left') {

@@ -1,4 +1,5 @@
-// The seeker page: ask for help anonymously, wait with an honest queue position, talk, leave.
+// The seeker page: ask for help anonymously, wait with an honest queue position, talk, leave
+// (or block the helper: the chat ends and the two are never matched again).
 // Everything that ties this tab to a conversation (the resume token, unsent messages) lives in
 // sessionStorage, which "Quick exit" wipes before leaving for a neutral site.
 
@@ -68,6 +69,7 @@ function setPhase(phase) {
   show($('#chat-actions'), phase === 'active');
   show($('#ended'), phase === 'ended');
   show($('#chat-with'), phase === 'active' && !!state.peer);
+  syncBlockAction();
   if (phase !== 'active') typing.hide();
   if (phase === 'queued' || phase === 'connecting') {
     renderQueue(state.lastQueued);
@@ -294,6 +296,7 @@ function onFrame(f) {
         if (state.counselorPresent || f.reason === 'taken_over') {
           state.helperGone = true;
           renderChatWith();
+          syncBlockAction();
           list.addSystem(t('chat.helperhandover'));
         } else {
           list.addSystem(t('chat.helperleft', { alias: f.alias || t('chat.helper') }));
@@ -388,6 +391,56 @@ function leave() {
   conn.queue({ type: 'leave', session: state.session });
 }
 
+// ---------- block the helper ----------
+
+/** "Block this helper" is there while a helper is in the chat (not once a counselor took over). */
+function syncBlockAction() {
+  const can = state.phase === 'active' && !!state.peer && !state.helperGone;
+  show($('#block-open'), can);
+  if (!can) closeBlock(false);
+}
+
+function openBlock() {
+  if (!$('#block-box').hidden) {
+    closeBlock();
+    return;
+  }
+  show($('#block-error'), false);
+  show($('#block-box'), true);
+  $('#block-open').setAttribute('aria-expanded', 'true');
+  $('#block-cancel').focus(); // the safe choice first: Enter by mistake keeps the chat
+}
+
+function closeBlock(returnFocus = true) {
+  $('#block-confirm').disabled = false;
+  if ($('#block-box').hidden) return;
+  show($('#block-box'), false);
+  show($('#block-error'), false);
+  $('#block-open').setAttribute('aria-expanded', 'false');
+  if (returnFocus) $('#block-open').focus();
+}
+
+async function confirmBlock() {
+  if (!state.session || state.phase !== 'active') return;
+  const error = $('#block-error');
+  if (!conn || !conn.online) {
+    // Not queued for later: a block sent long after the click would surprise everyone.
+    error.textContent = `${t('chat.failed')}: ${t('conn.offline')}`;
+    show(error, true);
+    return;
+  }
+  $('#block-confirm').disabled = true;
+  const reply = await conn.request({ type: 'block', session: state.session });
+  if (reply && reply.type === 'ended') {
+    $('#ended-title').focus(); // onFrame has shown the ended view already
+    return;
+  }
+  $('#block-confirm').disabled = false;
+  if (state.phase !== 'active') return; // it ended some other way meanwhile
+  error.textContent = `${t('chat.failed')}: ${reply ? reply.detail || reply.code : t('conn.offline')}`;
+  show(error, true);
+}
+
 function cancelWait() {
   if (state.session && conn) {
     conn.queue({ type: 'leave', session: state.session });
@@ -477,6 +530,8 @@ function init() {
     if (e.key === 'Escape' && !$('#crisis-panel').hidden) {
       toggleCrisis(false);
       $('#crisis-toggle').focus();
+    } else if (e.key === 'Escape' && !$('#block-box').hidden) {
+      closeBlock();
     }
   });
   $('#conn-retry').addEventListener('click', () => {
@@ -500,6 +555,9 @@ function init() {
     }
   });
   $('#leave').addEventListener('click', leave);
+  $('#block-open').addEventListener('click', openBlock);
+  $('#block-cancel').addEventListener('click', () => closeBlock());
+  $('#block-confirm').addEventListener('click', confirmBlock);
   $('#cancel-wait').addEventListener('click', cancelWait);
   $('#feedback-form').addEventListener('submit', submitFeedback);
   $('#new-chat').addEventListener('click', newChat);
