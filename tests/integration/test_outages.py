@@ -57,6 +57,39 @@ async def ready(live: LiveServer) -> bool:
     return await asyncio.to_thread(readyz, live) == 200
 
 
+async def cut_subscription(live: LiveServer, redis: RedisProcess,
+                           monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Cut this process's pub/sub subscription (a real ``CLIENT KILL``) and keep it from coming
+    back while the returned event is set: the test clears it to let the process resubscribe."""
+    import server.transport.hub as hub_module
+
+    down = asyncio.Event()
+    down.set()
+    real = hub_module.Subscription
+
+    class Refused(real):  # type: ignore[misc, valid-type]
+        async def run(self, on_subscribed: Any) -> None:
+            if down.is_set():
+                await asyncio.sleep(0.05)
+                raise ConnectionError("held down by the test")
+            await super().run(on_subscribed)
+
+    monkeypatch.setattr(hub_module, "Subscription", Refused)
+    client = connect(redis.url, pool_size=2)
+    try:
+        for entry in await client.client_list():
+            if entry.get("name") == f"peerline-sub-{live.runtime.node}":
+                await client.client_kill_filter(_id=entry["id"])
+    finally:
+        await client.aclose()
+
+    async def not_listening() -> bool:
+        return not live.runtime.hub.listening
+
+    await wait_until(not_listening)
+    return down
+
+
 async def matched(live: LiveServer, helper_url: str | None = None,
                   seeker_url: str | None = None) -> tuple[Client, Client, str]:
     helper = await live.helper(url=helper_url)
@@ -143,39 +176,12 @@ async def test_messages_published_while_a_listener_was_down_still_arrive(
     """Defect 2: a process whose subscription was down while another process stored and
     published messages (acked to their sender) delivers them once it is back, in order, once
     each, to its connected participants: gap detection by ``seq``, read from the stream."""
-    import server.transport.hub as hub_module
-
     other = live.spawn_process()  # the helper's process
     seeker, helper, sid = await matched(live, helper_url=other)
     assert (await helper.say(sid, "before"))["seq"] == 1
     assert (await seeker.expect("message"))["text"] == "before"
 
-    # Keep this process's subscription down until told otherwise, then cut it.
-    down = asyncio.Event()
-    down.set()
-    real = hub_module.Subscription
-
-    class Refused(real):  # type: ignore[misc, valid-type]
-        async def run(self, on_subscribed: Any) -> None:
-            if down.is_set():
-                await asyncio.sleep(0.05)
-                raise ConnectionError("held down by the test")
-            await super().run(on_subscribed)
-
-    monkeypatch.setattr(hub_module, "Subscription", Refused)
-    node = live.runtime.node
-    client = connect(redis.url, pool_size=2)
-    try:
-        for entry in await client.client_list():
-            if entry.get("name") == f"peerline-sub-{node}":
-                await client.client_kill_filter(_id=entry["id"])
-    finally:
-        await client.aclose()
-
-    async def not_listening() -> bool:
-        return not live.runtime.hub.listening
-
-    await wait_until(not_listening)
+    down = await cut_subscription(live, redis, monkeypatch)
     acked = [(await helper.say(sid, f"during {i}"))["seq"] for i in range(5)]
     assert acked == [2, 3, 4, 5, 6]
     await seeker.no_frame(300 * MS, of="message")
@@ -275,34 +281,9 @@ async def test_a_match_made_while_a_listener_was_down_still_reaches_its_helper(
     """Found by the soak: a ``matched`` published to a process whose subscription was down was
     lost, and its helper never learnt of the session (nor got its messages). Once back, the
     process tells each person here of the active sessions they are in but do not know of."""
-    import server.transport.hub as hub_module
-
     other = live.spawn_process()  # the seeker's process, which makes the match
     helper = await live.helper()
-    down = asyncio.Event()
-    down.set()
-    real = hub_module.Subscription
-
-    class Refused(real):  # type: ignore[misc, valid-type]
-        async def run(self, on_subscribed: Any) -> None:
-            if down.is_set():
-                await asyncio.sleep(0.05)
-                raise ConnectionError("held down by the test")
-            await super().run(on_subscribed)
-
-    monkeypatch.setattr(hub_module, "Subscription", Refused)
-    client = connect(redis.url, pool_size=2)
-    try:
-        for entry in await client.client_list():
-            if entry.get("name") == f"peerline-sub-{live.runtime.node}":
-                await client.client_kill_filter(_id=entry["id"])
-    finally:
-        await client.aclose()
-
-    async def not_listening() -> bool:
-        return not live.runtime.hub.listening
-
-    await wait_until(not_listening)
+    down = await cut_subscription(live, redis, monkeypatch)
     seeker, _ = await live.seeker(url=other)
     await seeker.send({"type": "request", "topic": "academic", "lang": "en", "ref": "q"})
     sid = (await seeker.expect("matched"))["session"]
