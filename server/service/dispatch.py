@@ -16,6 +16,7 @@ from .handover import Handover
 from .lifecycle import Lifecycle
 from .matchmaking import Matchmaking
 from .oncall import OnCall
+from .passup import PassUp
 from .ports import Reply
 from .sharing import Sharing
 from .supervision import Supervision
@@ -29,7 +30,7 @@ class Dispatch:
     def __init__(self, *, welcome: Welcome, talk: Talk, lifecycle: Lifecycle,
                  matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall,
                  supervision: Supervision, handover: Handover, blocking: Blocking,
-                 sharing: Sharing | None = None) -> None:
+                 sharing: Sharing | None = None, passup: PassUp | None = None) -> None:
         self.welcome = welcome
         self.talk = talk
 
@@ -81,6 +82,11 @@ class Dispatch:
         }
         if sharing is not None:  # cards in a chat (between chats: library items, mood)
             self._routes[p.Share] = ("*", sharing.share)
+        if passup is not None:  # the school's network: department counselors pass up
+            self._routes[p.Claim] = ("counselor", lambda r, f: passup.claim(
+                r.who, r, f.alert, f.ref))
+            self._routes[p.PassUp] = ("counselor", lambda r, f: passup.pass_up(
+                r.who, r, f.alert, f.reason, f.ref))
 
     async def dispatch(self, reply: Reply, frame: Any, expect_hello: bool) -> None:
         """Route one validated frame to the code that owns it, enforcing the opening and roles."""

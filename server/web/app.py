@@ -50,6 +50,7 @@ from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
 from ..service.overview import Overview
+from ..service.passup import PassUp
 from ..service.sharing import Sharing
 from ..service.signin import SignIn
 from ..service.signin_guard import SignInGuard
@@ -297,8 +298,10 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         events=events, metrics=metrics, crisis_resources=crisis,
         times=EscalationTimes(settings.tier_timeout_s, settings.resources_fallback_s,
                               settings.cooldown_s, settings.no_contact_after_s))
+    passup = PassUp(alerts=alerts, sessions=sessions, supervision=supervised,
+                    escalation=escalation, delivery=hub)
     oncall = OnCall(presence=presence, alerts=alerts, sessions=sessions, deadlines=deadlines,
-                    delivery=hub, escalation=escalation, graces=graces)
+                    delivery=hub, escalation=escalation, graces=graces, passup=passup)
     intake = Intake(hours=hours, blocks=blocks, presence=presence,
                           timezone=settings.timezone, crisis_resources=crisis)
     matchmaking = Matchmaking(queue=queue, sessions=sessions, escalation=escalation,
@@ -338,7 +341,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                         matchmaking=matchmaking, escalation=escalation, oncall=oncall,
                         supervision=supervision, handover=handover, blocking=blocking,
                         sharing=Sharing(library=between.library, sessions=sessions,
-                                        delivery=hub))
+                                        delivery=hub),
+                        passup=passup)
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,
