@@ -11,6 +11,7 @@ import { renderResources } from './resources.js';
 import { loadStore, saveStore, wipeAndLeave } from './seeker-store.js';
 import { cardNode } from './cards.js';
 import { startBetween, loadWaitingLibrary, setMoodSharer } from './seeker-between.js';
+import { startDepartments, chosenDepartment } from './departments.js';
 import {
   renderQueue, loadSelfHelp, endedText, loadCrisis, renderCrisis, toggleCrisis, buildRatings,
 } from './seeker-view.js';
@@ -364,6 +365,8 @@ function requestHelp(event) {
   setPhase('connecting');
   const frame = { type: 'request', topic, lang: lang() };
   if (note) frame.note = [...note].slice(0, MAX_CHARS).join('');
+  const department = chosenDepartment();
+  if (department) frame.department = department;
   connect().queue(frame);
   $('#queue-title').focus(); // the button just vanished: keep keyboard and reader in place
 }
@@ -564,6 +567,7 @@ function init() {
 
   loadCrisis();
   startBetween({ toChat: () => $('#topic').focus() });
+  startDepartments();
   newList();
   if (state.resources) showResources(state.resources, false);
   if (state.resume && (state.session || restoredOutbox.length)) {
