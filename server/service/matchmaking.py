@@ -181,6 +181,8 @@ class Matchmaking:
                                 langs=state.langs or DEFAULT_LANGS)
         if state.cooldown_until > time.time() * 1000:
             frame["cooldown_until"] = state.cooldown_until
+        if self.training is not None and not await self.training(who.uid):
+            frame["trained"] = False  # the console says why it cannot take chats yet
         return frame
 
     async def helper_online(self, who: Participant) -> None:

@@ -63,3 +63,18 @@ async def test_the_field_speaks_chinese(people: People) -> None:
     select = page.get_by_test_id("department")
     await expect(select.locator("option")).to_have_text(["不想说", "计算机学院"])
     await expect(page.locator("#department-hint")).to_contain_text("满 5 人")
+
+
+async def test_an_untrained_helper_is_told_and_cannot_go_available(people: People) -> None:
+    server = people.server
+    await server.runtime.staff.add("newbie", "helper", "correct horse battery staple",
+                                   alias="Newbie", trained=False)
+    page = await people.page("/helper")
+    await page.get_by_test_id("login-username").fill("newbie")
+    await page.get_by_test_id("login-password").fill("correct horse battery staple")
+    await page.get_by_test_id("login-submit").click()
+    notice = page.get_by_test_id("untrained")
+    await expect(notice).to_be_visible()
+    await expect(notice).to_contain_text("not marked as trained")
+    await expect(page.get_by_test_id("available")).to_be_disabled()
+    await expect(page.get_by_test_id("available")).not_to_be_checked()
