@@ -161,6 +161,8 @@ class Escalation:
                                   first)
         if route is None:
             if not on_call:
+                if department and not alert.department:
+                    await self.alerts.set_route(aid, "", 0, department)
                 await self.alerts.audit("pending", aid, note="no counselor on call",
                                         department=department or None)
             return

@@ -310,7 +310,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                               refresh_s=settings.queue_refresh_s, stopping=hub.stopping,
                               seekers=seekers, admission=intake.check,
                               departments=network.departments,
-                              training=network.staffing.trained)
+                              helper_rules=network.staffing.helper_rules)
     lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
                           deadlines=deadlines, delivery=hub, ending=ending,
                           escalation=escalation, matchmaking=matchmaking, oncall=oncall,
