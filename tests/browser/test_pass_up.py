@@ -40,7 +40,7 @@ async def test_department_first_then_passed_up_to_the_centre(people: People) -> 
 
     alert = ada.get_by_test_id("alert")
     await expect(alert.get_by_test_id("alert-level")).to_have_text(
-        "Your department · Department: cs")
+        "Paged: the department’s counselors · Department: cs")
     await expect(cedar.get_by_test_id("alert")).to_have_count(0)
     await alert.get_by_test_id("claim").click()
     await expect(ada.get_by_test_id("messages")).to_contain_text(CRISIS)

@@ -8,9 +8,9 @@ import { addStrings, t } from './i18n.js';
 
 addStrings({
   en: {
-    'network.level.department': 'Your department',
-    'network.level.centre': 'Counseling centre',
-    'network.level.all': 'Everyone on call',
+    'network.level.department': 'Paged: the department’s counselors',
+    'network.level.centre': 'Paged: the counseling centre',
+    'network.level.all': 'Paged: everyone on call',
     'network.department': 'Department: {id}',
     'network.passedup': 'Passed up by the department: {reason}',
     'network.passup': 'Pass up to the centre',
@@ -20,9 +20,9 @@ addStrings({
     'network.takenup': '{alias} from the counseling centre took over. You are now watching (whisper to coach).',
   },
   zh: {
-    'network.level.department': '本院系',
-    'network.level.centre': '心理中心',
-    'network.level.all': '所有值班咨询师',
+    'network.level.department': '已通知：院系咨询师',
+    'network.level.centre': '已通知：心理中心',
+    'network.level.all': '已通知：所有值班咨询师',
     'network.department': '院系：{id}',
     'network.passedup': '院系已上报：{reason}',
     'network.passup': '上报心理中心',
