@@ -49,10 +49,12 @@ class OnCall:
         if on_call:
             await self.presence.go_on_call(who.uid, who.tier, who.level or policy.CENTRE,
                                            who.department)
-            await self.alerts.audit("on_call", "", by=who.uid)
+            await self.alerts.audit("on_call", "", by=who.uid, level=who.level or None,
+                                    department=who.department or None)
         else:
             await self.presence.go_off_call(who.uid)
-            await self.alerts.audit("off_call", "", by=who.uid)
+            await self.alerts.audit("off_call", "", by=who.uid, level=who.level or None,
+                                    department=who.department or None)
 
     def presence_frame(self, who: Participant, reply: Reply) -> dict[str, Any]:
         frame = frames.presence(on_call=self.delivery.is_on_call(reply), capacity=None,
