@@ -340,3 +340,29 @@ def test_the_same_turns_without_context_do_not_escalate(mod: Moderator) -> None:
     assert mod.scan("不会再痛了", context=RiskContext.from_dict({})).severity < 3
     other_lang = mod.scan("I figured it out").context
     assert mod.scan("不会再痛了", context=other_lang).severity < 3
+
+
+def test_a_quiet_conversation_context_stops_changing(mod: Moderator) -> None:
+    # The hub rewrites the stored context only when it changes: ordinary lines the model finds
+    # no risk in must leave it as it was once the window is full.
+    lines = ["thanks, that makes sense to me", "ok, I will try that before the next class",
+             "that sounds like a good plan for the week", "今天和朋友去吃饭了", "see you at 3"]
+    ctx: RiskContext | None = None
+    seen = []
+    for text in lines * 3:
+        ctx = mod.scan(text, context=ctx).context
+        seen.append(ctx)
+    assert all(c == seen[-1] for c in seen[6:])
+    assert all(t[2] == 0 for t in seen[-1].model)  # nothing of the lines is remembered
+
+
+def test_a_worrying_turn_is_remembered_for_the_next_turns_only(mod: Moderator) -> None:
+    first = mod.scan("不会再痛了")
+    assert first.severity < 3 and first.context.model[-1][2] > 0  # remembered
+    ctx = first.context
+    for text in ["今天和朋友去吃饭了", "谢谢你愿意听我说这些。", "明天还要早起上课"]:
+        ctx = mod.scan(text, context=ctx).context
+    assert all(t[2] == 0 for t in ctx.model)  # aged out after MODEL_TURNS turns
+    # too late to join: the same line that paged with it just after does not now
+    assert mod.scan("我想通了", context=ctx).severity < 3
+    assert mod.scan("我想通了", context=first.context).severity == 3
