@@ -11,16 +11,22 @@ Why this design:
   prefix hashes give the hash of any span in one subtraction, so all n-grams of one order cost
   a couple of vectorised operations. A 500-character message costs a few tens of microseconds.
 * **Fast on chat lines** (:class:`GramScorer`). Numpy costs microseconds a call whatever the
-  array size; on a ten-word line its fifteen calls were most of the scan (40-50 µs, +54 %
-  instructions per relayed frame). The scan therefore sums a short text's weights in pure
-  Python: each n-gram's weight is remembered by its string in a bounded memo table, so a
-  line costs one slice and one dictionary look-up per n-gram, done by ``map`` at C speed;
-  an n-gram not seen before is hashed by :func:`gram_bucket`, the scalar twin of the numpy
-  hash (same buckets, checked by the tests). Texts longer than :data:`NUMPY_CHARS` take the
-  numpy path, which is cheaper there. The memo tables live only in the process's memory (they
-  hold recent n-grams, never written anywhere, like any buffer a message passes through).
-* **No vocabulary.** Indices are hashes, so the shipped model is a weight vector: no text of the
-  training data is stored anywhere.
+  array size; on a ten-word line its fifteen calls were most of the scan (40-50 µs). The scan
+  therefore sums a short text's weights in pure Python from bounded memo tables:
+
+  - English by *units* (a word with the space before it): every n-gram starts in one unit and
+    reaches at most four characters past it, so the unit plus those four characters is a memo
+    key for the sum and count of the n-grams starting there (the word's own feature too). A
+    chat line costs one ``split``, one slice and one dictionary look-up per word.
+  - Chinese (no spaces) by n-gram: each n-gram's weight is remembered by its string, and a
+    line costs one slice and one look-up per n-gram, done by ``map`` at C speed.
+
+  What is not in a table yet is hashed by :func:`gram_bucket` and :func:`word_bucket`, the
+  scalar twins of the numpy hash (same buckets, checked by the tests). Texts longer than
+  :data:`NUMPY_CHARS` take the numpy path, which is cheaper there. The tables hold at most
+  :data:`_MEMO_LIMIT` entries each (cleared when full; ~120 bytes an entry) and live only in
+  the process's memory: recent fragments of text, never written anywhere, like any buffer a
+  message passes through.
 
 The feature value of each n-gram occurrence is ``1 / sqrt(number of n-grams in the text)``, so
 a score is ``sum(w[idx]) / sqrt(len(idx)) + bias``: no ``bincount`` or ``unique`` is needed at
@@ -178,8 +184,8 @@ _WORD_POW = [int(x) for x in _POW[_MAX_LEN::-1]]
 _SALT_I = int(_WORD_SALT)
 _MIX_I = int(_MIX)
 NUMPY_CHARS = 160  # prepared texts longer than this are summed with numpy
-_MEMO_LIMIT = 200_000  # entries per memo table before it is cleared
-_MAX_ORDER = 5
+_MEMO_LIMIT = 100_000  # entries per memo table before it is cleared (~120 bytes each)
+_LOOKAHEAD = 4  # characters after a unit that its n-grams can reach (orders up to 5)
 # Slices of every n-gram of a text of each length up to NUMPY_CHARS, by order: mapping
 # ``text.__getitem__`` over them cuts all n-grams at C speed.
 _SLICES: dict[int, list[list[slice]]] = {
@@ -213,7 +219,7 @@ class GramScorer:
     and a look-up that misses recomputes.
     """
 
-    __slots__ = ("_np_w", "_w", "_lang", "_orders", "_words", "_grams", "_wordmemo")
+    __slots__ = ("_np_w", "_w", "_lang", "_orders", "_words", "_grams", "_units")
 
     def __init__(self, weights: npt.NDArray[np.float32], lang: str) -> None:
         self._np_w = np.ascontiguousarray(weights, dtype=np.float32)
@@ -221,7 +227,7 @@ class GramScorer:
         self._lang = lang
         self._orders, self._words = _ORDERS.get(lang, _ORDERS["en"])
         self._grams: dict[str, float] = {}
-        self._wordmemo: dict[str, float] = {}
+        self._units: dict[str, tuple[float, int]] = {}
 
     def raw(self, text: str) -> tuple[float, int]:
         """``(sum, count)`` of the n-grams of the normalised ``text``."""
@@ -234,6 +240,8 @@ class GramScorer:
                 total += float(self._np_w[part].sum(dtype=np.float64))
                 count += len(part)
             return total, count
+        if self._words:
+            return self._raw_units(t)
         memo = self._grams
         get = memo.get
         cut = t.__getitem__
@@ -248,16 +256,48 @@ class GramScorer:
                         for v, sl in zip(vals, _SLICES[k][n], strict=True)]
             total += sum(cast("list[float]", vals))
             count += len(vals)
-        if self._words and n:
-            words = t.split(" ")[1:-1]
-            wget = self._wordmemo.get
-            wvals: list[float | None] = list(map(wget, words))
-            if None in wvals:
-                wvals = [self._learn_word(w) if v is None else v
-                         for v, w in zip(wvals, words, strict=True)]
-            total += sum(cast("list[float]", wvals))
-            count += len(wvals)
         return total, count
+
+    def _raw_units(self, t: str) -> tuple[float, int]:
+        """English: ``(sum, count)`` of the prepared text ``t`` by units, one look-up a word.
+
+        A unit is a word with the space before it. Every n-gram starts in exactly one unit, and
+        the n-grams starting in a unit depend only on the unit and the next four characters
+        (an n-gram is at most five long), so ``t[unit start : unit end + 4]`` is a memo key
+        for their weights' sum and count, the word's own weight included.
+        """
+        memo = self._units
+        get = memo.get
+        total = 0.0
+        count = 0
+        pos = 0
+        for word in t.split(" ")[1:-1]:
+            end = pos + 1 + len(word)  # the space after the word
+            key = t[pos : end + _LOOKAHEAD]
+            e = get(key)
+            if e is None:
+                e = self._learn_unit(key)
+            total += e[0]
+            count += e[1]
+            pos = end
+        return total, count
+
+    def _learn_unit(self, key: str) -> tuple[float, int]:
+        u = key.find(" ", 1)  # the unit is key[:u], the rest is what follows it
+        if u < 0:
+            u = len(key)
+        w = self._w
+        total = w[word_bucket(key[1:u])]
+        count = 1
+        for k in self._orders:
+            for i in range(min(u, len(key) - k + 1)):
+                total += w[gram_bucket(key[i : i + k])]
+                count += 1
+        e = (total, count)
+        if len(memo := self._units) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = e
+        return e
 
     def _learn_gram(self, gram: str) -> float:
         v = self._w[gram_bucket(gram)]
@@ -266,9 +306,3 @@ class GramScorer:
         self._grams[gram] = v
         return v
 
-    def _learn_word(self, word: str) -> float:
-        v = self._w[word_bucket(word)]
-        if len(self._wordmemo) >= _MEMO_LIMIT:
-            self._wordmemo.clear()
-        self._wordmemo[word] = v
-        return v

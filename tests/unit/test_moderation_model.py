@@ -107,7 +107,7 @@ def test_scorer_memo_tables_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> Non
         text = f"word{i} other{i}"
         assert en.raw(text) == (len(ngram_indices(text, "en")), len(ngram_indices(text, "en")))
         zh.raw(chr(0x4E00 + i) + chr(0x4E00 + 2 * i))
-    assert len(en._grams) <= 50 and len(en._wordmemo) <= 50 and len(zh._grams) <= 50
+    assert len(en._units) <= 50 and len(zh._grams) <= 50
 
 
 # -- training and the artifact --------------------------------------------------------------
