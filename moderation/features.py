@@ -18,8 +18,10 @@ Why this design:
     reaches at most four characters past it, so the unit plus those four characters is a memo
     key for the sum and count of the n-grams starting there (the word's own feature too). A
     chat line costs one ``split``, one slice and one dictionary look-up per word.
-  - Chinese (no spaces) by n-gram: each n-gram's weight is remembered by its string, and a
-    line costs one slice and one look-up per n-gram, done by ``map`` at C speed.
+  - Chinese (no spaces) by position: the 1-3 grams starting at a character are the prefixes
+    of the three characters from there, so those three characters are the memo key for their
+    summed weight; a line costs one slice and one look-up per character, done by ``map`` at
+    C speed.
 
   What is not in a table yet is hashed by :func:`gram_bucket` and :func:`word_bucket`, the
   scalar twins of the numpy hash (same buckets, checked by the tests). Texts longer than
@@ -186,12 +188,12 @@ _MIX_I = int(_MIX)
 NUMPY_CHARS = 160  # prepared texts longer than this are summed with numpy
 _MEMO_LIMIT = 100_000  # entries per memo table before it is cleared (~120 bytes each)
 _LOOKAHEAD = 4  # characters after a unit that its n-grams can reach (orders up to 5)
-# Slices of every n-gram of a text of each length up to NUMPY_CHARS, by order: mapping
-# ``text.__getitem__`` over them cuts all n-grams at C speed.
-_SLICES: dict[int, list[list[slice]]] = {
-    k: [[slice(i, i + k) for i in range(n - k + 1)] for n in range(NUMPY_CHARS + 1)]
-    for k in (1, 2, 3, 4, 5)
-}
+# For a Chinese text of each length n up to NUMPY_CHARS, the slices [i, i+3) at every start i:
+# mapping ``text.__getitem__`` over them cuts every window at C speed.
+_ZH_TOP = _ORDERS["zh"][0][-1]
+_STARTS: list[list[slice]] = [
+    [slice(i, i + _ZH_TOP) for i in range(n)] for n in range(NUMPY_CHARS + 1)
+]
 
 
 def gram_bucket(gram: str) -> int:
@@ -242,21 +244,16 @@ class GramScorer:
             return total, count
         if self._words:
             return self._raw_units(t)
+        # Chinese: the n-grams starting at position i are the prefixes of t[i:i+3], so that
+        # window (shorter at the end) is the memo key for their summed weight.
         memo = self._grams
-        get = memo.get
         cut = t.__getitem__
-        total = 0.0
-        count = 0
-        for k in self._orders:
-            if n < k:
-                continue
-            vals: list[float | None] = list(map(get, map(cut, _SLICES[k][n])))
-            if None in vals:
-                vals = [self._learn_gram(cut(sl)) if v is None else v
-                        for v, sl in zip(vals, _SLICES[k][n], strict=True)]
-            total += sum(cast("list[float]", vals))
-            count += len(vals)
-        return total, count
+        vals: list[float | None] = list(map(memo.get, map(cut, _STARTS[n])))
+        if None in vals:
+            vals = [self._learn_start(cut(sl)) if v is None else v
+                    for v, sl in zip(vals, _STARTS[n], strict=True)]
+        count = sum(max(0, n - k + 1) for k in self._orders)
+        return sum(cast("list[float]", vals)), count
 
     def _raw_units(self, t: str) -> tuple[float, int]:
         """English: ``(sum, count)`` of the prepared text ``t`` by units, one look-up a word.
@@ -299,10 +296,15 @@ class GramScorer:
         memo[key] = e
         return e
 
-    def _learn_gram(self, gram: str) -> float:
-        v = self._w[gram_bucket(gram)]
+    def _learn_start(self, key: str) -> float:
+        """Summed weight of the n-grams that are prefixes of ``key`` (those starting there)."""
+        w = self._w
+        v = 0.0
+        for k in self._orders:
+            if k <= len(key):
+                v += w[gram_bucket(key[:k])]
         if len(self._grams) >= _MEMO_LIMIT:
             self._grams.clear()
-        self._grams[gram] = v
+        self._grams[key] = v
         return v
 
