@@ -43,6 +43,7 @@ de-leeted), so evasions meet the same features as plain spellings.
 
 from __future__ import annotations
 
+import array
 from typing import cast
 
 import numpy as np
@@ -225,7 +226,9 @@ class GramScorer:
 
     def __init__(self, weights: npt.NDArray[np.float32], lang: str) -> None:
         self._np_w = np.ascontiguousarray(weights, dtype=np.float32)
-        self._w = self._np_w.tolist()  # Python floats: indexing costs no numpy scalar
+        # For misses: indexing an array('f') gives a Python float (no numpy scalar) and keeps
+        # the weights at 4 bytes each (a list of floats would take 32).
+        self._w = array.array("f", self._np_w.tobytes())
         self._lang = lang
         self._orders, self._words = _ORDERS.get(lang, _ORDERS["en"])
         self._grams: dict[str, float] = {}
