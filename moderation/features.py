@@ -7,12 +7,28 @@ Why this design:
   n-gram is hashed here with a polynomial hash over its code points in 64-bit wrap-around
   arithmetic, then spread over the table by a multiply-shift; the same text gives the same
   indices in every process and on every machine.
-* **Fast.** The text becomes one ``uint32`` array (``str.encode("utf-32-le")``); prefix hashes
-  ``H[i+1] = H[i] * P + c[i]`` give the hash of any span as ``H[j] - H[i] * P**(j-i)``, so all
-  n-grams of one order cost a couple of vectorised operations. A 500-character message costs a
-  few tens of microseconds, whatever its content.
-* **No vocabulary.** Indices are hashes, so the shipped model is a weight vector: no text of the
-  training data is stored anywhere.
+* **Fast on long texts.** The text becomes one ``uint32`` array (``str.encode("utf-32-le")``);
+  prefix hashes give the hash of any span in one subtraction, so all n-grams of one order cost
+  a couple of vectorised operations. A 500-character message costs a few tens of microseconds.
+* **Fast on chat lines** (:class:`GramScorer`). Numpy costs microseconds a call whatever the
+  array size; on a ten-word line its fifteen calls were most of the scan (40-50 µs). The scan
+  therefore sums a short text's weights in pure Python from bounded memo tables:
+
+  - English by *units* (a word with the space before it): every n-gram starts in one unit and
+    reaches at most four characters past it, so the unit plus those four characters is a memo
+    key for the sum and count of the n-grams starting there (the word's own feature too). A
+    chat line costs one ``split``, one slice and one dictionary look-up per word.
+  - Chinese (no spaces) by position: the 1-3 grams starting at a character are the prefixes
+    of the three characters from there, so those three characters are the memo key for their
+    summed weight; a line costs one slice and one look-up per character, done by ``map`` at
+    C speed.
+
+  What is not in a table yet is hashed by :func:`gram_bucket` and :func:`word_bucket`, the
+  scalar twins of the numpy hash (same buckets, checked by the tests). Texts longer than
+  :data:`NUMPY_CHARS` take the numpy path, which is cheaper there. The tables hold at most
+  :data:`_MEMO_LIMIT` entries each (cleared when full; ~120 bytes an entry) and live only in
+  the process's memory: recent fragments of text, never written anywhere, like any buffer a
+  message passes through.
 
 The feature value of each n-gram occurrence is ``1 / sqrt(number of n-grams in the text)``, so
 a score is ``sum(w[idx]) / sqrt(len(idx)) + bias``: no ``bincount`` or ``unique`` is needed at
@@ -27,10 +43,23 @@ de-leeted), so evasions meet the same features as plain spellings.
 
 from __future__ import annotations
 
+import array
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FEATURE_BITS", "LANGS", "ngram_parts", "ngram_indices", "grams_with_spans"]
+__all__ = [
+    "FEATURE_BITS",
+    "LANGS",
+    "NUMPY_CHARS",
+    "GramScorer",
+    "gram_bucket",
+    "word_bucket",
+    "ngram_parts",
+    "ngram_indices",
+    "grams_with_spans",
+]
 
 FEATURE_BITS = 18  # 262,144 buckets per language
 LANGS = ("en", "zh")
@@ -144,3 +173,141 @@ def grams_with_spans(
     starts = np.clip(np.concatenate([s for s, _e in spans]) - shift, 0, len(text))
     ends = np.clip(np.concatenate([e for _s, e in spans]) - shift, 0, len(text))
     return idx, starts, ends
+
+
+# -- the scan's scorer: pure Python with memo tables ------------------------------------------
+
+_M32 = 0xFFFFFFFF
+_SHIFT_I = 32 - FEATURE_BITS
+# P**(MAX-t) * MIX and P**(MAX-t) mod 2**32: an n-gram ``g`` hashes to
+# ``(sum(ord(g[t]) * P**(MAX-t)) * MIX mod 2**32) >> SHIFT`` (see _parts: the span hash times
+# P**i * MIX at its position i), a word to ``((sum(...) ^ SALT) * MIX mod 2**32) >> SHIFT``.
+_GRAM_POW = [int(x) for x in _POW_MIX[_MAX_LEN : _MAX_LEN - 8 : -1]]
+_WORD_POW = [int(x) for x in _POW[_MAX_LEN::-1]]
+_SALT_I = int(_WORD_SALT)
+_MIX_I = int(_MIX)
+NUMPY_CHARS = 160  # prepared texts longer than this are summed with numpy
+_MEMO_LIMIT = 100_000  # entries per memo table before it is cleared (~120 bytes each)
+_LOOKAHEAD = 4  # characters after a unit that its n-grams can reach (orders up to 5)
+# For a Chinese text of each length n up to NUMPY_CHARS, the slices [i, i+3) at every start i:
+# mapping ``text.__getitem__`` over them cuts every window at C speed.
+_ZH_TOP = _ORDERS["zh"][0][-1]
+_STARTS: list[list[slice]] = [
+    [slice(i, i + _ZH_TOP) for i in range(n)] for n in range(NUMPY_CHARS + 1)
+]
+
+
+def gram_bucket(gram: str) -> int:
+    """Bucket of one character n-gram (at most five characters), as :func:`ngram_parts`."""
+    h = 0
+    for t, ch in enumerate(gram):
+        h += ord(ch) * _GRAM_POW[t]
+    return (h & _M32) >> _SHIFT_I
+
+
+def word_bucket(word: str) -> int:
+    """Bucket of one English word (a run between spaces), as :func:`ngram_parts`."""
+    h = 0
+    for t, ch in enumerate(word[: _MAX_LEN]):
+        h += ord(ch) * _WORD_POW[t]
+    return ((((h & _M32) ^ _SALT_I) * _MIX_I) & _M32) >> _SHIFT_I
+
+
+class GramScorer:
+    """``(sum of weights, number of n-grams)`` of a normalised text, as the model defines it,
+    cheaply on chat lines (see the module docstring).
+
+    The result equals ``sum(weights[ngram_indices(text)])`` and its length, up to float
+    rounding. Safe to share between threads: a memo table is only ever added to or cleared,
+    and a look-up that misses recomputes.
+    """
+
+    __slots__ = ("_np_w", "_w", "_lang", "_orders", "_words", "_grams", "_units")
+
+    def __init__(self, weights: npt.NDArray[np.float32], lang: str) -> None:
+        self._np_w = np.ascontiguousarray(weights, dtype=np.float32)
+        # For misses: indexing an array('f') gives a Python float (no numpy scalar) and keeps
+        # the weights at 4 bytes each (a list of floats would take 32).
+        self._w = array.array("f", self._np_w.tobytes())
+        self._lang = lang
+        self._orders, self._words = _ORDERS.get(lang, _ORDERS["en"])
+        self._grams: dict[str, float] = {}
+        self._units: dict[str, tuple[float, int]] = {}
+
+    def raw(self, text: str) -> tuple[float, int]:
+        """``(sum, count)`` of the n-grams of the normalised ``text``."""
+        t = _prepare(text, self._lang)
+        n = len(t)
+        if n > NUMPY_CHARS:
+            total = 0.0
+            count = 0
+            for part in _parts(t, self._lang)[0]:
+                total += float(self._np_w[part].sum(dtype=np.float64))
+                count += len(part)
+            return total, count
+        if self._words:
+            return self._raw_units(t)
+        # Chinese: the n-grams starting at position i are the prefixes of t[i:i+3], so that
+        # window (shorter at the end) is the memo key for their summed weight.
+        memo = self._grams
+        cut = t.__getitem__
+        vals: list[float | None] = list(map(memo.get, map(cut, _STARTS[n])))
+        if None in vals:
+            vals = [self._learn_start(cut(sl)) if v is None else v
+                    for v, sl in zip(vals, _STARTS[n], strict=True)]
+        count = sum(max(0, n - k + 1) for k in self._orders)
+        return sum(cast("list[float]", vals)), count
+
+    def _raw_units(self, t: str) -> tuple[float, int]:
+        """English: ``(sum, count)`` of the prepared text ``t`` by units, one look-up a word.
+
+        A unit is a word with the space before it. Every n-gram starts in exactly one unit, and
+        the n-grams starting in a unit depend only on the unit and the next four characters
+        (an n-gram is at most five long), so ``t[unit start : unit end + 4]`` is a memo key
+        for their weights' sum and count, the word's own weight included.
+        """
+        memo = self._units
+        get = memo.get
+        total = 0.0
+        count = 0
+        pos = 0
+        for word in t.split(" ")[1:-1]:
+            end = pos + 1 + len(word)  # the space after the word
+            key = t[pos : end + _LOOKAHEAD]
+            e = get(key)
+            if e is None:
+                e = self._learn_unit(key)
+            total += e[0]
+            count += e[1]
+            pos = end
+        return total, count
+
+    def _learn_unit(self, key: str) -> tuple[float, int]:
+        u = key.find(" ", 1)  # the unit is key[:u], the rest is what follows it
+        if u < 0:
+            u = len(key)
+        w = self._w
+        total = w[word_bucket(key[1:u])]
+        count = 1
+        for k in self._orders:
+            for i in range(min(u, len(key) - k + 1)):
+                total += w[gram_bucket(key[i : i + k])]
+                count += 1
+        e = (total, count)
+        if len(memo := self._units) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = e
+        return e
+
+    def _learn_start(self, key: str) -> float:
+        """Summed weight of the n-grams that are prefixes of ``key`` (those starting there)."""
+        w = self._w
+        v = 0.0
+        for k in self._orders:
+            if k <= len(key):
+                v += w[gram_bucket(key[:k])]
+        if len(self._grams) >= _MEMO_LIMIT:
+            self._grams.clear()
+        self._grams[key] = v
+        return v
+

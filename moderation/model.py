@@ -8,10 +8,11 @@ vector per language over :data:`moderation.features.FEATURE_BITS` hashed buckets
 ``risk.json`` (format version, sha256 of the training data, bias, Platt calibration and the
 cross-validated severity thresholds). No text of the training data is stored.
 
-Inference is numpy only: hash the n-grams of the normalised text, sum their weights, divide by
-the square root of their count, add the bias. Because the score is a sum, the score of the last
-few chat turns together is exact from each turn's ``(sum, count)``, which is all the
-conversation context has to remember (see :class:`moderation.context.RiskContext`).
+Inference: hash the n-grams of the normalised text, sum their weights, divide by the square
+root of their count, add the bias (:class:`moderation.features.GramScorer` does the first two:
+pure Python with memo tables on chat lines, numpy on long texts). Because the score is a sum,
+the score of the last few chat turns together is exact from each turn's ``(sum, count)``,
+which is all the conversation context has to remember (see :class:`moderation.context.RiskContext`).
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import ModelFormatError
-from .features import FEATURE_BITS, LANGS, grams_with_spans, ngram_parts
+from .features import FEATURE_BITS, LANGS, GramScorer, grams_with_spans
 
 __all__ = [
     "FORMAT_VERSION",
     "DEFAULT_DIR",
     "LangModel",
+    "lang_model",
     "RiskModel",
     "load_model",
     "write_artifact",
@@ -66,16 +68,12 @@ class LangModel:
     bias: float
     platt: tuple[float, float]
     thresholds: dict[str, tuple[float, float]]
+    scorer: GramScorer
 
     def raw(self, nt: str, lang: str) -> tuple[float, int]:
-        """``(sum of weights, number of n-grams)`` of the normalised text ``nt``."""
-        w = self.weights
-        total = 0.0
-        count = 0
-        for part in ngram_parts(nt, lang):
-            total += float(w[part].sum())
-            count += len(part)
-        return total, count
+        """``(sum of weights, number of features)`` of the normalised text ``nt`` (``lang``
+        is the scorer's own; kept in the signature for callers that pass it)."""
+        return self.scorer.raw(nt)
 
     def probability(self, total: float, count: int) -> float:
         """Calibrated probability of ``high`` from a raw ``(sum, count)``."""
@@ -117,6 +115,17 @@ class LangModel:
                 picked.append([s, e, wt])
         picked.sort(key=lambda p: -p[2])
         return [(int(p[0]), int(p[1]), p[2]) for p in picked[:k]]
+
+
+def lang_model(lang: str, weights: npt.NDArray[np.float32], meta: dict[str, Any]) -> LangModel:
+    """A :class:`LangModel` from its weights and its manifest entry (bias, platt, thresholds)."""
+    return LangModel(
+        weights,
+        float(meta["bias"]),
+        (float(meta["platt"][0]), float(meta["platt"][1])),
+        {k: (float(v[0]), float(v[1])) for k, v in meta["thresholds"].items()},
+        GramScorer(weights, lang),
+    )
 
 
 def model_severity(p: float, thresholds: tuple[float, float]) -> int:
@@ -206,12 +215,11 @@ def load_model(directory: Path | str | None = None) -> RiskModel:
                     raise ModelFormatError(
                         f"{d / WEIGHTS_NAME}: {lang} weights {w.shape} {w.dtype}"
                     )
-                th = {k: (float(v[0]), float(v[1])) for k, v in meta["thresholds"].items()}
-                if set(th) != {"short", "long"}:
-                    raise ModelFormatError(f"{d / MANIFEST_NAME}: {lang} thresholds {sorted(th)}")
-                langs[lang] = LangModel(
-                    w, float(meta["bias"]), (float(meta["platt"][0]), float(meta["platt"][1])), th
-                )
+                if set(meta["thresholds"]) != {"short", "long"}:
+                    raise ModelFormatError(
+                        f"{d / MANIFEST_NAME}: {lang} thresholds {sorted(meta['thresholds'])}"
+                    )
+                langs[lang] = lang_model(lang, w, meta)
     except (OSError, KeyError, ValueError, TypeError, IndexError, zipfile.BadZipFile) as exc:
         raise ModelFormatError(f"{d}: unreadable model ({exc.__class__.__name__}: {exc})") from exc
     return RiskModel(langs, manifest)

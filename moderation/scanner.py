@@ -232,8 +232,9 @@ class Moderator:
                 return self._quiet(text, lang, ctx, None)
             raw = mtotal, mcount = lm.raw(nt, lang)
             turn = (_LANG_CODE.get(lang, 0), round(mtotal, 4), mcount, len(text))
-            if not self._model_could_raise(lm, turn, ctx, NONE):
-                return self._quiet(text, lang, ctx, turn)
+            msev, p = self._model_message(lm, mtotal, mcount, len(text), lang)
+            if msev == NONE and self._model_conversation(lm, turn, ctx) == NONE:
+                return self._quiet(text, lang, ctx, _remembered(lm, turn, p))
         matches: list[Match] = []
         severity = NONE
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
@@ -359,7 +360,10 @@ class Moderator:
         severity, masked = self._pii(text, severity, categories, matches)
         return _verdict(
             severity, categories, masked, matches, lang,
-            ctx.pushed(own, flags, self._window, turn),
+            ctx.pushed(
+                own, flags, self._window,
+                _remembered(lm, turn, None) if lm is not None and turn is not None else turn,
+            ),
         )
 
     def _note_veto(self, nt: str, spans: list[tuple[int, int, str]]) -> bool:
@@ -388,14 +392,15 @@ class Moderator:
 
     @staticmethod
     def _model_conversation(lm: LangModel, turn: ModelTurn, ctx: RiskContext) -> int:
-        """The model's severity for this turn and the previous ones of the same language
-        together (at most :data:`MODEL_TURNS`); 0 when there is no previous turn."""
-        prev = [t for t in ctx.model[-(MODEL_TURNS - 1) :] if t[0] == turn[0]]
+        """The model's severity for this turn and the remembered previous ones of the same
+        language together (of the last :data:`MODEL_TURNS` turns); 0 when there is none."""
+        window = ctx.model[-(MODEL_TURNS - 1) :]
+        prev = [t for t in window if t[2] and t[0] == turn[0]]
         if not prev:
             return NONE
         # Only what the turns together reveal counts: after a message that was already a
         # crisis, the next ordinary line is not one too.
-        earlier = max((s for s, _f in ctx.recent[-len(prev) :]), default=NONE)
+        earlier = max((s for s, _f in ctx.recent[-len(window) :]), default=NONE)
         total = turn[1] + sum(t[1] for t in prev)
         count = turn[2] + sum(t[2] for t in prev)
         chars = turn[3] + sum(t[3] for t in prev)
@@ -403,15 +408,6 @@ class Moderator:
         # Pages only: weak evidence adds up over turns (the score is a sum over sqrt(count)),
         # so a run of ordinary lines could otherwise reach the watch list together.
         return sev if sev >= CRISIS and sev > earlier else NONE
-
-    def _model_could_raise(
-        self, lm: LangModel, turn: ModelTurn, ctx: RiskContext, severity: int
-    ) -> bool:
-        """Whether the model alone or with the conversation would raise ``severity``."""
-        lang = "zh" if turn[0] == 1 else "en"
-        if self._model_message(lm, turn[1], turn[2], turn[3], lang)[0] > severity:
-            return True
-        return self._model_conversation(lm, turn, ctx) > severity
 
     @staticmethod
     def _explain(
@@ -486,6 +482,26 @@ class Moderator:
                         severity = rule_severity
                         extra.append("conversation_risk")
         return severity, extra
+
+
+# What the conversation remembers of a turn the model found no risk in: nothing, but in its
+# place, so the last MODEL_TURNS records stay the last MODEL_TURNS turns.
+QUIET_TURN: ModelTurn = (0, 0.0, 0, 0)
+
+
+def _remembered(lm: LangModel, turn: ModelTurn, p: float | None) -> ModelTurn:
+    """``turn`` if the model alone puts it at least on the watch list (``p``: its probability,
+    if already known), else :data:`QUIET_TURN`.
+
+    The conversation score joins the turns that lean toward risk ("我想通了" then "不会再痛了");
+    an ordinary line has nothing to add to them. Remembering only those also keeps a quiet
+    conversation's context the same from message to message, and the hub stores the context
+    with the session only when it changes: with every turn remembered, every seeker line
+    rewrote it (a JSON encoding and a bigger Redis call per message).
+    """
+    if p is None:
+        p = lm.probability(turn[1], turn[2])
+    return turn if lm.severity(p, turn[3]) >= CONCERN else QUIET_TURN
 
 
 def _widen(text: str, s: int, e: int) -> tuple[int, int]:

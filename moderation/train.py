@@ -42,8 +42,8 @@ from .model import (
     DEFAULT_DIR,
     FORMAT_VERSION,
     SHORT_CHARS,
-    LangModel,
     RiskModel,
+    lang_model,
     read_manifest,
     write_artifact,
 )
@@ -353,13 +353,7 @@ def train(rows: list[dict[str, Any]], data_sha256: str, cv: int = 5, log: bool =
     # Round-trip through JSON so in-memory and loaded models use identical numbers.
     manifest = json.loads(json.dumps(manifest, sort_keys=True))
     model = RiskModel(
-        {
-            lang: LangModel(
-                weights[lang], float(m["bias"]), (float(m["platt"][0]), float(m["platt"][1])),
-                {k: (float(v[0]), float(v[1])) for k, v in m["thresholds"].items()},
-            )
-            for lang, m in manifest["langs"].items()
-        },
+        {lang: lang_model(lang, weights[lang], m) for lang, m in manifest["langs"].items()},
         manifest,
     )
     return Trained(model, weights, manifest)

@@ -13,11 +13,20 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from moderation import ModerationError, Moderator, RiskContext
+from moderation import ModerationError, Moderator, RiskContext, features
 from moderation.errors import ModelFormatError, TrainingDataMismatch
-from moderation.features import FEATURE_BITS, ngram_indices, ngram_parts
+from moderation.features import (
+    FEATURE_BITS,
+    NUMPY_CHARS,
+    GramScorer,
+    gram_bucket,
+    ngram_indices,
+    ngram_parts,
+    word_bucket,
+)
 from moderation.model import FORMAT_VERSION, load_model, read_manifest
 from moderation.train import check, main, sha256_file
 
@@ -54,6 +63,51 @@ def test_features_depend_on_the_characters_not_the_position() -> None:
     assert all(int(p.max()) < (1 << FEATURE_BITS) for p in parts)
     # en: 3-, 4- and 5-grams of " kill me " (9 characters) and its two words
     assert len(ngram_indices("kill me", "en")) == 7 + 6 + 5 + 2
+
+
+def test_scalar_hashes_are_the_numpy_hashes() -> None:
+    # The scan hashes an n-gram it has not seen in pure Python; it must land in the bucket
+    # numpy (and so training) put it in.
+    zh = ngram_parts("我想死", "zh")[0].tolist()
+    assert zh == [gram_bucket(g) for g in ("我", "想", "死", "我想", "想死", "我想死")]
+    en = ngram_parts("kill me", "en")[0].tolist()
+    padded = " kill me "
+    grams = [padded[i : i + k] for k in (3, 4, 5) for i in range(len(padded) - k + 1)]
+    assert en == [gram_bucket(g) for g in grams] + [word_bucket("kill"), word_bucket("me")]
+
+
+_SCORER_TEXTS = {
+    "en": ["i dont want to live anymore!!! its over.", "thanks, that makes sense to me", "",
+           "a", "a  b", "x" * (NUMPY_CHARS - 2), "x" * (NUMPY_CHARS - 1), "k1ll " * 300],
+    "zh": ["我真的好想死,活着没意思。", "死", "", "ab", "想" * NUMPY_CHARS,
+           "想" * (NUMPY_CHARS + 1), "我真的好想死,活着没意思。" * 30],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_scorer_sums_exactly_the_weights_of_the_features(lang: str) -> None:
+    # The scan's memoised pure-Python scorer must agree with the features training used: on
+    # the first sight of a text and from its memo tables, on both sides of the numpy cut-over.
+    w = np.random.default_rng(1).normal(size=1 << FEATURE_BITS).astype(np.float32)
+    scorer = GramScorer(w, lang)
+    for text in _SCORER_TEXTS[lang]:
+        idx = ngram_indices(text, lang)
+        want = float(w[idx].astype(np.float64).sum())
+        for _ in range(2):
+            total, count = scorer.raw(text)
+            assert count == len(idx)
+            assert total == pytest.approx(want, abs=1e-3)
+
+
+def test_scorer_memo_tables_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(features, "_MEMO_LIMIT", 50)
+    w = np.ones(1 << FEATURE_BITS, dtype=np.float32)
+    en, zh = GramScorer(w, "en"), GramScorer(w, "zh")
+    for i in range(300):
+        text = f"word{i} other{i}"
+        assert en.raw(text) == (len(ngram_indices(text, "en")), len(ngram_indices(text, "en")))
+        zh.raw(chr(0x4E00 + i) + chr(0x4E00 + 2 * i))
+    assert len(en._units) <= 50 and len(zh._grams) <= 50
 
 
 # -- training and the artifact --------------------------------------------------------------
@@ -286,3 +340,29 @@ def test_the_same_turns_without_context_do_not_escalate(mod: Moderator) -> None:
     assert mod.scan("不会再痛了", context=RiskContext.from_dict({})).severity < 3
     other_lang = mod.scan("I figured it out").context
     assert mod.scan("不会再痛了", context=other_lang).severity < 3
+
+
+def test_a_quiet_conversation_context_stops_changing(mod: Moderator) -> None:
+    # The hub rewrites the stored context only when it changes: ordinary lines the model finds
+    # no risk in must leave it as it was once the window is full.
+    lines = ["thanks, that makes sense to me", "ok, I will try that before the next class",
+             "that sounds like a good plan for the week", "今天和朋友去吃饭了", "see you at 3"]
+    ctx: RiskContext | None = None
+    seen = []
+    for text in lines * 3:
+        ctx = mod.scan(text, context=ctx).context
+        seen.append(ctx)
+    assert all(c == seen[-1] for c in seen[6:])
+    assert all(t[2] == 0 for t in seen[-1].model)  # nothing of the lines is remembered
+
+
+def test_a_worrying_turn_is_remembered_for_the_next_turns_only(mod: Moderator) -> None:
+    first = mod.scan("不会再痛了")
+    assert first.severity < 3 and first.context.model[-1][2] > 0  # remembered
+    ctx = first.context
+    for text in ["今天和朋友去吃饭了", "谢谢你愿意听我说这些。", "明天还要早起上课"]:
+        ctx = mod.scan(text, context=ctx).context
+    assert all(t[2] == 0 for t in ctx.model)  # aged out after MODEL_TURNS turns
+    # too late to join: the same line that paged with it just after does not now
+    assert mod.scan("我想通了", context=ctx).severity < 3
+    assert mod.scan("我想通了", context=first.context).severity == 3
