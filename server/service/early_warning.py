@@ -27,6 +27,7 @@ from ..core.participant import Participant
 from ..core.stats import add_into, hour_of
 from ..store.early_warning import StoredWarning, WarningStore
 from ..store.health import unavailable
+from ..store.staff import StaffStore
 from ..store.stats import StatsStore
 from .ports import Delivery, Reply
 
@@ -39,8 +40,11 @@ Audit = Callable[..., Awaitable[None]]
 
 class EarlyWarning:
     def __init__(self, *, stats: StatsStore, store: WarningStore, delivery: Delivery,
-                 audit: Audit, check_s: float, stopping: asyncio.Event) -> None:
+                 audit: Audit, check_s: float, stopping: asyncio.Event,
+                 staff: StaffStore | None = None) -> None:
         self.stats = stats
+        self.staff = staff
+        """To check that a counselor who acknowledges is at the centre's level."""
         self.store = store
         self.delivery = delivery
         self.audit = audit
@@ -160,6 +164,10 @@ class EarlyWarning:
         """``ack_warning`` from an admin or counselor; anyone else is ``forbidden``."""
         if who.role not in ACK_ROLES:
             raise Forbidden(f"a {who.role} cannot acknowledge warnings")
+        if who.role == "counselor" and self.staff is not None:
+            account = await self.staff.get(staff_name(who))
+            if account is None or account.level != "centre":
+                raise Forbidden("warnings are acknowledged at the centre's level")
         warning = await self.acknowledge(staff_name(who), wid, exclude=who.uid)
         assert warning.acked_by is not None and warning.acked_at is not None
         reply.send(frames.warning_acked(wid, warning.acked_by, warning.acked_at, ref))

@@ -284,7 +284,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     canned = CannedStore(redis, keys)
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
-    insight = build_insight(redis, keys, settings, events, hub, alerts, hub.stopping)
+    insight = build_insight(redis, keys, settings, events, hub, alerts, staff,
+                            hub.stopping)
     crisis, self_help = resources.load()
     graces = Graces(queued_seeker_s=settings.queued_seeker_grace_s,
                     seeker_s=settings.seeker_grace_s, helper_s=settings.helper_grace_s,

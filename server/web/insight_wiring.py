@@ -20,6 +20,7 @@ from ..settings import Settings
 from ..store.alerts import AlertStore
 from ..store.early_warning import WarningStore
 from ..store.keys import Keys
+from ..store.staff import StaffStore
 from ..store.stats import StatsStore
 
 
@@ -34,7 +35,8 @@ class Insight:
 
 
 def build_insight(redis: aioredis.Redis, keys: Keys, settings: Settings, events: Events,
-                  delivery: Delivery, alerts: AlertStore, stopping: asyncio.Event) -> Insight:
+                  delivery: Delivery, alerts: AlertStore, staff: StaffStore,
+                  stopping: asyncio.Event) -> Insight:
     stats_store = StatsStore(redis, keys, settings.stats_retention_s)
 
     async def audit(event: str, **fields: Any) -> None:
@@ -48,4 +50,4 @@ def build_insight(redis: aioredis.Redis, keys: Keys, settings: Settings, events:
             stats=stats_store,
             store=WarningStore(redis, keys, settings.warning_retention_s),
             delivery=delivery, audit=audit, check_s=settings.warning_check_s,
-            stopping=stopping))
+            stopping=stopping, staff=staff))

@@ -4,8 +4,9 @@
 - ``GET /api/admin/warnings?state=open|all``, ``POST /api/admin/warnings/<id>/ack``,
   ``GET``/``PUT /api/admin/warnings/thresholds`` (``service/early_warning.py``).
 
-Every call checks the role: no token or a wrong one is 401, another role's token 403, bad
-input 422 with ``{"error", "detail"}``. Nothing about a request is logged.
+Every call checks the role (``staff_auth.require_staff``): no token or a wrong one is 401,
+another role's token 403, bad input 422 with ``{"error", "detail"}``. Nothing about a request
+is logged.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..core.errors import BadInput, Forbidden, Unauthorized
+from ..core.errors import BadInput
 from ..service.early_warning import item_of
-from ..store.staff import StaffAccount
-from .between_http import answers, bearer, body, runtime
+from .between_http import answers, body, runtime
+from .staff_auth import require_staff
 
 ADMIN_ROLES = ("admin",)
 
@@ -26,18 +27,6 @@ class BadQuery(BadInput):
     """A query parameter that cannot be read (HTTP 422)."""
 
     code = "bad_request"
-
-
-async def admin(request: Request) -> StaffAccount:
-    """The admin behind the bearer token: ``Unauthorized`` (401) without a valid one,
-    ``Forbidden`` (403) for another role's."""
-    token = bearer(request)
-    if token is None:
-        raise Unauthorized("this needs an admin's token (Authorization: Bearer)")
-    account = await runtime(request).staff.signed_in(token)
-    if account.role not in ADMIN_ROLES:
-        raise Forbidden(f"a {account.role} may not do this")
-    return account
 
 
 def _ms(request: Request, name: str) -> int | None:
@@ -59,7 +48,8 @@ def _unprocessable(exc: BadInput) -> Response:
 
 @answers
 async def stats(request: Request) -> Response:
-    await admin(request)
+    if isinstance(who := await require_staff(request, ADMIN_ROLES), Response):
+        return who
     rt = runtime(request)
     try:
         report = await rt.insight.statistics.report(
@@ -72,7 +62,8 @@ async def stats(request: Request) -> Response:
 
 @answers
 async def warnings_list(request: Request) -> Response:
-    await admin(request)
+    if isinstance(who := await require_staff(request, ADMIN_ROLES), Response):
+        return who
     try:
         items = await runtime(request).insight.early_warning.listed(
             request.query_params.get("state", "open"))
@@ -83,28 +74,31 @@ async def warnings_list(request: Request) -> Response:
 
 @answers
 async def warning_ack(request: Request) -> Response:
-    account = await admin(request)
+    if isinstance(who := await require_staff(request, ADMIN_ROLES), Response):
+        return who
     wid = request.path_params["id"]
     if not 1 <= len(wid) <= 128:
         return _unprocessable(BadQuery("warning: 1 to 128 characters"))
-    warning = await runtime(request).insight.early_warning.acknowledge(account.username, wid)
+    warning = await runtime(request).insight.early_warning.acknowledge(who.username, wid)
     return JSONResponse(item_of(warning))
 
 
 @answers
 async def thresholds_get(request: Request) -> Response:
-    await admin(request)
+    if isinstance(who := await require_staff(request, ADMIN_ROLES), Response):
+        return who
     found = await runtime(request).insight.early_warning.thresholds()
     return JSONResponse(found.model_dump())
 
 
 @answers
 async def thresholds_put(request: Request) -> Response:
-    account = await admin(request)
+    if isinstance(who := await require_staff(request, ADMIN_ROLES), Response):
+        return who
     values = await body(request)
     try:
         updated = await runtime(request).insight.early_warning.set_thresholds(
-            account.username, values)
+            who.username, values)
     except BadInput as exc:
         return _unprocessable(exc)
     return JSONResponse(updated.model_dump())

@@ -19,6 +19,8 @@ def test_hour_buckets_cover_a_range_and_nothing_more() -> None:
     assert stats.hours_between(3600, 3 * 3600) == [1, 2]
     assert stats.hours_between(3600, 3 * 3600 + 1) == [1, 2, 3]
     assert stats.hours_between(5, 5) == []
+    midnight = dt.datetime(2026, 12, 5, tzinfo=dt.UTC).timestamp()
+    assert stats.hours_between(midnight - 86400, midnight)[-1] == stats.hour_of(midnight) - 1
 
 
 def test_bins_take_the_first_edge_at_or_above() -> None:
