@@ -24,9 +24,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .between import K_FLOOR, TOPICS
+from .policy import CENTRE
 from .stats import NO_DEPARTMENT, REQUESTS, RISK
 
 Kind = Literal["risk_rising", "demand"]
+AUDIENCE: dict[str, Any] = {"levels": [CENTRE], "departments": []}
+"""Who is warned (``policy.reaches``): on-call counselors at the centre's level; the hub adds
+every admin connected, on call or not."""
 
 
 class Thresholds(BaseModel):

@@ -51,6 +51,8 @@ class Request(Frame):
     note: str | None = Field(None, max_length=4000)
     mood: int | None = Field(None, ge=1, le=5)
     """How the seeker feels before the chat (1-5; optional): counted, never stored with them."""
+    department: str | None = Field(None, max_length=32)
+    """The seeker's department, if they chose one (PROTOCOL v1.1; unknown ids: bad_frame)."""
 
 
 class Status(Frame):

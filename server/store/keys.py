@@ -67,6 +67,7 @@ key                            type                        lifetime
                                blocked by helpers
 ``reqban:<uid>``               string: requests refused    the pause (``PEERLINE_ABUSE_PAUSE_S``)
 ``hours``                      hash: operating hours       reason: a setting, until changed
+``departments``                hash: id → names (zh, en)   reason: configuration, until removed
 ``canned``                     hash: approved replies      reason: the centre's templates, until
                                                            changed or removed
 ``lib:items``                  hash: library items (JSON)  reason: curated content, kept until
@@ -140,6 +141,7 @@ class Keys:
         self.audit = f"{prefix}:audit"
         self.feedback = f"{prefix}:feedback"
         self.hours = f"{prefix}:hours"
+        self.departments = f"{prefix}:departments"
         self.canned = f"{prefix}:canned"
         self.nodes = f"{prefix}:nodes"
         self.bcast = f"{prefix}:bcast"

@@ -87,6 +87,8 @@ from .between_wiring import ROUTES as BETWEEN_ROUTES
 from .between_wiring import BetweenChats, build_between
 from .insight_wiring import Insight, build_insight
 from .metrics_port import LocalMetrics
+from .network_wiring import ROUTES as NETWORK_ROUTES
+from .network_wiring import SchoolNetwork, build_network
 from .stats_api import ROUTES as STATS_ROUTES
 
 if TYPE_CHECKING:
@@ -129,6 +131,8 @@ class Runtime:
     overview: Overview
     insight: Insight
     """Anonymous statistics and early warning (issue 19)."""
+    network: SchoolNetwork
+    """Departments, staff administration, the audit trail (issue 19)."""
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -241,6 +245,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", http_api.healthz),
         Route("/readyz", http_api.readyz),
         Route("/metrics", http_api.metrics),
+        *NETWORK_ROUTES,
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=WEB_CLIENT, check_dir=False), name="static"),
     ]
@@ -282,10 +287,10 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                         window_s=settings.abuse_window_s, ban_s=settings.abuse_pause_s)
     hours = HoursStore(redis, keys, settings.hours_cache_s)
     canned = CannedStore(redis, keys)
+    network = build_network(redis, keys, staff)
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
-    insight = build_insight(redis, keys, settings, events, hub, alerts, staff,
-                            hub.stopping)
+    insight = build_insight(redis, keys, settings, events, hub, hub.stopping)
     crisis, self_help = resources.load()
     graces = Graces(queued_seeker_s=settings.queued_seeker_grace_s,
                     seeker_s=settings.seeker_grace_s, helper_s=settings.helper_grace_s,
@@ -307,7 +312,9 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                               delivery=hub, events=events, metrics=metrics,
                               max_note_chars=settings.max_note_chars,
                               refresh_s=settings.queue_refresh_s, stopping=hub.stopping,
-                              seekers=seekers, admission=intake.check)
+                              seekers=seekers, admission=intake.check,
+                              departments=network.departments,
+                              training=network.staffing.trained)
     lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
                           deadlines=deadlines, delivery=hub, ending=ending,
                           escalation=escalation, matchmaking=matchmaking, oncall=oncall,
@@ -368,7 +375,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    signin=signin, signin_store=signin_store, between=between,
                    intake=intake, canned=canned,
                    overview=Overview(staff=staff, queue=queue, sessions=sessions),
-                   insight=insight)
+                   insight=insight, network=network)
 
 
 async def _refuse_websocket(ws: WebSocket) -> None:

@@ -33,7 +33,7 @@ async def test_a_rise_is_warned_of_once_and_acknowledged_by_an_admin(
         # Six sessions at severity 2 or more in the mood topic this hour, none in the two weeks
         # before: a rise past any factor, above the minimum count.
         store = live.runtime.insight.statistics.store
-        await store.add(hour_of(time.time()), {"risk": 6, "t.mood.risk": 6, "d.none.risk": 6})
+        await store.add(hour_of(time.time()), {"risk": 6, "t.mood.risk": 6, "d._none.risk": 6})
 
         warning = await admin.expect("warning", skip=FRAMES)
         assert warning["kind"] == "risk_rising"

@@ -42,7 +42,7 @@ def test_below_the_factor_or_below_the_minimum_is_noise() -> None:
 
 def test_topics_and_departments_are_checked_on_their_own() -> None:
     window = {"risk": 6, "t.mood.risk": 6, "d.cs.req": 9, "d.cs.risk": 6,
-              "d.law.req": 4, "d.law.risk": 5, "d.none.req": 50, "d.none.risk": 40}
+              "d.law.req": 4, "d.law.risk": 5, "d._none.req": 50, "d._none.risk": 40}
     baseline = {"risk": 6 * BASE_HOURS, "t.mood.risk": 1, "d.cs.risk": 1}
     found = {f.condition: f for f in rising(window, baseline, BASE_HOURS, TH)}
     # Overall steady; mood and cs rose; law has too few people to be looked at; "none" is
