@@ -50,6 +50,7 @@ from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
 from ..service.overview import Overview
+from ..service.passup import PassUp
 from ..service.sharing import Sharing
 from ..service.signin import SignIn
 from ..service.signin_guard import SignInGuard
@@ -304,8 +305,10 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         events=events, metrics=metrics, crisis_resources=crisis,
         times=EscalationTimes(settings.tier_timeout_s, settings.resources_fallback_s,
                               settings.cooldown_s, settings.no_contact_after_s))
+    passup = PassUp(alerts=alerts, sessions=sessions, supervision=supervised,
+                    escalation=escalation, delivery=hub)
     oncall = OnCall(presence=presence, alerts=alerts, sessions=sessions, deadlines=deadlines,
-                    delivery=hub, escalation=escalation, graces=graces)
+                    delivery=hub, escalation=escalation, graces=graces, passup=passup)
     intake = Intake(hours=hours, blocks=blocks, presence=presence,
                           timezone=settings.timezone, crisis_resources=crisis)
     matchmaking = Matchmaking(queue=queue, sessions=sessions, escalation=escalation,
@@ -314,7 +317,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                               refresh_s=settings.queue_refresh_s, stopping=hub.stopping,
                               seekers=seekers, admission=intake.check,
                               departments=network.departments,
-                              training=network.staffing.trained)
+                              helper_rules=network.staffing.helper_rules)
     lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
                           deadlines=deadlines, delivery=hub, ending=ending,
                           escalation=escalation, matchmaking=matchmaking, oncall=oncall,
@@ -346,7 +349,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                         supervision=supervision, handover=handover, blocking=blocking,
                         sharing=Sharing(library=between.library, sessions=sessions,
                                         delivery=hub),
-                        early_warning=insight.early_warning)
+                        passup=passup, early_warning=insight.early_warning)
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,

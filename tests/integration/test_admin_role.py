@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from tests.client import Client
 from tests.conftest import LiveServer, http_json
 from tests.integration.test_escalation import CRISIS_EN
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 
 async def admin_client(live: LiveServer, name: str = "birch"
@@ -100,10 +98,14 @@ async def test_admin_uses_counselor_endpoints(live_server: LiveServer) -> None:
     assert status == 401
 
 
-def test_cli_adds_an_admin(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "server", "staff", "add", "boss", "--role", "admin",
-         "--password-stdin", "--data-dir", str(tmp_path)],
-        input=b"a-long-password\n", capture_output=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert b"added admin boss" in out.stdout
+async def test_admin_monitors_a_session_like_a_supervisor(live_server: LiveServer) -> None:
+    admin, _, _ = await admin_client(live_server)
+    seeker, helper, sid = await matched_pair(live_server)
+    await seeker.say(sid, "Hello, can we talk about my week")
+    await admin.send({"type": "monitor", "session": sid, "ref": "m"})
+    watching = await admin.expect("monitoring")
+    assert watching["ref"] == "m" and [m["text"] for m in watching["transcript"]] == [
+        "Hello, can we talk about my week"]
+    badge = await helper.expect("supervisor", skip=("message", "typing", "flag"))
+    assert badge["alias"] == "Birch" and badge["watching"] is True
+    await seeker.no_frame(300 * MS, of="supervisor")
