@@ -49,6 +49,8 @@ class Request(Frame):
     topic: Topic = "other"
     lang: Lang | None = None
     note: str | None = Field(None, max_length=4000)
+    mood: int | None = Field(None, ge=1, le=5)
+    """How the seeker feels before the chat (1-5; optional): counted, never stored with them."""
     department: str | None = Field(None, max_length=32)
     """The seeker's department, if they chose one (PROTOCOL v1.1; unknown ids: bad_frame)."""
 
@@ -167,6 +169,8 @@ class Feedback(Frame):
     session: SessionId
     rating: int | None = Field(None, ge=1, le=5)
     feeling: Literal["better", "same", "worse"] | None = None
+    mood: int | None = Field(None, ge=1, le=5)
+    """How the seeker feels after the chat (1-5; optional), as ``request`` asks before it."""
 
 
 class Ping(Frame):
@@ -193,6 +197,13 @@ class Share(Frame):
     mood: MoodSummary | None = None
 
 
+class AckWarning(Frame):
+    """An admin or centre counselor acknowledges an early warning (PROTOCOL.md v1.1)."""
+
+    type: Literal["ack_warning"]
+    warning: str = Field(min_length=1, max_length=128)
+
+
 _MODELS: dict[str, type[Frame]] = {
     "hello": Hello, "request": Request, "status": Status, "say": Say, "typing": Typing,
     "leave": Leave, "escalate": Escalate, "claim": Claim, "join": Join, "takeover": Takeover,
@@ -201,6 +212,7 @@ _MODELS: dict[str, type[Frame]] = {
     "monitor": Monitor, "unmonitor": Unmonitor, "whisper": Whisper, "note": Note,
     "transfer": Transfer, "block": Block,
     "share": Share,
+    "ack_warning": AckWarning,
     "pass_up": PassUp,  # the school's network (PROTOCOL.md v1.1)
 }
 FRAME_TYPES = frozenset(_MODELS)

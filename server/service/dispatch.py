@@ -11,6 +11,7 @@ from ..core.errors import Forbidden, ProtocolError
 from ..core.participant import MONITOR
 from ..core.policy import may_send
 from .blocking import Blocking
+from .early_warning import EarlyWarning
 from .escalation import Escalation
 from .handover import Handover
 from .lifecycle import Lifecycle
@@ -30,7 +31,8 @@ class Dispatch:
     def __init__(self, *, welcome: Welcome, talk: Talk, lifecycle: Lifecycle,
                  matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall,
                  supervision: Supervision, handover: Handover, blocking: Blocking,
-                 sharing: Sharing | None = None, passup: PassUp | None = None) -> None:
+                 sharing: Sharing | None = None, passup: PassUp | None = None,
+                 early_warning: EarlyWarning | None = None) -> None:
         self.welcome = welcome
         self.talk = talk
 
@@ -60,7 +62,7 @@ class Dispatch:
             p.Ping: ("*", ping),
             p.Request: ("seeker", lambda r, f: matchmaking.request(r.who, r, f)),
             p.Feedback: ("seeker", lambda r, f: lifecycle.feedback(
-                r.who, r, f.session, f.rating, f.feeling, f.ref)),
+                r.who, r, f.session, f.rating, f.feeling, f.ref, f.mood)),
             p.Status: ("staff", status),
             p.Escalate: ("helper", lambda r, f: escalation.escalate(
                 r.who, r, f.session, f.reason, f.ref)),
@@ -82,6 +84,9 @@ class Dispatch:
         }
         if sharing is not None:  # cards in a chat (between chats: library items, mood)
             self._routes[p.Share] = ("*", sharing.share)
+        if early_warning is not None:  # issue 19: admins and counselors acknowledge warnings
+            self._routes[p.AckWarning] = ("*", lambda r, f: early_warning.ack_frame(
+                r.who, r, f.warning, f.ref))
         if passup is not None:  # the school's network: department counselors pass up
             self._routes[p.Claim] = ("counselor", lambda r, f: passup.claim(
                 r.who, r, f.alert, f.ref))

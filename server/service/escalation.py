@@ -35,7 +35,16 @@ from ..store.presence import Presence
 from ..store.records import Alert
 from ..store.sessions import SessionStore
 from .ending import Ending
-from .events import Events, Matched, QueueChanged, SessionEnded
+from .events import (
+    AlertClaimed,
+    AlertRaised,
+    AlertResolved,
+    Events,
+    Matched,
+    QueueChanged,
+    RiskSeen,
+    SessionEnded,
+)
 from .metrics import Metrics
 from .ports import Delivery, Reply
 
@@ -120,6 +129,7 @@ class Escalation:
         await self.alerts.watch(sid, severity, item)
         # Seen by the seeker's department and the centre (and every admin).
         await self.delivery.to_on_call(item, audience=policy.watch_audience(department))
+        await self.events.emit(RiskSeen(sid, severity))
 
     # -- alerts ------------------------------------------------------------------------------
 
@@ -133,6 +143,7 @@ class Escalation:
         if not raised:
             return aid, False
         self.metrics.alerts.inc()
+        await self.events.emit(AlertRaised(aid, sid, severity))
         await self._deliver(aid, first=True)
         await self._send_resources(sid)
         await self.deadlines.set(ALERT_RESOURCES, aid, self.times.resources_fallback_s)
@@ -226,6 +237,7 @@ class Escalation:
         claim = await self.alerts.claim(aid, who.uid, who.alias, who.level or policy.CENTRE)
         if not claim.won:
             return False
+        await self.events.emit(AlertClaimed(aid, claim.sid))
         await self.enter_with_transcript(who, reply, aid, claim.sid, ref)
         await self.delivery.to_on_call(frames.alert_claimed(aid, claim.sid), exclude=who.uid)
         return True
@@ -316,6 +328,7 @@ class Escalation:
     async def _close_alert(self, aid: str, sid: str, outcome: str, by: str,
                            note: str = "") -> None:
         await self.alerts.resolve(aid, outcome, by, note)
+        await self.events.emit(AlertResolved(aid, sid, outcome))
         await self.sessions.clear_alert(sid, aid)
         await self.deadlines.cancel(ALERT_TIER, aid)
         await self.deadlines.cancel(ALERT_RESOURCES, aid)

@@ -86,9 +86,11 @@ from ..transport.hub import Hub
 from . import http_api, logs, sso, twofactor
 from .between_wiring import ROUTES as BETWEEN_ROUTES
 from .between_wiring import BetweenChats, build_between
+from .insight_wiring import Insight, build_insight
 from .metrics_port import LocalMetrics
 from .network_wiring import ROUTES as NETWORK_ROUTES
 from .network_wiring import SchoolNetwork, build_network
+from .stats_api import ROUTES as STATS_ROUTES
 
 if TYPE_CHECKING:
     from moderation import Moderator
@@ -128,6 +130,8 @@ class Runtime:
     intake: Intake
     canned: CannedStore
     overview: Overview
+    insight: Insight
+    """Anonymous statistics and early warning (issue 19)."""
     network: SchoolNetwork
     """Departments, staff administration, the audit trail (issue 19)."""
 
@@ -162,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ]
         if settings.gc_refreeze_s > 0:
             tasks.append(asyncio.create_task(gc_policy.run(runtime.stopping), name="gc"))
+        tasks += runtime.insight.tasks()
         # Serve once subscribed: a process takes no frame it could not deliver the answers to.
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(STARTUP_SUBSCRIBE_S):
@@ -222,6 +227,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/library", page("library.html")),
         Route("/stories", page("stories.html")),
         *BETWEEN_ROUTES,
+        *STATS_ROUTES,
         Route("/api/login", http_api.login, methods=["POST"]),
         Route("/api/resources", http_api.crisis_resources),
         Route("/api/self-help", http_api.self_help),
@@ -285,6 +291,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     network = build_network(redis, keys, staff)
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
+    insight = build_insight(redis, keys, settings, events, hub, hub.stopping)
     crisis, self_help = resources.load()
     graces = Graces(queued_seeker_s=settings.queued_seeker_grace_s,
                     seeker_s=settings.seeker_grace_s, helper_s=settings.helper_grace_s,
@@ -342,7 +349,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                         supervision=supervision, handover=handover, blocking=blocking,
                         sharing=Sharing(library=between.library, sessions=sessions,
                                         delivery=hub),
-                        passup=passup)
+                        passup=passup, early_warning=insight.early_warning)
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,
@@ -371,7 +378,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    signin=signin, signin_store=signin_store, between=between,
                    intake=intake, canned=canned,
                    overview=Overview(staff=staff, queue=queue, sessions=sessions),
-                   network=network)
+                   insight=insight, network=network)
 
 
 async def _refuse_websocket(ws: WebSocket) -> None:
