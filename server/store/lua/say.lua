@@ -42,6 +42,43 @@ local role_uid = (role == 'seeker' and h[2]) or (role == 'helper' and h[3])
                  or (role == 'counselor' and h[4]) or false
 if role_uid ~= sender then return 'err not_in_session' end
 if state == 'ended' then return 'err session_ended' end
+-- The other participants' processes, each once (a session has at most two others, and
+-- supervisors watching it, ',uid,uid,': usually none; they see every message, and are not
+-- members, so nobody else is told they are there). This process delivers to its own
+-- connections itself. One HMGET of their 'at.<uid>' fields in the session's hash. INLINE: the
+-- message is published to them here; else their nodes are added to ``reply`` for the caller.
+local function route(reply, id, seq, ts)
+  local fields = {}
+  for i = 2, 4 do
+    local uid = h[i]
+    if uid and uid ~= '' and uid ~= sender then fields[#fields + 1] = 'at.' .. uid end
+  end
+  local monitors = h[8]
+  if monitors and monitors ~= '' then
+    for uid in string.gmatch(monitors, '[^,]+') do fields[#fields + 1] = 'at.' .. uid end
+  end
+  if #fields == 0 then return reply end
+  local nodes = redis.call('HMGET', KEYS[1], unpack(fields))
+  local sent, payload = {[ARGV[8]] = true}, nil
+  for i = 1, #nodes do
+    local node = nodes[i]
+    if node and not sent[node] then
+      sent[node] = true
+      if INLINE then
+        if not payload then
+          payload = cmsgpack.pack({k = 'msg', session = string.match(KEYS[1], '{([^{}]*)}$'),
+                                   id = id, seq = seq, from = role, alias = ARGV[3],
+                                   text = ARGV[4], ts = tonumber(ts)})
+        end
+        redis.call('PUBLISH', CHANNEL .. node, payload)
+      else
+        reply = reply .. ' ' .. node
+      end
+    end
+  end
+  return reply
+end
+
 local ref_key = ARGV[7]
 if string.byte(ref_key, 1) == 33 then
   -- A re-send: the same ref with the same text is the message already stored.
@@ -56,7 +93,16 @@ if string.byte(ref_key, 1) == 33 then
         if fields[i] == 'seq' then pseq = fields[i + 1]
         elseif fields[i] == 'text' then ptext = fields[i + 1] end
       end
-      if ptext == ARGV[4] then return 'dup ' .. prev .. ' ' .. pseq end
+      if ptext == ARGV[4] then
+        -- With a replica to confirm (not INLINE) the caller's WAIT must cover the stored
+        -- message, written perhaps on another connection: this write (propagated, like any)
+        -- moves this connection's replication offset past it.
+        -- It was never delivered then (its sender got 'unavailable'): it is now, once
+        -- confirmed, so the caller is told where.
+        if INLINE then return 'dup ' .. prev .. ' ' .. pseq end
+        redis.call('HINCRBY', KEYS[1], 'resent', 1)
+        return route('dup ' .. prev .. ' ' .. pseq, prev, pseq, nil)
+      end
     end
   end
 end
@@ -109,38 +155,4 @@ if extend then
   if h[7] == '1' or ref_key ~= '' then redis.call('PEXPIRE', KEYS[3], LIVE) end
 end
 
--- The other participants' processes, each once (a session has at most two others, and
--- supervisors watching it, ',uid,uid,': usually none; they see every message, and are not
--- members, so nobody else is told they are there). This process delivers to its own
--- connections itself. One HMGET of their 'at.<uid>' fields in the session's hash.
-local origin = ARGV[8]
-local fields = {}
-for i = 2, 4 do
-  local uid = h[i]
-  if uid and uid ~= '' and uid ~= sender then fields[#fields + 1] = 'at.' .. uid end
-end
-local monitors = h[8]
-if monitors and monitors ~= '' then
-  for uid in string.gmatch(monitors, '[^,]+') do fields[#fields + 1] = 'at.' .. uid end
-end
-local reply = 'ok ' .. id .. ' ' .. seq
-if #fields == 0 then return reply end
-local nodes = redis.call('HMGET', KEYS[1], unpack(fields))
-local sent, payload = {[origin] = true}, nil
-for i = 1, #nodes do
-  local node = nodes[i]
-  if node and not sent[node] then
-    sent[node] = true
-    if INLINE then
-      if not payload then
-        payload = cmsgpack.pack({k = 'msg', session = string.match(KEYS[1], '{([^{}]*)}$'),
-                                 id = id, seq = seq, from = role, alias = ARGV[3],
-                                 text = ARGV[4], ts = tonumber(ts)})
-      end
-      redis.call('PUBLISH', CHANNEL .. node, payload)
-    else
-      reply = reply .. ' ' .. node
-    end
-  end
-end
-return reply
+return route('ok ' .. id .. ' ' .. seq, id, seq, ts)
