@@ -311,11 +311,6 @@ class SessionStore:
         if helper:
             await self.redis.srem(self.mk.helper_sessions(helper), sid)
 
-    async def set_counselor(self, sid: str, uid: str, alias: str) -> None:
-        """The counselor who claimed the session's alert is in it (if it still exists)."""
-        await self.runner.run(self._hset_live, [self.keys.session(sid)],
-                              ["counselor", uid, "counselor_alias", alias])
-
     async def clear_counselor(self, sid: str) -> None:
         await self.redis.hset(self.keys.session(sid), mapping={"counselor": "",
                                                                "counselor_alias": ""})
