@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
 from ..core.errors import ConfigError, NotDurable
@@ -69,6 +70,11 @@ async def prepare(redis: aioredis.Redis, mode: Mode, timeout_ms: int,
     naming ``PEERLINE_DURABILITY`` if not), and say how each batch of messages confirms it.
     The embedded Redis is this process's own: it is set to ``appendfsync always`` for
     ``fsync`` (and back to ``everysec`` otherwise) at every start."""
+    if mode != "local" and isinstance(redis, RedisCluster):
+        # The confirmation ends a batch on its connection; the Cluster hot path splits a batch
+        # over one connection per master, and a WAIT sent without a key would go to any one.
+        raise ConfigError(f"PEERLINE_DURABILITY={mode} is not available on a Redis Cluster "
+                          "yet (docs/operations.md, Durability); use local")
     if mode == "local":
         if embedded:
             await redis.config_set("appendfsync", "everysec")
