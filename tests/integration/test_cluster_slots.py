@@ -1,7 +1,8 @@
 """Redis Cluster's key rules hold on a whole run, proved on the embedded Redis (issue 17).
 
 The contract core (pairing, talk, resume, escalation, two processes) and the flows that touch
-the rest of the schema (a whole conversation with an alert, handover, supervision, blocks) run
+the rest of the schema (a whole conversation with an alert, handover, supervision, the library,
+stories, the diary, canned replies, a second factor) run
 in a pytest of their own under ``tests.slot_audit``, which records every script call (with the
 commands Lua ran for it, from ``MONITOR``), every transaction and every multi-key command, and
 checks each against what Redis Cluster allows: one slot per script call and per transaction,
@@ -32,6 +33,12 @@ FLOWS = [
     "tests/integration/test_handover.py",
     "tests/integration/test_supervision.py",
     "tests/integration/test_alert_closing.py",
+    # Between chats and sign-in: library, stories, diary, canned replies, a second factor.
+    "tests/integration/test_library_api.py",
+    "tests/integration/test_stories_api.py",
+    "tests/integration/test_diary_api.py",
+    "tests/integration/test_canned.py",
+    "tests/integration/test_totp.py",
 ]
 
 
