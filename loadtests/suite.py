@@ -271,13 +271,15 @@ async def run_step(
 
 
 async def wait_replicated(url: str, timeout_s: float = 30.0) -> None:
-    """Until the primary at ``url`` has a replica connected (``connected_slaves``)."""
+    """Until the primary at ``url`` has a replica online (synced: Redis 7 / Valkey wait a few
+    seconds before a first diskless sync, and a replica still syncing acknowledges nothing)."""
     import redis.asyncio as aioredis
 
     client = aioredis.Redis.from_url(url)
     try:
         for _ in range(int(timeout_s * 10)):
-            if int((await client.info("replication")).get("connected_slaves", 0)) >= 1:
+            replica = (await client.info("replication")).get("slave0") or {}
+            if replica.get("state") == "online":
                 return
             await asyncio.sleep(0.1)
         raise RuntimeError("the replica did not connect")

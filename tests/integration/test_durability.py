@@ -48,9 +48,11 @@ def primary_and_replica() -> Iterator[tuple[RedisProcess, RedisProcess]]:
         replica.start()
         try:
             link = sync_redis.Redis(port=primary.port)
-            deadline = time.monotonic() + WAIT * 2
-            while int(link.info("replication").get("connected_slaves", 0)) < 1:
-                assert time.monotonic() < deadline, "the replica did not connect"
+            # Online, not only connected: Redis 7 / Valkey wait a few seconds before the first
+            # (diskless) sync, and a replica still syncing acknowledges nothing.
+            deadline = time.monotonic() + WAIT * 4
+            while (link.info("replication").get("slave0") or {}).get("state") != "online":
+                assert time.monotonic() < deadline, "the replica did not come online"
                 time.sleep(0.05)
             link.close()
             yield primary, replica
