@@ -18,6 +18,7 @@ from matching import MatchKeys
 from ..core import frames
 from ..core.errors import Conflict, NotInSession, PeerlineError, SessionEnded
 from ..core.ids import new_id
+from .durability import Durability
 from .keys import FEEDBACK_MAXLEN, Keys
 from .records import Ended, Session, Stored
 from .resp import bulk
@@ -57,6 +58,7 @@ class SessionStore:
         retention_s: int,
         escalated_retention_s: int,
         unmatched_retention_s: int | None = None,
+        durability: Durability | None = None,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -68,14 +70,20 @@ class SessionStore:
         self.escalated_retention_ms = escalated_retention_s * 1000
         self.unmatched_retention_ms = (retention_s if unmatched_retention_s is None
                                        else min(retention_s, unmatched_retention_s)) * 1000
+        self.durability = durability or Durability()
+        self.publish_inline = self.durability.publish_inline
+        """Whether ``say.lua`` publishes a message to the other processes itself (durability
+        ``local`` and ``fsync``), or names them to the caller, who publishes once a replica
+        holds it (``replica``: ``Stored.nodes``)."""
         self._say = runner.load_source("say", _lua_filled((_LUA / "say.lua").read_text(), {
-            "@LOC_PREFIX@": keys.loc_prefix, "@CHANNEL_PREFIX@": keys.node_channel(""),
-            "@LIVE_MS@": str(self.live_ttl_ms)}))
+            "@CHANNEL_PREFIX@": keys.node_channel(""), "@LIVE_MS@": str(self.live_ttl_ms),
+            "@PUBLISH_INLINE@": "1" if self.publish_inline else "0"}))
         # The end of every say.lua call: its last argument is this process.
         self._say_tail = bulk(node.encode())
         self._relay = runner.load(_LUA / "relay.lua")
         self._end = runner.load(_LUA / "end_session.lua")
         self._swap = runner.load(_LUA / "swap.lua")
+        self._hset_live = runner.load(_LUA / "hset_live.lua")
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -86,6 +94,14 @@ class SessionStore:
         sid = new_id()
         key = self.keys.session(sid)
         await self._claim_open(seeker_uid, sid)
+        # Two steps, each on one Cluster slot: the seeker's list first. A crash between them
+        # leaves a listed session that does not exist, which their next welcome forgets
+        # (``forget_for``); the other order would leave a session nobody lists.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(self.keys.user_sessions(seeker_uid), sid)
+            # The seeker's list of sessions lives as long as the seeker (issue 16, defect 8).
+            pipe.pexpire(self.keys.user_sessions(seeker_uid), self.live_ttl_ms)
+            await pipe.execute()
         async with self.redis.pipeline(transaction=True) as pipe:
             # say.lua's fields first, in its order: while the hash is small Redis keeps it as
             # a list, and HMGET walks that list from the front for each field.
@@ -97,9 +113,6 @@ class SessionStore:
                          "note": note, "created": _now_ms(), "department": department},
             )
             pipe.pexpire(key, self.live_ttl_ms)
-            pipe.sadd(self.keys.user_sessions(seeker_uid), sid)
-            # The seeker's list of sessions lives as long as the seeker (issue 16, defect 8).
-            pipe.pexpire(self.keys.user_sessions(seeker_uid), self.live_ttl_ms)
             await pipe.execute()
         return sid
 
@@ -121,14 +134,48 @@ class SessionStore:
         raise Conflict("you already have an open session")
 
     async def activate(self, sid: str, helper_uid: str, helper_alias: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self.keys.session(sid),
-                mapping={"state": "active", "helper": helper_uid, "helper_alias": helper_alias,
-                         "matched_at": _now_ms()},
-            )
-            pipe.sadd(self.keys.user_sessions(helper_uid), sid)
-            await pipe.execute()
+        """The session has its helper. Steps on one slot each, in an order a crash between
+        leaves repairable: the helper's list first (a listed session the helper is not in is
+        forgotten at their next welcome), then the session, then where both are connected
+        (before either is told of the match, so the first message finds its way)."""
+        await self.redis.sadd(self.keys.user_sessions(helper_uid), sid)
+        seeker = await self.redis.hget(self.keys.session(sid), "seeker")
+        await self.redis.hset(
+            self.keys.session(sid),
+            mapping={"state": "active", "helper": helper_uid, "helper_alias": helper_alias,
+                     "matched_at": _now_ms()},
+        )
+        await self.locate(sid, [helper_uid] + ([seeker.decode()] if seeker else []))
+
+    async def locate(self, sid: str, uids: list[str]) -> None:
+        """Copy where each of ``uids`` is connected (their ``loc:`` key, the truth) into the
+        session's hash (``at.<uid>``), which is what say.lua and relay.lua read: the two are
+        in different Cluster slots, so no script can read both.
+
+        Why it cannot go stale for good: every writer writes the location it has just read,
+        then reads it again, and writes again if it moved meanwhile. A person moves only by
+        connecting somewhere else, and that connection's welcome locates them in all of their
+        sessions after its ``loc:`` is set; so the last write to ``at.<uid>`` is always
+        followed by a read that found the same node. A stale ``at.<uid>`` left by someone who
+        disconnected costs one ``PUBLISH`` that nobody holds (the process drops it).
+        """
+        if not uids:
+            return
+        for _ in range(3):
+            nodes = await self._locations(uids)
+            for uid, node in zip(uids, nodes, strict=True):
+                if node is not None:
+                    await self.runner.run(self._hset_live, [self.keys.session(sid)],
+                                          [f"at.{uid}", node])
+            if await self._locations(uids) == nodes:
+                return
+
+    async def _locations(self, uids: list[str]) -> list[str | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for uid in uids:
+                pipe.get(self.keys.loc(uid))
+            raw = await pipe.execute()
+        return [r.decode() if r else None for r in raw]
 
     async def handed_on(self, sid: str, from_helper: str, note: str, to: str = "",
                         to_alias: str = "") -> None:
@@ -140,12 +187,15 @@ class SessionStore:
                           matched_at=_now_ms(), transfer_pending=0)
         else:
             fields.update(state="queued", helper="", helper_alias="", transfer_pending=1)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.session(sid), mapping=cast(Any, fields))
-            pipe.srem(self.keys.user_sessions(from_helper), sid)
-            if to:
-                pipe.sadd(self.keys.user_sessions(to), sid)
-            await pipe.execute()
+        # One slot per step: the new helper's list, the session, the old helper's list, then
+        # where the new helper is connected. A crash between leaves at worst a listed session
+        # its lister is no longer in, which their next welcome forgets.
+        if to:
+            await self.redis.sadd(self.keys.user_sessions(to), sid)
+        await self.redis.hset(self.keys.session(sid), mapping=cast(Any, fields))
+        await self.redis.srem(self.keys.user_sessions(from_helper), sid)
+        if to:
+            await self.locate(sid, [to])
 
     async def requeued(self, sid: str) -> None:
         """The helper dropped: the session waits for a new one."""
@@ -157,19 +207,35 @@ class SessionStore:
         """End the session; None if it had already ended (ending is idempotent)."""
         raw = await self.runner.run(
             self._end,
-            [self.keys.session(sid), self.keys.stream(sid), self.mk.queue, self.keys.refs(sid),
+            [self.keys.session(sid), self.keys.stream(sid), self.keys.refs(sid),
              self.keys.staff_log(sid)],
             [by, reason, _now_ms(), self.retention_ms, self.escalated_retention_ms,
-             self.mk.helper_sessions_prefix, self.mk.entry_prefix, sid,
              max(1, self.unmatched_retention_ms)],
         )
         if not raw or int(raw[0]) == 0:
+            if raw and len(raw) > 1:
+                await self.release_matching(sid, _s(raw[1]))  # a step a crash left undone
             return None
         ended = Ended(_s(raw[1]), _s(raw[2]), _s(raw[3]), _s(raw[4]) == "1")
+        # The matching side is another Cluster slot ({m}), so a step of its own, after the
+        # session is marked ended: repeating it is harmless. A crash before it leaves the
+        # session queued or holding a helper's place; pairing skips a session that has ended
+        # and gives the place back (Matchmaking._announce), and so does this call repeated.
+        await self.release_matching(sid, ended.helper)
         if ended.seeker:
             await self.runner.run(self._swap, [self.keys.open_request(ended.seeker)],
                                   [sid, "", 0])
         return ended
+
+    async def release_matching(self, sid: str, helper: str) -> None:
+        """Take an ended session out of the queue and out of its helper's places (all in the
+        matching slot ``{m}``, one transaction; safe to repeat)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if helper:
+                pipe.srem(self.mk.helper_sessions(helper), sid)
+            pipe.zrem(self.mk.queue, sid)
+            pipe.delete(self.mk.entry(sid))
+            await pipe.execute()
 
     # -- the hot path ------------------------------------------------------------------------
 
@@ -211,17 +277,18 @@ class SessionStore:
         ).encode() + self._say_tail
 
     async def store(self, call: bytes) -> Stored:
-        """Run a packed ``say_command`` and read its reply (``stored``)."""
-        return self.stored(await self.runner.run_packed(call))
+        """Run a packed ``say_command`` (durable: its batch confirms what the durability
+        setting promises) and read its reply (``stored``)."""
+        return self.stored(await self.runner.run_packed(call, durable=True))
 
     @staticmethod
     def stored(reply: Any) -> Stored:
         """``say.lua``'s reply (``b"ok <id> <seq>"``, ``b"dup <id> <seq>"`` or
         ``b"err <code>"``); raises the refusal when the sender may not say this."""
         kind, rest = _answer(reply)
-        message_id, _, seq = rest.decode().partition(" ")
+        message_id, seq, *nodes = rest.decode().split(" ")
         return Stored(message_id, int(seq), int(message_id.partition("-")[0]),
-                      duplicate=kind == b"dup")
+                      duplicate=kind == b"dup", nodes=tuple(nodes))
 
     async def relay(
         self, sid: str, payload: bytes, *, uid: str = "", role: str = "", extra_uid: str = ""
@@ -230,8 +297,7 @@ class SessionStore:
         result = await self.runner.run(
             self._relay,
             [self.keys.session(sid)],
-            [uid, role, self.node, self.keys.loc_prefix, self.keys.node_channel(""), payload,
-             extra_uid],
+            [uid, role, self.node, self.keys.node_channel(""), payload, extra_uid],
         )
         _answer(result)
 
@@ -239,12 +305,12 @@ class SessionStore:
 
     async def take_over(self, sid: str, counselor: str, helper: str) -> None:
         """A counselor takes the session over from its helper (who no longer holds a place)."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.session(sid), mapping={"helper": "", "former_helper": helper,
-                                                       "taken_over": counselor})
-            if helper:
-                pipe.srem(self.mk.helper_sessions(helper), sid)
-            await pipe.execute()
+        # Two slots, two steps: the session first (the helper is out of it), then the helper's
+        # place in matching (a crash between leaves a place held, which repeating frees).
+        await self.redis.hset(self.keys.session(sid), mapping={
+            "helper": "", "former_helper": helper, "taken_over": counselor})
+        if helper:
+            await self.redis.srem(self.mk.helper_sessions(helper), sid)
 
     async def clear_counselor(self, sid: str) -> None:
         await self.redis.hset(self.keys.session(sid), mapping={"counselor": "",
@@ -261,8 +327,10 @@ class SessionStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(self.keys.feedback, record)
             pipe.ltrim(self.keys.feedback, -FEEDBACK_MAXLEN, -1)
-            pipe.hset(self.keys.session(sid), "feedback", 1)
             await pipe.execute()
+        # Another slot: marked given after the rating is kept (a crash between loses only the
+        # mark, so the seeker may rate once more).
+        await self.redis.hset(self.keys.session(sid), "feedback", 1)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -282,6 +350,22 @@ class SessionStore:
                                           max="+")
         return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), True)
                 for entry_id, fields in entries]
+
+    async def confirm_read(self) -> None:
+        """With durability ``replica``, wait until a replica holds everything read so far
+        (``NotDurable`` if none does in time): a message whose sender has not been acked yet
+        (its ``WAIT`` still running) must not be replayed before a replica has it either.
+        ``WAIT`` covers the writes of its own connection, so a write goes first on the same
+        connection: a ``PUBLISH`` on a channel nobody hears, propagated like any write."""
+        if self.durability.mode != "replica":
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.publish(self.keys.sync, b"")
+            pipe.execute_command("WAIT", 1, self.durability.timeout_ms)
+            _, confirmed = await pipe.execute()
+        refusal = self.durability.check(confirmed)
+        if refusal is not None:
+            raise refusal
 
     async def sessions_of(self, uid: str) -> list[str]:
         return sorted(s.decode() for s in await self.redis.smembers(self.keys.user_sessions(uid)))
@@ -307,6 +391,8 @@ class SessionStore:
         """
         start = f"({after}" if after and STREAM_ID_RE.match(after) else "-"
         entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+", count=count)
+        if entries:
+            await self.confirm_read()
         return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), for_staff)
                 for entry_id, fields in entries]
 

@@ -106,12 +106,18 @@ class SignInStore:
         """Make ``secret`` the account's, with the confirming code's step used; return fresh
         recovery codes (shown once; only their digests are kept)."""
         codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
+        # A transaction per key (each its own Redis Cluster slot): the secret, then the
+        # recovery codes, then the pending secret dropped. A crash between leaves the new
+        # secret with the old codes (still valid) and the enrolment open to finish again.
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self.keys.totp(username), self.keys.recovery(username),
-                        self.keys.totp_pending(username))
+            pipe.delete(self.keys.totp(username))
             pipe.hset(self.keys.totp(username), mapping={"secret": secret, "step": step})
+            await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.keys.recovery(username))
             pipe.sadd(self.keys.recovery(username), *(digest(c) for c in codes))
             await pipe.execute()
+        await self.redis.delete(self.keys.totp_pending(username))
         return codes
 
     async def use_recovery_code(self, username: str, code: str) -> bool:

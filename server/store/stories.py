@@ -23,12 +23,18 @@ class StoryStore:
     async def create(self, story_id: str, receipt_digest: str, fields: dict[str, Any],
                      order: float) -> None:
         key = self.keys.story(story_id)
+        # Steps on one Redis Cluster slot each. The story is written with the retention of a
+        # rejected one and kept (PERSIST) only once it is listed: a crash between the steps
+        # leaves at worst a story nobody lists, which expires, or an id whose story is gone,
+        # which the lists skip.
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={**_encode(fields), "receipt": receipt_digest,
                                     "status": "pending", "reads": 0, "revisions": 0})
-            pipe.set(self.keys.story_receipt(receipt_digest), story_id, ex=RECEIPT_TTL_S)
-            pipe.zadd(self.keys.stories_pending, {story_id: order})
+            pipe.expire(key, STORY_RETENTION_S)
             await pipe.execute()
+        await self.redis.set(self.keys.story_receipt(receipt_digest), story_id, ex=RECEIPT_TTL_S)
+        await self.redis.zadd(self.keys.stories_pending, {story_id: order})
+        await self.redis.persist(key)
 
     async def get(self, story_id: str) -> dict[str, Any] | None:
         raw = await self.redis.hgetall(self.keys.story(story_id))
@@ -58,37 +64,42 @@ class StoryStore:
     async def decide(self, story: dict[str, Any], status: str, reason: str, now_ms: int) -> None:
         """Record a reviewer's decision: published stories stay; the others expire."""
         key = self.keys.story(story["id"])
+        # The story first, then the lists and the receipt (other Cluster slots): a crash
+        # between leaves it listed where it was, with its decision recorded; deciding again
+        # (or deleting it) puts the lists right.
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"status": status, "reason": reason, "decided_at": now_ms})
-            pipe.zrem(self.keys.stories_pending, story["id"])
             if status == "published":
                 pipe.hset(key, "published_at", now_ms)
-                pipe.zadd(self.keys.stories_published, {story["id"]: now_ms})
                 pipe.persist(key)
             else:
                 pipe.expire(key, STORY_RETENTION_S)
-            pipe.expire(self.keys.story_receipt(story["receipt"]), RECEIPT_TTL_S)
             await pipe.execute()
+        if status == "published":
+            await self.redis.zadd(self.keys.stories_published, {story["id"]: now_ms})
+        await self.redis.zrem(self.keys.stories_pending, story["id"])
+        await self.redis.expire(self.keys.story_receipt(story["receipt"]), RECEIPT_TTL_S)
 
     async def resubmit(self, story: dict[str, Any], fields: dict[str, Any],
                        order: float) -> None:
         """An edit the reviewers asked for goes back to the review queue."""
         key = self.keys.story(story["id"])
+        # Listed first, then the story kept: a crash between leaves a listed story that still
+        # expires as a sent-back one (the list skips it once gone).
+        await self.redis.zadd(self.keys.stories_pending, {story["id"]: order})
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={**_encode(fields), "status": "pending", "reason": ""})
             pipe.hincrby(key, "revisions", 1)
             pipe.persist(key)
-            pipe.zadd(self.keys.stories_pending, {story["id"]: order})
-            pipe.expire(self.keys.story_receipt(story["receipt"]), RECEIPT_TTL_S)
             await pipe.execute()
+        await self.redis.expire(self.keys.story_receipt(story["receipt"]), RECEIPT_TTL_S)
 
     async def delete(self, story: dict[str, Any]) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self.keys.story(story["id"]))
-            pipe.delete(self.keys.story_receipt(story["receipt"]))
-            pipe.zrem(self.keys.stories_pending, story["id"])
-            pipe.zrem(self.keys.stories_published, story["id"])
-            await pipe.execute()
+        # Unlisted first, then gone (each key its own Cluster slot; repeating is harmless).
+        await self.redis.zrem(self.keys.stories_pending, story["id"])
+        await self.redis.zrem(self.keys.stories_published, story["id"])
+        await self.redis.delete(self.keys.story(story["id"]))
+        await self.redis.delete(self.keys.story_receipt(story["receipt"]))
 
     async def count(self, story_id: str, field: str) -> int:
         """Count a read or a reaction of a story (only while it is published)."""
