@@ -67,6 +67,9 @@ key                            type                        lifetime
                                blocked by helpers
 ``reqban:<uid>``               string: requests refused    the pause (``PEERLINE_ABUSE_PAUSE_S``)
 ``hours``                      hash: operating hours       reason: a setting, until changed
+``settings``                   hash: live settings         reason: the admin's settings, until
+                               (resources, tier timeout,   changed (store/live_settings.py)
+                               cooldown, version)
 ``canned``                     hash: approved replies      reason: the centre's templates, until
                                                            changed or removed
 ``lib:items``                  hash: library items (JSON)  reason: curated content, kept until
@@ -130,6 +133,7 @@ class Keys:
         self.audit = f"{prefix}:audit"
         self.feedback = f"{prefix}:feedback"
         self.hours = f"{prefix}:hours"
+        self.live_settings = f"{prefix}:settings"
         self.canned = f"{prefix}:canned"
         self.nodes = f"{prefix}:nodes"
         self.bcast = f"{prefix}:bcast"

@@ -1,0 +1,119 @@
+"""The operator console's live picture (``GET /api/admin/overview``): the queue, the helpers
+and their load, counselors on call by level, open alerts and the watch list, today's figures.
+
+Live figures are exact (a coordinator deciding whether to call in helpers needs "2 waiting",
+and none of them is about one identifiable student: no alias, no text, no session id).
+Today's aggregates go through the k-anonymity floor (``core.between.floor``: 1 to 4 → null),
+like every statistic. Today's counts come from ``Today`` (the statistics' hour buckets once
+they exist) or, without it, from the alert index, the one dated record kept here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from matching import MatchQueue
+
+from ..core.between import floor
+from ..store.alerts import AlertStore
+from ..store.presence import Presence
+from ..store.staff import StaffAccount, StaffStore
+
+MAX_LISTED = 200
+"""A bound on each list in the answer (a centre has far fewer at once)."""
+
+Today = Callable[[int], Awaitable[dict[str, Any]]]
+"""``today(since_ms)``: today's floored figures from the statistics (school-insight)."""
+LevelOf = Callable[[StaffAccount], tuple[str, str | None]]
+"""A counselor's (level, department): ``("centre", None)`` or ``("department", "cs")``."""
+
+
+def _centre(account: StaffAccount) -> tuple[str, str | None]:
+    return "centre", None
+
+
+class Dashboard:
+    def __init__(self, *, queue: MatchQueue, presence: Presence, staff: StaffStore,
+                 alerts: AlertStore, now: Callable[[], datetime],
+                 today: Today | None = None, level_of: LevelOf = _centre) -> None:
+        self.queue = queue
+        self.presence = presence
+        self.staff = staff
+        self.alerts = alerts
+        self.now = now
+        self.today_figures = today
+        self.level_of = level_of
+
+    async def overview(self) -> dict[str, Any]:
+        now_ms = int(time.time() * 1000)
+        return {
+            "queue": await self._queue(now_ms),
+            "helpers": await self._helpers(),
+            "on_call": await self._on_call(),
+            "alerts": await self._alerts(now_ms),
+            "today": await self._today(),
+            "at": now_ms,
+        }
+
+    async def _queue(self, now_ms: int) -> dict[str, Any]:
+        oldest = await self.queue.oldest_enqueued_ms()
+        return {"waiting": await self.queue.length(),
+                "longest_wait_s": None if oldest is None else max(0, (now_ms - oldest) // 1000)}
+
+    async def _helpers(self) -> dict[str, Any]:
+        """Connected helpers, those taking chats now, and each one's load (by alias)."""
+        online = await self.presence.connected("helper")
+        aliases = await self.queue.aliases(online)
+        load: list[dict[str, Any]] = []
+        available = 0
+        now_ms = int(time.time() * 1000)
+        for uid, alias in zip(online[:MAX_LISTED], aliases, strict=False):
+            helper = await self.queue.helper(uid)
+            cooling = helper.cooldown_until > now_ms
+            taking = helper.available and not cooling
+            available += taking
+            load.append({"alias": alias or uid.split(".", 1)[-1], "active": helper.active,
+                         "capacity": helper.capacity or 0, "available": taking,
+                         "cooldown": cooling})
+        load.sort(key=lambda h: (-h["active"], h["alias"]))
+        return {"online": len(online), "available": available, "load": load}
+
+    async def _on_call(self) -> dict[str, Any]:
+        """On-call counselors counted by level: ``{"department": {id: n}, "centre": n}``."""
+        departments: dict[str, int] = {}
+        centre = 0
+        for uid in await self.presence.on_call():
+            account = await self.staff.get(uid.split(".", 1)[-1])
+            level, department = self.level_of(account) if account else ("centre", None)
+            if level == "department" and department:
+                departments[department] = departments.get(department, 0) + 1
+            else:
+                centre += 1
+        return {"department": departments, "centre": centre}
+
+    async def _alerts(self, now_ms: int) -> dict[str, Any]:
+        """Open alerts (how severe, how long waiting: no excerpt) and the watch list's size."""
+        items: list[dict[str, Any]] = []
+        for aid in (await self.alerts.open_ids())[:MAX_LISTED]:
+            alert = await self.alerts.get(aid)
+            if alert is None:
+                continue
+            items.append({"alert": aid, "severity": alert.severity,
+                          "raised_at": alert.raised_at, "tier": alert.tier,
+                          "waiting_s": max(0, (now_ms - alert.raised_at) // 1000)})
+        items.sort(key=lambda a: a["raised_at"])
+        watched = await self.alerts.watched()
+        return {"open": len(items), "watch": len(watched), "items": items,
+                "watch_items": [{"severity": w.get("severity"), "since": w.get("ts")}
+                                for w in watched[:MAX_LISTED]]}
+
+    async def _today(self) -> dict[str, Any]:
+        midnight = self.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        since_ms = int(midnight.timestamp() * 1000)
+        if self.today_figures is not None:
+            return await self.today_figures(since_ms)
+        raised = await self.alerts.count_since(since_ms)
+        return {"since": since_ms, "alerts": floor(raised)}

@@ -1,0 +1,59 @@
+"""The console's live overview (``GET /api/admin/overview``) against real chats."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.admin_http import acall
+from tests.conftest import LiveServer
+from tests.integration.test_escalation import CRISIS_EN
+from tests.timing import MS
+
+
+async def test_overview_shows_the_queue_helpers_on_call_and_alerts(
+        live_server: LiveServer) -> None:
+    url = live_server.http_url + "/api/admin/overview"
+    admin = await live_server.staff_token("boss", "admin")
+    status, empty = await acall("GET", url, admin)
+    assert status == 200
+    assert empty["queue"] == {"waiting": 0, "longest_wait_s": None}
+    assert empty["helpers"] == {"online": 0, "available": 0, "load": []}
+    assert empty["alerts"]["open"] == 0 and empty["on_call"]["centre"] == 0
+
+    helper = await live_server.helper("maple", capacity=1)
+    await live_server.counselor("cedar")
+    first, _ = await live_server.seeker()
+    await first.send({"type": "request", "topic": "mood", "lang": "en"})
+    sid = (await first.expect("matched"))["session"]
+    await helper.expect("matched")
+    second, _ = await live_server.seeker()
+    await second.send({"type": "request", "topic": "academic", "lang": "en"})
+    await second.expect("queued", skip=())
+    await first.say(sid, CRISIS_EN)
+    await helper.expect("flag")
+    await asyncio.sleep(1_100 * MS)  # the waiting seeker has waited a second
+
+    status, body = await acall("GET", url, admin)
+    assert status == 200
+    assert body["queue"]["waiting"] == 1 and body["queue"]["longest_wait_s"] >= 1
+    assert body["helpers"]["online"] == 1
+    assert body["helpers"]["available"] == 0  # full: one chat of one
+    assert body["helpers"]["load"] == [{"alias": "Maple", "active": 1, "capacity": 1,
+                                        "available": False, "cooldown": False}]
+    assert body["on_call"] == {"department": {}, "centre": 1}
+    assert body["alerts"]["open"] == 1
+    (alert,) = body["alerts"]["items"]
+    assert alert["severity"] == 3 and alert["waiting_s"] >= 0
+    assert "excerpt" not in alert and CRISIS_EN not in str(body)
+    # Today's aggregates keep the k-anonymity floor: one alert is shown as null.
+    assert body["today"]["alerts"] is None
+
+
+async def test_overview_needs_an_admin(live_server: LiveServer) -> None:
+    url = live_server.http_url + "/api/admin/overview"
+    assert (await acall("GET", url))[0] == 401
+    assert (await acall("GET", url, "forged"))[0] == 401
+    for role, name in (("helper", "maple"), ("counselor", "cedar")):
+        token = await live_server.staff_token(name, role)
+        status, body = await acall("GET", url, token)
+        assert status == 403 and body["error"] == "forbidden"
