@@ -76,10 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     staff = sub.add_parser("staff", help="manage staff accounts").add_subparsers()
-    add = staff.add_parser("add", help="add a helper or counselor")
+    add = staff.add_parser("add", help="add a helper, counselor or admin")
     common(add)
     add.add_argument("username")
-    add.add_argument("--role", choices=["helper", "counselor"], required=True)
+    add.add_argument("--role", choices=["helper", "counselor", "admin"], required=True)
     how = add.add_mutually_exclusive_group(required=True)
     how.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input")

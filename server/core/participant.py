@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PEER_ROLES = ("seeker", "helper", "counselor")
-STAFF_ROLES = ("helper", "counselor")
-SUPERVISOR_ROLES = ("counselor",)
-"""Who may watch over any session (``monitor``); an ``admin`` role joins here."""
+STAFF_ROLES = ("helper", "counselor", "admin")
+SUPERVISOR_ROLES = ("counselor", "admin")
+"""Who may watch over any session (``monitor``)."""
+OVERSEER_ROLES = ("admin",)
+"""Who gets every counselor frame (alerts, the watch list, warnings) on call or not: the
+centre's coordinator sees what happens without taking part in the on-call rota."""
 MONITOR = "monitor"
 """A supervisor's role in a session they watch: not a member, never seen by the seeker."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import NotInSession, SessionEnded
-from .participant import PEER_ROLES, SUPERVISOR_ROLES
+from .participant import OVERSEER_ROLES, PEER_ROLES, STAFF_ROLES, SUPERVISOR_ROLES
 
 # -- the queue ------------------------------------------------------------------------------
 
@@ -65,11 +65,17 @@ def refusal(state: str | None, members: dict[str, str], former_helper: str,
 
 def may_send(route_role: str, role: str) -> bool:
     """Whether a connection of ``role`` may send a frame routed to ``route_role``
-    (``*`` anyone, ``staff`` helpers and counselors, ``supervisor`` those who may watch over
-    sessions, else exactly that role)."""
+    (``*`` anyone, ``staff`` helpers, counselors and admins, ``supervisor`` those who may watch
+    over sessions, else exactly that role)."""
     return (route_role in ("*", role)
-            or (route_role == "staff" and role in ("helper", "counselor"))
+            or (route_role == "staff" and role in STAFF_ROLES)
             or (route_role == "supervisor" and role in SUPERVISOR_ROLES))
+
+
+def oversees(role: str) -> bool:
+    """Whether a connection of ``role`` gets every counselor frame (alerts at every level, the
+    watch list, claims, warnings) whether or not it is on call: the admins."""
+    return role in OVERSEER_ROLES
 
 
 # -- grace periods --------------------------------------------------------------------------

@@ -36,7 +36,7 @@ class Proof(BaseModel):
 
 class Hello(Frame):
     type: Literal["hello"]
-    role: Literal["seeker", "helper", "counselor"]
+    role: Literal["seeker", "helper", "counselor", "admin"]
     lang: Lang | None = None
     resume: str | None = Field(None, max_length=256)
     token: str | None = Field(None, max_length=256)

@@ -45,6 +45,10 @@ class Dispatch:
         async def status(r: Reply, f: p.Status) -> None:
             if r.who.role == "counselor":
                 await oncall.status(r.who, r, f.on_call, f.ref)
+            elif r.who.role == "admin":
+                # An admin is not in the on-call rota (it sees every counselor frame anyway):
+                # its status is answered, never changed.
+                await oncall.status(r.who, r, None, f.ref)
             else:
                 await matchmaking.status(r.who, r, f)
 

@@ -106,7 +106,7 @@ class Lifecycle:
                 await self.deadlines.cancel(SEEKER_GONE, sid)
         elif who.role == "helper":
             await self.deadlines.cancel(HELPER_GONE, who.uid)
-        else:
+        elif who.role == "counselor":
             await self.deadlines.cancel(COUNSELOR_GONE, who.uid)
 
     async def disconnected(self, reply: Reply) -> None:
@@ -163,7 +163,7 @@ class Lifecycle:
                                         self.graces)
             if grace is not None:
                 await self.deadlines.set(HELPER_GONE, uid, grace)
-        else:
+        elif role == "counselor":
             await self.oncall.counselor_offline(uid, sessions)
 
     # -- deadlines ---------------------------------------------------------------------------

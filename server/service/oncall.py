@@ -63,6 +63,16 @@ class OnCall:
         for item in await self.alerts.watched():
             reply.send(item)
 
+    async def admin_online(self, reply: Reply) -> None:
+        """An admin's console opened: every unclaimed alert and the watch list, as an on-call
+        counselor gets them, but not audited as delivered (an admin is not in the rota)."""
+        for aid in await self.alerts.open_ids():
+            frame = await self.escalation.alert_frame(aid)
+            if frame is not None:
+                reply.send(frame)
+        for item in await self.alerts.watched():
+            reply.send(item)
+
     async def restore_on_call(self, who: Participant, reply: Reply) -> None:
         """A counselor who was on call when their console dropped is on call again."""
         if await self.presence.prefers_on_call(who.uid):

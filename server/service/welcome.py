@@ -118,6 +118,8 @@ class Welcome:
             if who.role == "counselor":
                 await self.oncall.restore_on_call(who, reply)
                 presence = self.oncall.presence_frame(who, reply)
+            elif who.role == "admin":
+                presence = self.oncall.presence_frame(who, reply)
             else:
                 presence = await self.matchmaking.presence(who)
             welcome = frames.welcome(who.role, who.alias, summaries, self.node, frame.ref,
@@ -133,6 +135,8 @@ class Welcome:
             await self.matchmaking.helper_online(who)
         elif who.role == "counselor":
             await self.oncall.counselor_online(who, reply)
+        elif who.role == "admin":
+            await self.oncall.admin_online(reply)
 
     async def _keep_watching(self, reply: Reply, watched: list[str]) -> None:
         """A supervisor's newer connection (a reload) replaces one on this process that was

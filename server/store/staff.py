@@ -1,4 +1,4 @@
-"""Staff accounts (helpers, counselors) and their login tokens.
+"""Staff accounts (helpers, counselors, admins) and their login tokens.
 
 Passwords are kept only as Argon2id hashes. A login token is random; Redis keeps its SHA-256
 digest with a TTL, and the account keeps the set of its digests so that ``remove`` and ``passwd``
@@ -23,7 +23,10 @@ from ..core.errors import Conflict, NotFound, PeerlineError, Unauthorized
 from ..core.ids import digest, new_token
 from .keys import Keys
 
-StaffRole = Literal["helper", "counselor"]
+StaffRole = Literal["helper", "counselor", "admin"]
+ROLES: tuple[str, ...] = ("helper", "counselor", "admin")
+"""``admin``: the centre's coordinator (issue 19). It signs in like the others, gets every
+counselor frame on ``/ws`` and may use the operator endpoints (``/api/admin/*``)."""
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory profile)
 # Checked against when the name is unknown, so a wrong name costs the same time as a wrong password.
@@ -46,6 +49,11 @@ class StaffAccount:
     alias: str
     tier: int
     created: int
+    level: str = "centre"
+    """A counselor's level: ``centre`` (the default, and every account made before levels) or
+    ``department`` (paged first for its department's seekers)."""
+    department: str = ""
+    """A department counselor's department id ('' for everyone else)."""
 
     @property
     def uid(self) -> str:
@@ -76,8 +84,8 @@ class StaffStore:
     ) -> StaffAccount:
         if not USERNAME_RE.match(username):
             raise InvalidStaff("username: 2-32 characters of a-z, 0-9, '_', '.', '-'")
-        if role not in ("helper", "counselor"):
-            raise InvalidStaff("role must be helper or counselor")
+        if role not in ROLES:
+            raise InvalidStaff("role must be helper, counselor or admin")
         if password != SSO_ONLY and len(password) < 8:
             raise InvalidStaff("password must have at least 8 characters")
         if not 1 <= tier <= 9:
@@ -111,6 +119,8 @@ class StaffStore:
             alias=raw[b"alias"].decode(),
             tier=int(raw.get(b"tier", b"1")),
             created=int(raw.get(b"created", b"0")),
+            level=raw.get(b"level", b"centre").decode(),
+            department=raw.get(b"department", b"").decode(),
         )
 
     async def list(self) -> list[StaffAccount]:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from ..core import frames
+from ..core import frames, policy
 from ..store.channels import Channels, pack_event, unpack_event
 from ..store.keys import Keys
 from ..store.presence import Presence
@@ -50,6 +50,8 @@ class Hub:
         self.users: dict[str, Connection] = {}
         self.by_session: dict[str, set[Connection]] = {}
         self.oncall: set[Connection] = set()
+        self.overseers: set[Connection] = set()
+        """Connections that get every on-call frame, on call or not (``policy.oversees``)."""
         self.queue_changed = asyncio.Event()
         self.listening = False
         """Subscribed, and caught up after any outage (readiness needs it)."""
@@ -71,10 +73,13 @@ class Hub:
         assert conn.who.known
         old = self.users.get(conn.who.uid)
         self.users[conn.who.uid] = conn
+        if policy.oversees(conn.who.role):
+            self.overseers.add(conn)
         if old is not None and old is not conn:
             for sid in list(old.who.sessions):
                 self.part(old, sid)
             self.oncall.discard(old)
+            self.overseers.discard(old)
             return old
         return None
 
@@ -84,6 +89,7 @@ class Hub:
         for sid in list(conn.who.sessions):
             self._part(conn, sid, keep_role=True)
         self.oncall.discard(conn)
+        self.overseers.discard(conn)
         if conn.who.known and self.users.get(conn.who.uid) is conn:
             del self.users[conn.who.uid]
             return True
@@ -164,6 +170,10 @@ class Hub:
         count = 0
         for conn in tuple(self.oncall):
             if conn.who.uid != exclude and (wanted is None or conn.who.tier in wanted):
+                conn.send(frame)
+                count += 1
+        for conn in tuple(self.overseers - self.oncall):
+            if conn.who.uid != exclude:
                 conn.send(frame)
                 count += 1
         return count

@@ -23,6 +23,7 @@ from ..core.errors import (
     SlowDown,
     Unauthorized,
 )
+from .staff_auth import require_staff
 
 if TYPE_CHECKING:
     from ..store.staff import LoginToken
@@ -162,27 +163,17 @@ async def hours(request: Request) -> Response:
 
 # -- canned replies (staff) ------------------------------------------------------------------
 
-STAFF_ROLES = ("helper", "counselor")
-EDITOR_ROLES = ("counselor",)
-"""Who approves the wording (an ``admin`` role joins here)."""
-SUPERVISOR_ROLES = ("counselor",)
-"""Who may see the list of conversations to watch over (an ``admin`` role joins here)."""
+STAFF_ROLES = ("helper", "counselor", "admin")
+EDITOR_ROLES = ("counselor", "admin")
+"""Who approves the wording."""
+SUPERVISOR_ROLES = ("counselor", "admin")
+"""Who may see the list of conversations to watch over."""
 
 
 async def _staff_role(request: Request, allowed: tuple[str, ...]) -> Response | None:
     """None when the bearer token is of an ``allowed`` role; else the 401/403 answer."""
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    staff = _runtime(request).staff
-    for role in STAFF_ROLES:
-        try:
-            await staff.authenticate(token, role)
-        except Unauthorized:
-            continue
-        if role in allowed:
-            return None
-        return JSONResponse({"error": "forbidden", "detail": f"a {role} cannot do this"}, 403)
-    return JSONResponse({"error": "unauthorized", "detail": "sign in as staff"}, 401)
+    found = await require_staff(request, allowed)
+    return found if isinstance(found, Response) else None
 
 
 async def _body(request: Request, model: type[CannedReply] | type[CannedPatch]
