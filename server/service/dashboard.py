@@ -73,7 +73,8 @@ class Dashboard:
         for uid, alias in zip(online[:MAX_LISTED], aliases, strict=False):
             helper = await self.queue.helper(uid)
             cooling = helper.cooldown_until > now_ms
-            taking = helper.available and not cooling
+            # Taking a new chat now: available, not cooling down, below their capacity.
+            taking = helper.available and not cooling and helper.active < (helper.capacity or 0)
             available += taking
             load.append({"alias": alias or uid.split(".", 1)[-1], "active": helper.active,
                          "capacity": helper.capacity or 0, "available": taking,
