@@ -20,32 +20,24 @@ from matching import MatchQueue
 from ..core.between import floor
 from ..store.alerts import AlertStore
 from ..store.presence import Presence
-from ..store.staff import StaffAccount, StaffStore
+from ..store.staff import StaffStore
 
 MAX_LISTED = 200
 """A bound on each list in the answer (a centre has far fewer at once)."""
 
 Today = Callable[[int], Awaitable[dict[str, Any]]]
 """``today(since_ms)``: today's floored figures from the statistics (school-insight)."""
-LevelOf = Callable[[StaffAccount], tuple[str, str | None]]
-"""A counselor's (level, department): ``("centre", None)`` or ``("department", "cs")``."""
-
-
-def _centre(account: StaffAccount) -> tuple[str, str | None]:
-    return "centre", None
-
 
 class Dashboard:
     def __init__(self, *, queue: MatchQueue, presence: Presence, staff: StaffStore,
                  alerts: AlertStore, now: Callable[[], datetime],
-                 today: Today | None = None, level_of: LevelOf = _centre) -> None:
+                 today: Today | None = None) -> None:
         self.queue = queue
         self.presence = presence
         self.staff = staff
         self.alerts = alerts
         self.now = now
         self.today_figures = today
-        self.level_of = level_of
 
     async def overview(self) -> dict[str, Any]:
         now_ms = int(time.time() * 1000)
@@ -88,9 +80,8 @@ class Dashboard:
         centre = 0
         for uid in await self.presence.on_call():
             account = await self.staff.get(uid.split(".", 1)[-1])
-            level, department = self.level_of(account) if account else ("centre", None)
-            if level == "department" and department:
-                departments[department] = departments.get(department, 0) + 1
+            if account is not None and account.level == "department" and account.department:
+                departments[account.department] = departments.get(account.department, 0) + 1
             else:
                 centre += 1
         return {"department": departments, "centre": centre}
