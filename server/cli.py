@@ -1,10 +1,13 @@
 """The ``peerline`` command: run the server, manage staff accounts, read the alert audit.
 
     peerline serve [--host H] [--port P] [--data-dir D] [--redis-url URL] [--workers N]
-    peerline staff add USERNAME --role helper|counselor --password-stdin [--tier N] [--alias A]
+    peerline staff add USERNAME --role helper|counselor|admin --password-stdin [--tier N]
     peerline staff add USERNAME --role helper|counselor --sso-only   (campus sign-in only)
     peerline staff list | remove USERNAME | passwd USERNAME --password-stdin | import --file F
     peerline staff reset-2fa USERNAME | disable USERNAME | enable USERNAME
+    peerline staff add USERNAME --role counselor --level department --department ID …
+    peerline staff set USERNAME [--role R] [--level L] [--department ID] [--trained|--untrained]
+    peerline departments add ID --name-zh N --name-en N | list | remove ID
     peerline alerts list [--limit N] | show ID
     peerline hours set SPEC [--message-zh T] [--message-en T] [--open-when-on-call] | show
     peerline canned list | import --file F.json
@@ -26,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from . import cli_network
 from .core.canned import CannedReply
 from .core.errors import PeerlineError
 from .settings import Settings
@@ -87,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="no password: signs in only with the campus account")
     add.add_argument("--tier", type=int, default=1, help="counselor tier (1 = first called)")
     add.add_argument("--alias", default=None, help="display name (default: a random one)")
+    cli_network.add_staff_options(add)
     add.set_defaults(func=lambda a: _run_store(a, _staff_add))
     ls = staff.add_parser("list", help="list accounts")
     common(ls)
@@ -111,10 +116,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("username")
         p.set_defaults(func=lambda a, verb=verb: _run_store(a, lambda st, ar: _staff_able(
             st, ar, verb == "disable")))
+    cli_network.register_staff_set(staff, common, _run_store)
     imp = staff.add_parser("import", help="add many: lines of 'username role password [tier]'")
     common(imp)
     imp.add_argument("--file", type=Path, required=True)
     imp.set_defaults(func=lambda a: _run_store(a, _staff_import))
+
+    cli_network.register(sub, common, _run_store)
 
     backup = sub.add_parser("backup", help="write every Peerline key to a compressed file")
     common(backup)
@@ -246,10 +254,23 @@ def _read_password() -> str:
 
 
 async def _staff_add(store: StaffStore, args: argparse.Namespace) -> int:
+    langs = cli_network.languages(args.languages)
+    if args.department:
+        await cli_network.staffing(store).departments.require(args.department)
     password = SSO_ONLY if args.sso_only else _read_password()
+    # Made on the command line, an account is trained unless --untrained (deployments that
+    # script their accounts keep working as before training status existed).
     account = await store.add(args.username, args.role, password, tier=args.tier,
-                              alias=args.alias)
-    print(f"added {account.role} {account.username} (alias {account.alias!r}, tier {account.tier})")
+                              alias=args.alias, level=args.level or "",
+                              department=args.department or "", trained=not args.untrained,
+                              languages=langs)
+    where = (f", {account.level}" + (f" {account.department}" if account.department else "")
+             if account.role == "counselor" else "")
+    print(f"added {account.role} {account.username} (alias {account.alias!r}, tier "
+          f"{account.tier}{where}{', untrained' if not account.trained else ''})")
+    await cli_network.staffing(store).audit_log.write(
+        "staff_added", by=cli_network.CLI_ACTOR, target=account.username, role=account.role,
+        department=account.department or None, trained=int(account.trained))
     return 0
 
 
@@ -280,7 +301,10 @@ async def _staff_list(store: StaffStore, args: argparse.Namespace) -> int:
         flags = await signin.flags(a.username)
         notes = ",".join(n for n, on in (("sso-only", flags.sso_only), ("2fa", flags.second_factor),
                                          ("disabled", flags.disabled)) if on) or "-"
-        print(f"{a.username}\t{a.role}\ttier {a.tier}\t{a.alias}\tsince {created}\t{notes}")
+        where = (a.level + (f":{a.department}" if a.department else "")
+                 if a.role == "counselor" else ("trained" if a.trained else "untrained"))
+        print(f"{a.username}\t{a.role}\ttier {a.tier}\t{where}\t{a.alias}\tsince {created}\t"
+              f"{notes}")
     return 0
 
 

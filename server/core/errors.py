@@ -15,13 +15,15 @@
     │   └── ProofRequired      proof_required (a new identity must answer a proof-of-work)
     ├── Busy                   busy           (a bounded resource is full: retry after a while)
     ├── Forbidden              forbidden      (a frame the connection's role may not send)
-    │   └── NotStaff             not_staff      (a campus sign-in of no enabled staff account)
+    │   ├── NotStaff             not_staff      (a campus sign-in of no enabled staff account)
+    │   └── NotTrained           not_trained    (a helper not yet marked trained takes no chats)
     ├── Conflict               conflict       (e.g. a request while already queued)
     ├── NotFound               not_found      (unknown alert, helper, template, library item, story)
     ├── Closed                 closed         (a request outside operating hours)
     ├── Blocked                blocked        (a seeker refused new requests for a while)
     ├── Unavailable            unavailable    (storage unreachable: nothing stored or sent)
     ├── BadInput               bad_request    (an HTTP body or header that is malformed)
+    │   └── UnknownDepartment      unknown_department (a department id nobody defined)
     └── ConfigError            (start-up only; never sent to a client)
 """
 
@@ -128,6 +130,12 @@ class NotStaff(Forbidden):
     code = "not_staff"
 
 
+class NotTrained(Forbidden):
+    """A helper account not (yet) marked trained asked to take chats (issue 19)."""
+
+    code = "not_trained"
+
+
 class Conflict(PeerlineError):
     code = "conflict"
 
@@ -163,3 +171,9 @@ class BadInput(PeerlineError):
     """An HTTP body, query or header that is malformed or out of range (HTTP 400/422)."""
 
     code = "bad_request"
+
+
+class UnknownDepartment(BadInput):
+    """A department id that no operator defined (``peerline departments add``)."""
+
+    code = "unknown_department"

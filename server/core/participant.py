@@ -28,6 +28,10 @@ class Participant:
     role: str = ""
     alias: str = ""
     tier: int = 0
+    level: str = ""
+    """A counselor's level (``department`` or ``centre``); '' for everyone else."""
+    department: str = ""
+    """A department counselor's department; '' for everyone else."""
     lang: str | None = None
     """The language moderation reads a seeker's messages in."""
     resume_token: str | None = None

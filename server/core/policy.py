@@ -154,6 +154,100 @@ def next_delivery(current: int, tiers_on_call: Iterable[int], first: bool) -> De
     return Delivery(level, [t for t in on_call if t <= level])
 
 
+# -- levels: department counselors, then the centre (issue 19) ---------------------------------
+
+DEPARTMENT = "department"
+CENTRE = "centre"
+EVERYONE = "all"
+"""The stages of an alert's delivery, stored with it (``Alert.level``); '' = not delivered."""
+
+
+@dataclass(frozen=True, slots=True)
+class OnCallCounselor:
+    """A counselor on call, as routing sees them: an old tiered account is ``centre``."""
+
+    tier: int = 1
+    level: str = CENTRE
+    department: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where an alert goes next: to ``stage`` (department, centre or everyone), at centre
+    ``tier`` (0 at the department stage, ``ALL_TIERS`` for everyone), for ``department``."""
+
+    stage: str
+    tier: int
+    department: str = ""
+    tiers: tuple[int, ...] = ()
+    """The centre tiers reached (every tier up to ``tier``) at a centre stage."""
+
+    @property
+    def final(self) -> bool:
+        return self.stage == EVERYONE
+
+    @property
+    def shown_level(self) -> str | None:
+        """The ``level`` field of the ``alert`` frame: department, centre, or null (all)."""
+        return None if self.stage == EVERYONE else self.stage
+
+    def audience(self) -> dict[str, Any] | None:
+        """Who gets the alert, as ``reaches`` reads it (None: everyone on call)."""
+        if self.stage == DEPARTMENT:
+            return {"levels": [], "departments": [self.department]}
+        if self.stage == CENTRE:
+            return {"levels": [CENTRE], "departments": [], "tiers": list(self.tiers)}
+        return None
+
+
+def next_route(stage: str, tier: int, on_call: Iterable[OnCallCounselor], department: str,
+               first: bool) -> Route | None:
+    """The levels' hand-off. An alert for a seeker who named a department goes first to that
+    department's on-call counselors; each tier timeout widens it: to the centre (its lowest
+    tier on call, then the next tier up, as before levels), then to everyone on call. With no
+    department, or nobody of it on call, it starts at the centre; with no centre counselor on
+    call, it goes to everyone at once. None: nobody is on call, or it has gone to everyone.
+
+    ``stage``/``tier`` say how far it has gone ('' / 0: not yet); ``first`` delivers from the
+    start whatever they are (a new or re-opened alert).
+    """
+    counselors = list(on_call)
+    if not counselors:
+        return None
+    stages: list[Route] = []
+    if department and any(c.level == DEPARTMENT and c.department == department
+                          for c in counselors):
+        stages.append(Route(DEPARTMENT, 0, department))
+    centre = sorted({c.tier for c in counselors if c.level != DEPARTMENT})
+    stages += [Route(CENTRE, t, department, tuple(x for x in centre if x <= t)) for t in centre]
+    stages.append(Route(EVERYONE, ALL_TIERS, department))
+    if first or not stage:
+        return stages[0]
+    if stage == EVERYONE:
+        return None
+    if stage == DEPARTMENT:
+        return next(r for r in stages if r.stage != DEPARTMENT)
+    return next(r for r in stages if r.stage == EVERYONE or (r.stage == CENTRE and r.tier > tier))
+
+
+def reaches(audience: dict[str, Any] | None, role: str, tier: int, level: str,
+            department: str) -> bool:
+    """Whether an on-call frame for ``audience`` (``Route.audience``, ``watch_audience``;
+    None: everyone) is for this connection. Admins get every one."""
+    if audience is None or oversees(role):
+        return True
+    if level == DEPARTMENT:
+        return department in audience.get("departments", ())
+    tiers = audience.get("tiers")
+    return CENTRE in audience.get("levels", ()) and (tiers is None or tier in tiers)
+
+
+def watch_audience(department: str) -> dict[str, Any]:
+    """The watch list (severity 2) is seen by the seeker's department and the centre; with no
+    department, by the centre."""
+    return {"levels": [CENTRE], "departments": [department] if department else []}
+
+
 def shown_tier(level: int) -> int | None:
     """The ``tier`` field of an ``alert`` frame: the tier it is at, or null (new, or everyone)."""
     return None if level in (0, ALL_TIERS) else level

@@ -49,6 +49,8 @@ class Request(Frame):
     topic: Topic = "other"
     lang: Lang | None = None
     note: str | None = Field(None, max_length=4000)
+    department: str | None = Field(None, max_length=32)
+    """The seeker's department, if they chose one (PROTOCOL v1.1; unknown ids: bad_frame)."""
 
 
 class Status(Frame):

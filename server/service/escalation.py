@@ -124,8 +124,12 @@ class Escalation:
             return
         item = frames.watch(sid, severity, list(categories), text[:policy.EXCERPT_CHARS],
                             _now_ms())
+        department = session.department if session else ""
+        if department:
+            item["department"] = department
         await self.alerts.watch(sid, severity, item)
-        await self.delivery.to_on_call(item)
+        # Seen by the seeker's department and the centre (and every admin).
+        await self.delivery.to_on_call(item, audience=policy.watch_audience(department))
 
     # -- alerts ------------------------------------------------------------------------------
 
@@ -146,29 +150,40 @@ class Escalation:
 
     async def alert_frame(self, aid: str) -> dict[str, Any] | None:
         alert = await self.alerts.get(aid)
-        return None if alert is None else _alert_frame(alert, alert.tier)
+        return None if alert is None else _alert_frame(alert, _stage(alert), alert.tier)
 
     async def _deliver(self, aid: str, first: bool) -> None:
-        """Send an open alert to the next tier of on-call counselors (to all, at the end).
+        """Send an open alert to its next stage of on-call counselors (``policy.next_route``:
+        the seeker's department, then the centre tier by tier, then everyone).
 
         A counselor who goes on call later gets every unclaimed alert at once
-        (``OnCall.send_pending``), whatever its tier.
+        (``OnCall.send_pending``), whatever its stage.
         """
         alert = await self.alerts.get(aid)
         if alert is None or alert.state != "open":
             return
-        on_call = await self.presence.on_call()
-        delivery = policy.next_delivery(alert.tier, on_call.values(), first)
-        if delivery is None:
+        department = alert.department
+        if not department:
+            session = await self.sessions.get(alert.sid)
+            department = session.department if session is not None else ""
+        on_call = await self.presence.on_call_counselors()
+        route = policy.next_route(_stage(alert), alert.tier, on_call.values(), department,
+                                  first)
+        if route is None:
             if not on_call:
-                await self.alerts.audit("pending", aid, note="no counselor on call")
+                await self.alerts.audit("pending", aid, note="no counselor on call",
+                                        department=department or None)
             return
-        await self.delivery.to_on_call(_alert_frame(alert, delivery.level), delivery.tiers)
-        await self.alerts.set_tier(aid, delivery.level)
-        recipients = sorted(uid for uid, t in on_call.items()
-                            if delivery.tiers is None or t in delivery.tiers)
-        await self.alerts.audit("delivered", aid, tier=delivery.level, to=",".join(recipients))
-        if not delivery.final:
+        audience = route.audience()
+        await self.delivery.to_on_call(_alert_frame(alert, route.stage, route.tier, department),
+                                       audience=audience)
+        await self.alerts.set_route(aid, route.stage, route.tier, department)
+        recipients = sorted(uid for uid, c in on_call.items()
+                            if policy.reaches(audience, "counselor", c.tier, c.level,
+                                              c.department))
+        await self.alerts.audit("delivered", aid, tier=route.tier, level=route.stage,
+                                department=department or None, to=",".join(recipients))
+        if not route.final:
             await self.deadlines.set(ALERT_TIER, aid, self.times.tier_timeout_s)
 
     async def redeliver(self, aid: str) -> None:
@@ -210,7 +225,7 @@ class Escalation:
         reply.send(frames.escalated(sid, aid, raised, ref))
 
     async def claim(self, who: Participant, reply: Reply, aid: str, ref: str | None) -> None:
-        claim = await self.alerts.claim(aid, who.uid, who.alias)
+        claim = await self.alerts.claim(aid, who.uid, who.alias, who.level or policy.CENTRE)
         if not claim.won:
             reply.send(frames.alert_claimed(aid, ref=ref))
             return
@@ -360,10 +375,27 @@ class Escalation:
         await self.alerts.audit(event, aid, **fields)
 
 
-def _alert_frame(alert: Alert, level: int) -> dict[str, Any]:
-    return frames.alert(alert.aid, alert.sid, alert.severity, alert.excerpt, alert.reason,
-                        alert.raised_at, alert.categories, alert.message or None,
-                        policy.shown_tier(level))
+def _stage(alert: Alert) -> str:
+    """How far an alert has gone; alerts raised before levels kept only their tier."""
+    if alert.level:
+        return alert.level
+    if alert.tier == policy.ALL_TIERS:
+        return policy.EVERYONE
+    return policy.CENTRE if alert.tier else ""
+
+
+def _alert_frame(alert: Alert, stage: str, tier: int,
+                 department: str | None = None) -> dict[str, Any]:
+    frame = frames.alert(alert.aid, alert.sid, alert.severity, alert.excerpt, alert.reason,
+                         alert.raised_at, alert.categories, alert.message or None,
+                         policy.shown_tier(tier))
+    frame["level"] = stage if stage in (policy.DEPARTMENT, policy.CENTRE) else None
+    department = alert.department if department is None else department
+    if department:
+        frame["department"] = department
+    if alert.passed_up:
+        frame.update(level=policy.CENTRE, passed_up=True, pass_reason=alert.pass_reason)
+    return frame
 
 
 def _resolved(aid: str, sid: str, outcome: str, note: str | None) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from typing import Any
 from matching import MatchQueue, Pair, Priority, estimate_wait_s
 
 from ..core import frames, policy
-from ..core.errors import Conflict, SessionEnded
+from ..core.errors import Conflict, NotTrained, ProtocolError, SessionEnded
 from ..core.participant import Participant
 from ..core.protocol import Request, Status
+from ..store.departments import DepartmentStore
 from ..store.health import unavailable
 from ..store.records import Session
 from ..store.seekers import SeekerStore
@@ -41,8 +42,13 @@ class Matchmaking:
                  delivery: Delivery, events: Events, metrics: Metrics, max_note_chars: int,
                  refresh_s: float, stopping: asyncio.Event,
                  seekers: SeekerStore | None = None,
-                 admission: Callable[[Participant], Awaitable[None]] | None = None) -> None:
+                 admission: Callable[[Participant], Awaitable[None]] | None = None,
+                 departments: DepartmentStore | None = None,
+                 training: Callable[[str], Awaitable[bool]] | None = None) -> None:
         self.queue = queue
+        self.departments = departments
+        self.training = training
+        """Whether a helper (uid) is trained: an untrained one takes no chats (issue 19)."""
         self.seekers = seekers
         self.sessions = sessions
         self.escalation = escalation
@@ -71,6 +77,10 @@ class Matchmaking:
             raise Conflict(f"you already have an open session ({open_sid})")
         if self.admission is not None:
             await self.admission(who)  # operating hours, a pause after repeated abuse
+        department = frame.department or ""
+        if department and (self.departments is None
+                           or not await self.departments.exists(department)):
+            raise ProtocolError(f"no department {department!r} (see GET /api/departments)")
         if self.seekers is not None:
             await self.seekers.asking(who.uid, who.resume_token, who.alias, frame.lang or who.lang)
         lang = frame.lang or who.lang
@@ -78,7 +88,8 @@ class Matchmaking:
         note = (frame.note or "").strip()[: self.max_note_chars]
         verdict = self.escalation.screen(note, lang, None) if note else None
         masked = verdict.masked if verdict else ""
-        sid = await self.sessions.create(who.uid, who.alias, frame.topic, lang, masked)
+        sid = await self.sessions.create(who.uid, who.alias, frame.topic, lang, masked,
+                                         department)
         severity = verdict.severity if verdict else 0
         priority = Priority(policy.queue_priority(severity))
         if verdict is not None:
@@ -136,6 +147,14 @@ class Matchmaking:
     async def status(self, who: Participant, reply: Reply, frame: Status) -> None:
         current = await self.queue.helper(who.uid)
         available = current.available if frame.available is None else frame.available
+        if available and self.training is not None and not await self.training(who.uid):
+            if current.available:
+                await self.queue.set_helper(who.uid, available=False,
+                                            capacity=current.capacity or DEFAULT_CAPACITY,
+                                            topics=list(current.topics),
+                                            langs=list(current.langs or DEFAULT_LANGS))
+            raise NotTrained("this account is not marked trained yet: an admin marks it "
+                             "trained once your training is done")
         capacity = next(c for c in (frame.capacity, current.capacity, DEFAULT_CAPACITY)
                         if c is not None)
         topics = frame.topics if frame.topics is not None else current.topics

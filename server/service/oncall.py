@@ -43,7 +43,8 @@ class OnCall:
     async def _set_on_call(self, who: Participant, reply: Reply, on_call: bool) -> None:
         self.delivery.set_on_call(reply, on_call)
         if on_call:
-            await self.presence.go_on_call(who.uid, who.tier)
+            await self.presence.go_on_call(who.uid, who.tier, who.level or policy.CENTRE,
+                                           who.department)
             await self.alerts.audit("on_call", "", by=who.uid)
         else:
             await self.presence.go_off_call(who.uid)
@@ -61,7 +62,10 @@ class OnCall:
                 reply.send(frame)
                 await self.alerts.audit("delivered", aid, tier=who.tier, to=who.uid)
         for item in await self.alerts.watched():
-            reply.send(item)
+            # The watch list: the seeker's department and the centre (policy.watch_audience).
+            if policy.reaches(policy.watch_audience(item.get("department", "")), who.role,
+                              who.tier, who.level or policy.CENTRE, who.department):
+                reply.send(item)
 
     async def admin_online(self, reply: Reply) -> None:
         """An admin's console opened: every unclaimed alert and the watch list, as an on-call

@@ -96,5 +96,8 @@ class Delivery(Protocol):
         """An event to every process (``{"k": "queue"}``, ``{"k": "oncall", ...}``)."""
 
     async def to_on_call(self, frame: Frame, tiers: list[int] | None = None,
-                         exclude: str | None = None) -> None:
-        """To the on-call counselors of ``tiers`` (all when None) on every process."""
+                         exclude: str | None = None,
+                         audience: dict[str, Any] | None = None) -> None:
+        """To the on-call counselors of ``tiers`` (all when None) and of ``audience``
+        (``policy.reaches``: levels and departments; all when None) on every process, and to
+        every admin connected whether or not on call."""

@@ -168,6 +168,8 @@ class Welcome:
         who.uid, who.role, who.alias, who.tier = (
             account.uid, account.role, account.alias, account.tier,
         )
+        if account.role == "counselor":
+            who.level, who.department = account.level, account.department
 
     async def summary(self, session: Session, role: str) -> dict[str, Any]:
         """A session as its participant ``role`` sees it."""

@@ -58,13 +58,13 @@ class AlertStore:
             return result[1].decode(), False
         return aid, True
 
-    async def claim(self, aid: str, uid: str, alias: str) -> Claim:
+    async def claim(self, aid: str, uid: str, alias: str, level: str = "") -> Claim:
         """Exactly one claim of an open alert wins, across all processes."""
         keys = self.keys
         now = now_ms()
         result = await self.runner.run(
             self._claim, [keys.alert(aid), keys.alerts_open, keys.audit],
-            [uid, alias, now, keys.session_prefix, keys.session_suffix, aid],
+            [uid, alias, now, keys.session_prefix, keys.session_suffix, aid, level],
         )
         if result[0] == b"missing":
             raise NotFound("no such alert")
@@ -87,13 +87,18 @@ class AlertStore:
         """Its counselor is gone: the alert is open again, to be delivered from the start."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.alert(aid), mapping={"state": "open", "claimed_by": "",
-                                                     "tier": 0})
+                                                     "tier": 0, "level": ""})
             pipe.zrem(self.keys.alerts_claimed, aid)
             pipe.zadd(self.keys.alerts_open, {aid: now_ms()})
             await pipe.execute()
 
     async def set_tier(self, aid: str, tier: int) -> None:
         await self.redis.hset(self.keys.alert(aid), "tier", tier)
+
+    async def set_route(self, aid: str, stage: str, tier: int, department: str) -> None:
+        """How far the alert has gone (``policy.next_route``) and for which department."""
+        await self.redis.hset(self.keys.alert(aid), mapping={"level": stage, "tier": tier,
+                                                             "department": department})
 
     # -- reading -----------------------------------------------------------------------------
 

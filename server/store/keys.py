@@ -70,6 +70,7 @@ key                            type                        lifetime
 ``settings``                   hash: live settings         reason: the admin's settings, until
                                (resources, tier timeout,   changed (store/live_settings.py)
                                cooldown, version)
+``departments``                hash: id → names (zh, en)   reason: configuration, until removed
 ``canned``                     hash: approved replies      reason: the centre's templates, until
                                                            changed or removed
 ``lib:items``                  hash: library items (JSON)  reason: curated content, kept until
@@ -134,6 +135,7 @@ class Keys:
         self.feedback = f"{prefix}:feedback"
         self.hours = f"{prefix}:hours"
         self.live_settings = f"{prefix}:settings"
+        self.departments = f"{prefix}:departments"
         self.canned = f"{prefix}:canned"
         self.nodes = f"{prefix}:nodes"
         self.bcast = f"{prefix}:bcast"

@@ -4,8 +4,10 @@
   ``relay.lua`` to publish to the right node channel.
 - ``nodes`` and ``nodeusers:<node>``: each process's heartbeat and who is connected to it, so
   that a process that dies is not a black hole (``service.nodes``).
-- ``oncall`` (uid → tier, the counselors connected and on call) and ``oncall:pref`` (who chose
-  to be on call, so that a console that reconnects is on call again).
+- ``oncall`` (uid → ``tier`` or ``tier|level|department``, the counselors connected and on
+  call; a plain tier is a centre counselor, as every entry was before levels) and
+  ``oncall:pref`` (who chose to be on call, so that a console that reconnects is on call
+  again).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
+from ..core.policy import CENTRE, OnCallCounselor
 from .keys import LOCATION_TTL_S, Keys
 from .scripts import ScriptRunner
 
@@ -97,9 +100,11 @@ class Presence:
 
     # -- counselors on call ------------------------------------------------------------------
 
-    async def go_on_call(self, uid: str, tier: int) -> None:
+    async def go_on_call(self, uid: str, tier: int, level: str = CENTRE,
+                         department: str = "") -> None:
+        value = str(tier) if level == CENTRE else f"{tier}|{level}|{department}"
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(self.keys.oncall, uid, tier)
+            pipe.hset(self.keys.oncall, uid, value)
             pipe.sadd(self.keys.oncall_pref, uid)
             await pipe.execute()
 
@@ -118,5 +123,15 @@ class Presence:
 
     async def on_call(self) -> dict[str, int]:
         """uid → tier of every counselor on call."""
+        return {uid: c.tier for uid, c in (await self.on_call_counselors()).items()}
+
+    async def on_call_counselors(self) -> dict[str, OnCallCounselor]:
+        """uid → tier, level and department of every counselor on call."""
         raw = await self.redis.hgetall(self.keys.oncall)
-        return {k.decode(): int(v) for k, v in raw.items()}
+        return {k.decode(): _counselor(v.decode()) for k, v in raw.items()}
+
+
+def _counselor(value: str) -> OnCallCounselor:
+    tier, _, rest = value.partition("|")
+    level, _, department = rest.partition("|")
+    return OnCallCounselor(int(tier), level or CENTRE, department)

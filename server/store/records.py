@@ -64,6 +64,8 @@ class Session:
     """The helper who last handed the session on (never given it back)."""
     transfer_pending: bool = False
     """Handed back to the queue: the next helper's ``matched`` says it was transferred."""
+    department: str = ""
+    """The department the seeker chose for this request ('' = prefer not to say)."""
 
     @classmethod
     def from_hash(cls, sid: str, raw: dict[Any, Any]) -> Session | None:
@@ -87,6 +89,7 @@ class Session:
             handover_note=_text(raw, b"handover_note"),
             transferred_from=_text(raw, b"transferred_from"),
             transfer_pending=raw.get(b"transfer_pending") == b"1",
+            department=_text(raw, b"department"),
         )
 
     @property
@@ -122,6 +125,15 @@ class Alert:
     outcome: str = ""
     note: str = ""
     """The resolving counselor's note (staff only)."""
+    level: str = ""
+    """The stage it has reached (``policy``: department, centre, all; '' = not delivered)."""
+    department: str = ""
+    """The seeker's department, if they chose one (routes the alert to it first)."""
+    passed_up: bool = False
+    """A department counselor passed it up to the centre (``pass_up``)."""
+    pass_reason: str = ""
+    up_claimed_by: str = ""
+    """The centre counselor who took up a passed-up alert."""
 
     @classmethod
     def from_hash(cls, aid: str, raw: dict[Any, Any]) -> Alert | None:
@@ -135,7 +147,9 @@ class Alert:
             raised_at=_int(raw, b"raised_at"), raised_by=_text(raw, b"raised_by"),
             message=_text(raw, b"message"), tier=_int(raw, b"tier"),
             claimed_by=_text(raw, b"claimed_by"), outcome=_text(raw, b"outcome"),
-            note=_text(raw, b"note"),
+            note=_text(raw, b"note"), level=_text(raw, b"level"),
+            department=_text(raw, b"department"), passed_up=raw.get(b"passed_up") == b"1",
+            pass_reason=_text(raw, b"pass_reason"), up_claimed_by=_text(raw, b"up_claimed_by"),
         )
 
 

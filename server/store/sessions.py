@@ -80,7 +80,8 @@ class SessionStore:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def create(
-        self, seeker_uid: str, seeker_alias: str, topic: str, lang: str | None, note: str
+        self, seeker_uid: str, seeker_alias: str, topic: str, lang: str | None, note: str,
+        department: str = "",
     ) -> str:
         sid = new_id()
         key = self.keys.session(sid)
@@ -93,7 +94,7 @@ class SessionStore:
                 mapping={"state": "queued", "seeker": seeker_uid, "helper": "", "counselor": "",
                          "max_sev": 0, "ttl_next": 0, "refs_ttl": 0, "monitors": "", "seq": 0,
                          "seeker_alias": seeker_alias, "topic": topic, "lang": lang or "",
-                         "note": note, "created": _now_ms()},
+                         "note": note, "created": _now_ms(), "department": department},
             )
             pipe.pexpire(key, self.live_ttl_ms)
             pipe.sadd(self.keys.user_sessions(seeker_uid), sid)

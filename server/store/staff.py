@@ -11,7 +11,7 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import msgpack
 import redis.asyncio as aioredis
@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ..core.aliases import random_alias
 from ..core.errors import Conflict, NotFound, PeerlineError, Unauthorized
 from ..core.ids import digest, new_token
+from ..core.network import DEFAULT_LEVEL, placement
 from .keys import Keys
 
 StaffRole = Literal["helper", "counselor", "admin"]
@@ -54,6 +55,12 @@ class StaffAccount:
     ``department`` (paged first for its department's seekers)."""
     department: str = ""
     """A department counselor's department id ('' for everyone else)."""
+    trained: bool = True
+    """A helper takes chats only once trained. Accounts made before training status existed,
+    and those made on the command line (unless ``--untrained``), are trained."""
+    languages: tuple[str, ...] = ()
+    """The languages the account works in, as an admin recorded them (zh, en); a helper's
+    ``status`` may still choose among them. Empty: not recorded (both)."""
 
     @property
     def uid(self) -> str:
@@ -81,6 +88,10 @@ class StaffStore:
         *,
         tier: int = 1,
         alias: str | None = None,
+        level: str = "",
+        department: str = "",
+        trained: bool = True,
+        languages: tuple[str, ...] = (),
     ) -> StaffAccount:
         if not USERNAME_RE.match(username):
             raise InvalidStaff("username: 2-32 characters of a-z, 0-9, '_', '.', '-'")
@@ -90,8 +101,13 @@ class StaffStore:
             raise InvalidStaff("password must have at least 8 characters")
         if not 1 <= tier <= 9:
             raise InvalidStaff("tier must be 1 to 9")
+        try:
+            level, department = placement(role, level or None, department or None)
+        except ValueError as exc:
+            raise InvalidStaff(str(exc)) from None
         account = StaffAccount(username, cast(StaffRole, role), alias or random_alias(), tier,
-                               int(time.time()))
+                               int(time.time()), level or DEFAULT_LEVEL, department, trained,
+                               tuple(languages))
         created = await self.redis.hsetnx(self.keys.staff(username), "role", role)
         if not created:
             raise Conflict(f"staff account {username!r} exists")
@@ -104,6 +120,10 @@ class StaffStore:
                 "alias": account.alias,
                 "tier": tier,
                 "created": account.created,
+                "level": account.level,
+                "department": department,
+                "trained": int(trained),
+                "languages": ",".join(languages),
             },
         )
         await self.redis.sadd(self.keys.staff_index, username)
@@ -119,9 +139,47 @@ class StaffStore:
             alias=raw[b"alias"].decode(),
             tier=int(raw.get(b"tier", b"1")),
             created=int(raw.get(b"created", b"0")),
-            level=raw.get(b"level", b"centre").decode(),
+            level=raw.get(b"level", b"centre").decode() or DEFAULT_LEVEL,
             department=raw.get(b"department", b"").decode(),
+            trained=raw.get(b"trained", b"1") != b"0",
+            languages=tuple(x for x in raw.get(b"languages", b"").decode().split(",") if x),
         )
+
+    async def update(self, username: str, *, role: str | None = None, level: str | None = None,
+                     department: str | None = None, trained: bool | None = None,
+                     languages: tuple[str, ...] | None = None) -> StaffAccount:
+        """Change the fields given; the account's placement is checked as a whole (a counselor
+        moved to ``department`` needs one; a helper has none). A change of role revokes the
+        account's tokens (a token names its role)."""
+        account = await self.get(username)
+        if account is None:
+            raise NotFound(f"no staff account {username!r}")
+        new_role = role or account.role
+        if new_role not in ROLES:
+            raise InvalidStaff("role must be helper, counselor or admin")
+        wanted_level: str | None = level
+        wanted_dept: str | None = department
+        if new_role == "counselor":
+            wanted_level = level or (account.level if account.role == "counselor" else None)
+            wanted_dept = department if department is not None else account.department
+            if wanted_level == "centre" and department is None:
+                wanted_dept = ""
+        try:
+            new_level, new_dept = placement(new_role, wanted_level, wanted_dept or None)
+        except ValueError as exc:
+            raise InvalidStaff(str(exc)) from None
+        fields: dict[Any, Any] = {"role": new_role, "level": new_level or DEFAULT_LEVEL,
+                                  "department": new_dept}
+        if trained is not None:
+            fields["trained"] = int(trained)
+        if languages is not None:
+            fields["languages"] = ",".join(languages)
+        await self.redis.hset(self.keys.staff(username), mapping=fields)
+        if new_role != account.role:
+            await self.revoke_all(username)
+        updated = await self.get(username)
+        assert updated is not None
+        return updated
 
     async def list(self) -> list[StaffAccount]:
         names = sorted(n.decode() for n in await self.redis.smembers(self.keys.staff_index))

@@ -164,12 +164,16 @@ class Hub:
         return True
 
     def deliver_oncall(
-        self, frame: dict[str, Any], tiers: Iterable[int] | None = None, exclude: str | None = None
+        self, frame: dict[str, Any], tiers: Iterable[int] | None = None, exclude: str | None = None,
+        audience: dict[str, Any] | None = None,
     ) -> int:
         wanted = set(tiers) if tiers is not None else None
         count = 0
         for conn in tuple(self.oncall):
-            if conn.who.uid != exclude and (wanted is None or conn.who.tier in wanted):
+            who = conn.who
+            if (who.uid != exclude and (wanted is None or who.tier in wanted)
+                    and policy.reaches(audience, who.role, who.tier, who.level or policy.CENTRE,
+                                       who.department)):
                 conn.send(frame)
                 count += 1
         for conn in tuple(self.overseers - self.oncall):
@@ -226,11 +230,16 @@ class Hub:
         await self.channels.to_all(event)
 
     async def to_on_call(self, frame: dict[str, Any], tiers: list[int] | None = None,
-                         exclude: str | None = None) -> None:
-        """To the on-call counselors of ``tiers`` (all when None) on every process."""
+                         exclude: str | None = None,
+                         audience: dict[str, Any] | None = None) -> None:
+        """To the on-call counselors of ``tiers`` (all when None) and ``audience`` (levels and
+        departments: ``policy.reaches``; everyone when None) on every process, and to every
+        admin connected."""
         event: dict[str, Any] = {"k": "oncall", "frame": frame, "tiers": tiers}
         if exclude is not None:
             event["exclude"] = exclude
+        if audience is not None:
+            event["audience"] = audience
         await self.broadcast(event)
 
     # -- the listener ------------------------------------------------------------------------
@@ -335,6 +344,7 @@ class Hub:
             elif kind == "queue":
                 self.queue_changed.set()
             elif kind == "oncall":
-                self.deliver_oncall(event["frame"], event.get("tiers"), event.get("exclude"))
+                self.deliver_oncall(event["frame"], event.get("tiers"), event.get("exclude"),
+                                    event.get("audience"))
         except Exception:
             log.exception("bad event on the pub/sub channel")

@@ -88,6 +88,8 @@ from . import console_api, http_api, logs, sso, twofactor
 from .between_wiring import ROUTES as BETWEEN_ROUTES
 from .between_wiring import BetweenChats, build_between
 from .metrics_port import LocalMetrics
+from .network_wiring import ROUTES as NETWORK_ROUTES
+from .network_wiring import SchoolNetwork, build_network
 
 if TYPE_CHECKING:
     from moderation import Moderator
@@ -129,6 +131,8 @@ class Runtime:
     overview: Overview
     live: LiveConfig
     dashboard: Dashboard
+    network: SchoolNetwork
+    """Departments, staff administration, the audit trail (issue 19)."""
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -245,6 +249,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", http_api.healthz),
         Route("/readyz", http_api.readyz),
         Route("/metrics", http_api.metrics),
+        *NETWORK_ROUTES,
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=WEB_CLIENT, check_dir=False), name="static"),
     ]
@@ -286,6 +291,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                         window_s=settings.abuse_window_s, ban_s=settings.abuse_pause_s)
     hours = HoursStore(redis, keys, settings.hours_cache_s)
     canned = CannedStore(redis, keys)
+    network = build_network(redis, keys, staff)
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
     # Copies: the live settings replace these lists' contents in place (service/live_settings).
@@ -315,7 +321,9 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                               delivery=hub, events=events, metrics=metrics,
                               max_note_chars=settings.max_note_chars,
                               refresh_s=settings.queue_refresh_s, stopping=hub.stopping,
-                              seekers=seekers, admission=intake.check)
+                              seekers=seekers, admission=intake.check,
+                              departments=network.departments,
+                              training=network.staffing.trained)
     lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
                           deadlines=deadlines, delivery=hub, ending=ending,
                           escalation=escalation, matchmaking=matchmaking, oncall=oncall,
@@ -377,7 +385,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    overview=Overview(staff=staff, queue=queue, sessions=sessions),
                    live=live,
                    dashboard=Dashboard(queue=queue, presence=presence, staff=staff,
-                                       alerts=alerts, now=intake.now))
+                                       alerts=alerts, now=intake.now),
+                   network=network)
 
 
 async def _refuse_websocket(ws: WebSocket) -> None:
