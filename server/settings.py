@@ -147,6 +147,16 @@ class Settings(BaseSettings):
     library_defaults: bool = True
     """Install the shipped library items the first time a deployment starts."""
 
+    # Anonymous statistics and early warning (issue 19; service/statistics.py, warnings.py).
+    stats_retention_s: int = Field(2 * 366 * 24 * 3600, ge=24 * 3600)
+    """How long each hour of anonymous counts is kept (every hour bucket expires on its own)."""
+    stats_sample_s: float = Field(60.0, gt=0)
+    """How often one process samples helpers online and their load into the statistics."""
+    warning_check_s: float = Field(60.0, gt=0)
+    """How often one process (elected through Redis) checks the early-warning conditions."""
+    warning_retention_s: int = Field(90 * 24 * 3600, ge=24 * 3600)
+    """How long a raised warning (and its acknowledgement) is kept."""
+
     # Moderation.
     moderation: bool = True
     student_id_pattern: str | None = None

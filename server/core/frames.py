@@ -196,3 +196,18 @@ def transferred(sid: str, to: str | None, ref: str | None) -> Frame:
     """To the helper who handed the session on (``to``: the new helper's alias, or null for
     the queue); they are no longer in it."""
     return with_ref({"type": "transferred", "session": sid, "to": to}, ref)
+
+
+# -- early warning (issue 19; service/early_warning.py) --------------------------------------
+
+
+def warning(wid: str, kind: str, topic: str | None, department: str | None, detail: str,
+            raised_at: int, **extra: Any) -> Frame:
+    """To admins and on-call centre counselors; ``extra``: ``figures``, ``acked_by``…"""
+    return {"type": "warning", "warning": wid, "kind": kind,
+            "scope": {"department": department, "topic": topic}, "detail": detail,
+            "raised_at": raised_at, **extra}
+
+
+def warning_acked(wid: str, by: str, at: int, ref: str | None = None) -> Frame:
+    return with_ref({"type": "warning_acked", "warning": wid, "by": by, "acked_at": at}, ref)

@@ -51,6 +51,8 @@ class Request(Frame):
     note: str | None = Field(None, max_length=4000)
     department: str | None = Field(None, max_length=32)
     """The seeker's department, if they chose one (PROTOCOL v1.1; unknown ids: bad_frame)."""
+    mood: int | None = Field(None, ge=1, le=5)
+    """How the seeker feels before the chat (1-5; optional): counted, never stored with them."""
 
 
 class Status(Frame):
@@ -159,6 +161,8 @@ class Feedback(Frame):
     session: SessionId
     rating: int | None = Field(None, ge=1, le=5)
     feeling: Literal["better", "same", "worse"] | None = None
+    mood: int | None = Field(None, ge=1, le=5)
+    """How the seeker feels after the chat (1-5; optional), as ``request`` asks before it."""
 
 
 class Ping(Frame):
@@ -185,6 +189,13 @@ class Share(Frame):
     mood: MoodSummary | None = None
 
 
+class AckWarning(Frame):
+    """An admin or centre counselor acknowledges an early warning (PROTOCOL.md v1.1)."""
+
+    type: Literal["ack_warning"]
+    warning: str = Field(min_length=1, max_length=128)
+
+
 _MODELS: dict[str, type[Frame]] = {
     "hello": Hello, "request": Request, "status": Status, "say": Say, "typing": Typing,
     "leave": Leave, "escalate": Escalate, "claim": Claim, "join": Join, "takeover": Takeover,
@@ -193,6 +204,7 @@ _MODELS: dict[str, type[Frame]] = {
     "monitor": Monitor, "unmonitor": Unmonitor, "whisper": Whisper, "note": Note,
     "transfer": Transfer, "block": Block,
     "share": Share,
+    "ack_warning": AckWarning,
 }
 FRAME_TYPES = frozenset(_MODELS)
 # Each type's own validator, picked by ``type``: what the discriminated union does, without its

@@ -11,6 +11,7 @@ from ..core.errors import Forbidden, ProtocolError
 from ..core.participant import MONITOR
 from ..core.policy import may_send
 from .blocking import Blocking
+from .early_warning import EarlyWarning
 from .escalation import Escalation
 from .handover import Handover
 from .lifecycle import Lifecycle
@@ -29,7 +30,8 @@ class Dispatch:
     def __init__(self, *, welcome: Welcome, talk: Talk, lifecycle: Lifecycle,
                  matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall,
                  supervision: Supervision, handover: Handover, blocking: Blocking,
-                 sharing: Sharing | None = None) -> None:
+                 sharing: Sharing | None = None,
+                 early_warning: EarlyWarning | None = None) -> None:
         self.welcome = welcome
         self.talk = talk
 
@@ -59,7 +61,7 @@ class Dispatch:
             p.Ping: ("*", ping),
             p.Request: ("seeker", lambda r, f: matchmaking.request(r.who, r, f)),
             p.Feedback: ("seeker", lambda r, f: lifecycle.feedback(
-                r.who, r, f.session, f.rating, f.feeling, f.ref)),
+                r.who, r, f.session, f.rating, f.feeling, f.ref, f.mood)),
             p.Status: ("staff", status),
             p.Escalate: ("helper", lambda r, f: escalation.escalate(
                 r.who, r, f.session, f.reason, f.ref)),
@@ -81,6 +83,9 @@ class Dispatch:
         }
         if sharing is not None:  # cards in a chat (between chats: library items, mood)
             self._routes[p.Share] = ("*", sharing.share)
+        if early_warning is not None:  # issue 19: admins and counselors acknowledge warnings
+            self._routes[p.AckWarning] = ("*", lambda r, f: early_warning.ack_frame(
+                r.who, r, f.warning, f.ref))
 
     async def dispatch(self, reply: Reply, frame: Any, expect_hello: bool) -> None:
         """Route one validated frame to the code that owns it, enforcing the opening and roles."""

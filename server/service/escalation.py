@@ -31,7 +31,16 @@ from ..store.presence import Presence
 from ..store.records import Alert
 from ..store.sessions import SessionStore
 from .ending import Ending
-from .events import Events, Matched, QueueChanged, SessionEnded
+from .events import (
+    AlertClaimed,
+    AlertRaised,
+    AlertResolved,
+    Events,
+    Matched,
+    QueueChanged,
+    RiskSeen,
+    SessionEnded,
+)
 from .metrics import Metrics
 from .ports import Delivery, Reply
 
@@ -130,6 +139,7 @@ class Escalation:
         await self.alerts.watch(sid, severity, item)
         # Seen by the seeker's department and the centre (and every admin).
         await self.delivery.to_on_call(item, audience=policy.watch_audience(department))
+        await self.events.emit(RiskSeen(sid, severity))
 
     # -- alerts ------------------------------------------------------------------------------
 
@@ -143,6 +153,7 @@ class Escalation:
         if not raised:
             return aid, False
         self.metrics.alerts.inc()
+        await self.events.emit(AlertRaised(aid, sid, severity))
         await self._deliver(aid, first=True)
         await self._send_resources(sid)
         await self.deadlines.set(ALERT_RESOURCES, aid, self.times.resources_fallback_s)
@@ -230,6 +241,7 @@ class Escalation:
             reply.send(frames.alert_claimed(aid, ref=ref))
             return
         sid = claim.sid
+        await self.events.emit(AlertClaimed(aid, sid))
         await self.sessions.add_member_session(who.uid, sid)
         # Live frames for the session (a message, its flag) that arrive while the transcript is
         # read are held, so that `joined` comes first and no message is delivered twice.
@@ -313,6 +325,7 @@ class Escalation:
     async def _close_alert(self, aid: str, sid: str, outcome: str, by: str,
                            note: str = "") -> None:
         await self.alerts.resolve(aid, outcome, by, note)
+        await self.events.emit(AlertResolved(aid, sid, outcome))
         await self.sessions.clear_alert(sid, aid)
         await self.deadlines.cancel(ALERT_TIER, aid)
         await self.deadlines.cancel(ALERT_RESOURCES, aid)

@@ -47,6 +47,59 @@ class QueueChanged:
     """Someone's place in matching changed (a seeker requeued, a helper's place freed)."""
 
 
+# -- what anonymous statistics count (issue 19; service/statistics.py) -----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """A seeker asked for help (a session was queued)."""
+
+    sid: str
+    topic: str
+    lang: str
+    department: str | None = None
+    mood: int | None = None
+    """How the seeker felt before the chat (1-5), if they said."""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskSeen:
+    """A session reached this severity (2 or more: the watch list or an alert)."""
+
+    sid: str
+    severity: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRaised:
+    aid: str
+    sid: str
+    severity: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertClaimed:
+    aid: str
+    sid: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertResolved:
+    aid: str
+    sid: str
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackGiven:
+    """A seeker's first feedback on an ended session (no session facts travel with it)."""
+
+    rating: int | None
+    feeling: str | None
+    mood: int | None = None
+    """How the seeker felt after the chat (1-5), if they said."""
+
+
 E = TypeVar("E")
 Handler = Callable[[Any], Awaitable[None]]
 

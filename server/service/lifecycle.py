@@ -27,7 +27,7 @@ from ..store.presence import Presence
 from ..store.sessions import SessionStore
 from .ending import Ending
 from .escalation import Escalation
-from .events import ConnectionGone, Events, QueueChanged
+from .events import ConnectionGone, Events, FeedbackGiven, QueueChanged
 from .matchmaking import Matchmaking
 from .metrics import Metrics
 from .oncall import COUNSELOR_GONE, OnCall
@@ -85,7 +85,7 @@ class Lifecycle:
             raise SessionEnded("this session has ended")
 
     async def feedback(self, who: Participant, reply: Reply, sid: str, rating: int | None,
-                       feeling: str | None, ref: str | None) -> None:
+                       feeling: str | None, ref: str | None, mood: int | None = None) -> None:
         session = await self.sessions.get(sid)
         if session is None or session.seeker != who.uid:
             raise NotInSession("you are not in this session")
@@ -96,6 +96,7 @@ class Lifecycle:
             day = time.strftime("%Y-%m-%d", time.gmtime())
             await self.sessions.record_feedback(
                 sid, f"{day}|{rating or ''}|{feeling or ''}|{session.topic}")
+            await self.events.emit(FeedbackGiven(rating, feeling, mood))
         reply.send(frames.ack(sid, ref))
 
     # -- connections -------------------------------------------------------------------------

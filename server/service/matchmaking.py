@@ -25,7 +25,7 @@ from ..store.records import Session
 from ..store.seekers import SeekerStore
 from ..store.sessions import SessionStore
 from .escalation import Escalation
-from .events import Events, Matched, QueueChanged
+from .events import Events, Matched, QueueChanged, Requested
 from .events import SessionEnded as SessionEndedEvent
 from .metrics import Metrics
 from .ports import Delivery, Reply
@@ -106,6 +106,8 @@ class Matchmaking:
         reply.send(frames.with_ref(dict(queued), frame.ref))
         self.waiting[sid] = (reply, _key(queued))
         await self.queue.enqueue(sid, lang, frame.topic, priority, at_ms=now, seeker=who.uid)
+        await self.events.emit(Requested(sid, frame.topic, lang or "",
+                                         getattr(frame, "department", None), frame.mood))
         if verdict is not None and severity >= 2:
             await self.escalation.first_words(sid, verdict)
         await self._nudge()

@@ -91,6 +91,16 @@ key                            type                        lifetime
 ``diarywin:<digest>:<hour>``   counter: diary writes       2 hours (the rate window)
 ``tally:<week>``               hash: anonymous counts      statistics retention (2 years); no
                                                            ids, no text, floored when read
+``stats:<hour>``                hash: anonymous counts of   statistics retention (default 2
+                               one UTC hour (no ids, text) years), renewed by each write
+``stats:lead:<what>:<slot>``   string: which process       2 slots (the election's period)
+                               samples / checks this slot
+``warn:<id>``                  hash: an early warning      warning retention (90 days)
+``warnings``                   zset: warning ids by time   warning retention after the newest
+                                                           (older ids trimmed on each raise)
+``warn:cond:<condition>``      string: a condition already the repeat window (at least 1 h)
+                               warned of
+``warn:thresholds``            string: thresholds (JSON)   reason: a setting, until changed
 ``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
 =============================  ==========================  =====================================
 
@@ -267,3 +277,25 @@ class Keys:
 
     def tally(self, week: str) -> str:
         return f"{self.p}:tally:{week}"
+
+    # -- anonymous statistics and early warning (issue 19) ---------------------------------
+
+    def stats_hour(self, hour: int) -> str:
+        return f"{self.p}:stats:{hour}"
+
+    def stats_lead(self, what: str, slot: int) -> str:
+        return f"{self.p}:stats:lead:{what}:{slot}"
+
+    def warning(self, wid: str) -> str:
+        return f"{self.p}:warn:{wid}"
+
+    @property
+    def warnings(self) -> str:
+        return f"{self.p}:warnings"
+
+    def warning_condition(self, condition: str) -> str:
+        return f"{self.p}:warn:cond:{condition}"
+
+    @property
+    def warning_thresholds(self) -> str:
+        return f"{self.p}:warn:thresholds"

@@ -87,9 +87,11 @@ from ..transport.hub import Hub
 from . import console_api, http_api, logs, sso, twofactor
 from .between_wiring import ROUTES as BETWEEN_ROUTES
 from .between_wiring import BetweenChats, build_between
+from .insight_wiring import Insight, build_insight
 from .metrics_port import LocalMetrics
 from .network_wiring import ROUTES as NETWORK_ROUTES
 from .network_wiring import SchoolNetwork, build_network
+from .stats_api import ROUTES as STATS_ROUTES
 
 if TYPE_CHECKING:
     from moderation import Moderator
@@ -133,6 +135,8 @@ class Runtime:
     dashboard: Dashboard
     network: SchoolNetwork
     """Departments, staff administration, the audit trail (issue 19)."""
+    insight: Insight
+    """Anonymous statistics and early warning (issue 19)."""
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -167,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ]
         if settings.gc_refreeze_s > 0:
             tasks.append(asyncio.create_task(gc_policy.run(runtime.stopping), name="gc"))
+        tasks += runtime.insight.tasks()
         # Serve once subscribed: a process takes no frame it could not deliver the answers to.
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(STARTUP_SUBSCRIBE_S):
@@ -231,6 +236,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/admin/settings", console_api.settings_put, methods=["PUT"]),
         Route("/api/admin/overview", console_api.overview, methods=["GET"]),
         *BETWEEN_ROUTES,
+        *STATS_ROUTES,
         Route("/api/login", http_api.login, methods=["POST"]),
         Route("/api/resources", http_api.crisis_resources),
         Route("/api/self-help", http_api.self_help),
@@ -294,6 +300,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     network = build_network(redis, keys, staff)
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
+    insight = build_insight(redis, keys, settings, events, hub, alerts, staff,
+                            hub.stopping)
     # Copies: the live settings replace these lists' contents in place (service/live_settings).
     crisis, self_help = (list(items) for items in resources.load())
     live = LiveConfig(
@@ -354,7 +362,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                         matchmaking=matchmaking, escalation=escalation, oncall=oncall,
                         supervision=supervision, handover=handover, blocking=blocking,
                         sharing=Sharing(library=between.library, sessions=sessions,
-                                        delivery=hub))
+                                        delivery=hub),
+                        early_warning=insight.early_warning)
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,
@@ -386,7 +395,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    live=live,
                    dashboard=Dashboard(queue=queue, presence=presence, staff=staff,
                                        alerts=alerts, now=intake.now),
-                   network=network)
+                   network=network,
+                   insight=insight)
 
 
 async def _refuse_websocket(ws: WebSocket) -> None:
