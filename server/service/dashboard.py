@@ -3,9 +3,9 @@ and their load, counselors on call by level, open alerts and the watch list, tod
 
 Live figures are exact (a coordinator deciding whether to call in helpers needs "2 waiting",
 and none of them is about one identifiable student: no alias, no text, no session id).
-Today's aggregates go through the k-anonymity floor (``core.between.floor``: 1 to 4 → null),
-like every statistic. Today's counts come from ``Today`` (the statistics' hour buckets once
-they exist) or, without it, from the alert index, the one dated record kept here.
+Today's aggregates come from the anonymous statistics (``service.statistics``: hour buckets
+counted by every process) and keep their k-anonymity floor (1 to 4 → null), like every
+statistic.
 """
 
 from __future__ import annotations
@@ -17,21 +17,35 @@ from typing import Any
 
 from matching import MatchQueue
 
-from ..core.between import floor
 from ..store.alerts import AlertStore
 from ..store.presence import Presence
 from ..store.staff import StaffStore
+from .statistics import Statistics
 
+DAY_MS = 86_400_000
+TODAY_FIELDS = ("requests", "matched", "abandoned", "wait_p50_s", "alerts", "claimed",
+                "time_to_claim_p50_s", "risk_sessions")
 MAX_LISTED = 200
 """A bound on each list in the answer (a centre has far fewer at once)."""
 
 Today = Callable[[int], Awaitable[dict[str, Any]]]
 """``today(since_ms)``: today's floored figures from the statistics (school-insight)."""
 
+
+def today_from(statistics: Statistics) -> Today:
+    """Today's figures as the statistics count them (hour buckets, every process's counts),
+    already floored by ``Statistics.report``."""
+    async def today(since_ms: int) -> dict[str, Any]:
+        now_ms = max(int(time.time() * 1000), since_ms + 1)
+        report = await statistics.report(since_ms, now_ms, "day", 2 * DAY_MS)
+        row = report["buckets"][-1] if report["buckets"] else {}
+        return {"since": since_ms, **{name: row.get(name, 0) for name in TODAY_FIELDS}}
+
+    return today
+
 class Dashboard:
     def __init__(self, *, queue: MatchQueue, presence: Presence, staff: StaffStore,
-                 alerts: AlertStore, now: Callable[[], datetime],
-                 today: Today | None = None) -> None:
+                 alerts: AlertStore, now: Callable[[], datetime], today: Today) -> None:
         self.queue = queue
         self.presence = presence
         self.staff = staff
@@ -105,7 +119,4 @@ class Dashboard:
     async def _today(self) -> dict[str, Any]:
         midnight = self.now().replace(hour=0, minute=0, second=0, microsecond=0)
         since_ms = int(midnight.timestamp() * 1000)
-        if self.today_figures is not None:
-            return await self.today_figures(since_ms)
-        raised = await self.alerts.count_since(since_ms)
-        return {"since": since_ms, "alerts": floor(raised)}
+        return await self.today_figures(since_ms)

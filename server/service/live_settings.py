@@ -32,7 +32,7 @@ from ..store.live_settings import LiveSettings, LiveSettingsStore
 log = logging.getLogger("peerline.settings")
 
 Audit = Callable[..., Awaitable[None]]
-"""``audit(event, actor=…, detail=…)``: writes one record of the audit trail."""
+"""``audit(event, by=…, **fields)``: writes one record of the audit trail (``AuditLog.write``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +139,7 @@ class LiveConfig:
         await self.store.write(resources=resources, tier_timeout_s=change.tier_timeout_s,
                                cooldown_s=change.cooldown_s)
         await self.refresh()
-        await self.audit("settings_changed", actor=actor, detail=",".join(fields))
+        await self.audit("settings_changed", by=actor, settings=",".join(fields))
         log.info("settings changed: %s", ",".join(fields))
         return await self.current()
 

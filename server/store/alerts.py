@@ -115,10 +115,6 @@ class AlertStore:
         return [a.decode() for a in await self.redis.zrevrange(self.keys.alerts_all, 0,
                                                                limit - 1)]
 
-    async def count_since(self, since_ms: int) -> int:
-        """How many alerts were raised since ``since_ms`` (the index keeps their times)."""
-        return int(await self.redis.zcount(self.keys.alerts_all, since_ms, "+inf"))
-
     async def raw(self, aid: str) -> dict[str, str]:
         """Every field of an alert as stored (for the operator's audit view)."""
         return decode_map(await self.redis.hgetall(self.keys.alert(aid)))

@@ -32,7 +32,7 @@ from ..gcpolicy import GcPolicy
 from ..service import resources
 from ..service.admission import Admission
 from ..service.blocking import Blocking
-from ..service.dashboard import Dashboard
+from ..service.dashboard import Dashboard, today_from
 from ..service.dispatch import Dispatch
 from ..service.ending import Ending
 from ..service.escalation import (
@@ -61,6 +61,7 @@ from ..service.welcome import Welcome
 from ..service.workbudget import WorkBudget
 from ..settings import Settings
 from ..store.alerts import AlertStore
+from ..store.audit import AuditLog
 from ..store.blocks import BlockStore
 from ..store.canned import CannedStore
 from ..store.channels import Channels
@@ -309,7 +310,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         defaults=Defaults(list(crisis), list(self_help), settings.tier_timeout_s,
                           settings.cooldown_s),
         crisis=crisis, self_help=self_help,
-        audit=lambda event, actor, detail: alerts.audit(event, "", by=actor, settings=detail))
+        audit=AuditLog(redis, keys).write)
     graces = Graces(queued_seeker_s=settings.queued_seeker_grace_s,
                     seeker_s=settings.seeker_grace_s, helper_s=settings.helper_grace_s,
                     counselor_s=settings.counselor_grace_s)
@@ -394,7 +395,8 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    overview=Overview(staff=staff, queue=queue, sessions=sessions),
                    live=live,
                    dashboard=Dashboard(queue=queue, presence=presence, staff=staff,
-                                       alerts=alerts, now=intake.now),
+                                       alerts=alerts, now=intake.now,
+                                       today=today_from(insight.statistics)),
                    network=network,
                    insight=insight)
 

@@ -22,6 +22,15 @@ async def test_overview_shows_the_queue_helpers_on_call_and_alerts(
 
     helper = await live_server.helper("maple", capacity=1)
     await live_server.counselor("cedar")
+    # A department counselor on call is counted under the department.
+    await live_server.runtime.network.departments.add("cs", "计算机学院", "Computer Science")
+    await live_server.runtime.staff.add("birch", "counselor", "pw-birch-123", alias="Birch",
+                                        level="department", department="cs")
+    _, signed_in = await live_server.login("birch", "pw-birch-123")
+    birch = await live_server.client()
+    await birch.hello_staff("counselor", signed_in["token"])
+    await birch.send({"type": "status", "on_call": True, "ref": "oc"})
+    await birch.expect("presence")
     first, _ = await live_server.seeker()
     await first.send({"type": "request", "topic": "mood", "lang": "en"})
     sid = (await first.expect("matched"))["session"]
@@ -40,13 +49,15 @@ async def test_overview_shows_the_queue_helpers_on_call_and_alerts(
     assert body["helpers"]["available"] == 0  # full: one chat of one
     assert body["helpers"]["load"] == [{"alias": "Maple", "active": 1, "capacity": 1,
                                         "available": False, "cooldown": False}]
-    assert body["on_call"] == {"department": {}, "centre": 1}
+    assert body["on_call"] == {"department": {"cs": 1}, "centre": 1}
     assert body["alerts"]["open"] == 1
     (alert,) = body["alerts"]["items"]
     assert alert["severity"] == 3 and alert["waiting_s"] >= 0
     assert "excerpt" not in alert and CRISIS_EN not in str(body)
-    # Today's aggregates keep the k-anonymity floor: one alert is shown as null.
-    assert body["today"]["alerts"] is None
+    # Today's aggregates (the statistics' counts) keep the k-anonymity floor: two requests
+    # and one alert are shown as null, none as 0.
+    today = body["today"]
+    assert today["requests"] is None and today["alerts"] is None and today["abandoned"] == 0
 
 
 async def test_overview_needs_an_admin(live_server: LiveServer) -> None:

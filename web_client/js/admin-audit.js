@@ -55,6 +55,12 @@ export function mountAudit(root, ctx) {
     return d.getTime() + (end ? 86400000 : 0);
   };
 
+  function detailText(detail) {
+    if (!detail) return '';
+    if (typeof detail === 'string') return detail;
+    return Object.entries(detail).map(([k, v]) => `${k}: ${v}`).join(' · ');
+  }
+
   function draw() {
     count.textContent = t('adm.audit.count', { n: items.length });
     fill(body, items.map((r) => h('tr', { 'data-kind': r.kind },
@@ -64,7 +70,7 @@ export function mountAudit(root, ctx) {
       h('td', {}, r.level ? t(`adm.level.${r.level}`) : ''),
       h('td', {}, r.department || ''),
       h('td', { class: 'mono' }, r.alert ? r.alert.slice(0, 10) : ''),
-      h('td', { class: 'audit-detail' }, typeof r.detail === 'string' ? r.detail : JSON.stringify(r.detail || '')))));
+      h('td', { class: 'audit-detail' }, detailText(r.detail)))));
   }
 
   async function load() {
