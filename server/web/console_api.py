@@ -54,7 +54,8 @@ async def settings_put(request: Request) -> Response:
         errors = exc.errors(include_url=False, include_input=False, include_context=False)
         detail = [{"loc": [str(part) for part in e["loc"]], "msg": e["msg"]} for e in errors]
         return JSONResponse({"error": "bad_request", "detail": detail}, 422)
-    current = await _runtime(request).live.change(change, actor=who.username)
+    # The actor as every audit record names staff: their uid (``a.<username>`` for an admin).
+    current = await _runtime(request).live.change(change, actor=f"{who.role[0]}.{who.username}")
     return JSONResponse(current, headers=NO_STORE)
 
 

@@ -152,7 +152,7 @@ async def test_closing_the_hours_reaches_the_seeker_page(
     audit = await people.server.runtime.network.staffing.audit(
         AuditQuery(kind="settings_changed"))
     kinds = [(item["kind"], item["actor"], item["detail"]) for item in audit]
-    assert ("settings_changed", "boss", {"settings": "resources"}) in kinds
-    assert ("settings_changed", "boss",
+    assert ("settings_changed", "a.boss", {"settings": "resources"}) in kinds
+    assert ("settings_changed", "a.boss",
             {"settings": "hours,hours_message,open_when_on_call"}) in kinds
 

@@ -137,7 +137,7 @@ async def test_each_change_is_audited_without_its_text(live_server: LiveServer) 
     # Newest first: the hours, then the first change.
     assert [r["detail"] for r in changes] == [{"settings": "hours"},
                                               {"settings": "resources,cooldown_s"}]
-    assert all(r["actor"] == "boss" and r["ts"] > 0 for r in changes)
+    assert all(r["actor"] == "a.boss" and r["ts"] > 0 for r in changes)
     assert not any("Campus night line" in str(r) for r in records)
 
 

@@ -28,9 +28,16 @@ export function cell(value) {
 export function heatmap(root, rows, field) {
   const values = new Map(rows.map((r) => [r.key, r[field]]));
   const max = Math.max(1, ...[...values.values()].filter((v) => typeof v === 'number'));
-  const cw = 22; const ch = 22; const left = 44; const top = 18;
+  // On a narrow screen the hours run down the page (24 rows × 7 columns) so each cell and
+  // label stays readable; on a wide one across it.
+  const vertical = (root.clientWidth || 600) < 520;
+  const c = vertical ? 28 : 22;
+  const left = vertical ? 30 : 44;
+  const top = vertical ? 20 : 18;
+  const cols = vertical ? 7 : 24;
+  const rowsN = vertical ? 24 : 7;
   const box = svg('svg', {
-    viewBox: `0 0 ${left + 24 * cw + 4} ${top + 7 * ch + 4}`, class: 'heatmap', role: 'img',
+    viewBox: `0 0 ${left + cols * c + 4} ${top + rowsN * c + 4}`, class: 'heatmap', role: 'img',
     'aria-label': t('adm.chart.heatmap.aria'),
   });
   const defs = svg('defs');
@@ -38,22 +45,28 @@ export function heatmap(root, rows, field) {
   pattern.append(svg('rect', { width: 6, height: 6, fill: '#eef1f4' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#b7bec7', 'stroke-width': 2 }));
   defs.append(pattern);
   box.append(defs);
-  for (let hour = 0; hour < 24; hour += 3) {
-    box.append(svg('text', { x: left + hour * cw + cw / 2, y: top - 6, class: 'heatmap__label', 'text-anchor': 'middle' }, String(hour).padStart(2, '0')));
+  const hourLabel = (hour) => String(hour).padStart(2, '0');
+  for (let hour = 0; hour < 24; hour += vertical ? 2 : 3) {
+    box.append(vertical
+      ? svg('text', { x: left - 5, y: top + hour * c + c / 2 + 4, class: 'heatmap__label', 'text-anchor': 'end' }, hourLabel(hour))
+      : svg('text', { x: left + hour * c + c / 2, y: top - 6, class: 'heatmap__label', 'text-anchor': 'middle' }, hourLabel(hour)));
   }
-  WEEKDAYS.forEach((day, row) => {
-    box.append(svg('text', { x: left - 6, y: top + row * ch + ch / 2 + 4, class: 'heatmap__label', 'text-anchor': 'end' }, t(`adm.day.${day}`)));
+  WEEKDAYS.forEach((day, d) => {
+    box.append(vertical
+      ? svg('text', { x: left + d * c + c / 2, y: top - 6, class: 'heatmap__label', 'text-anchor': 'middle' }, t(`adm.day.${day}`))
+      : svg('text', { x: left - 6, y: top + d * c + c / 2 + 4, class: 'heatmap__label', 'text-anchor': 'end' }, t(`adm.day.${day}`)));
     for (let hour = 0; hour < 24; hour += 1) {
-      const key = `${day}-${String(hour).padStart(2, '0')}`;
+      const key = `${day}-${hourLabel(hour)}`;
       const v = values.has(key) ? values.get(key) : 0;
       const hidden = v === null;
       const share = hidden ? 0 : (v || 0) / max;
       const rect = svg('rect', {
-        x: left + hour * cw + 1, y: top + row * ch + 1, width: cw - 2, height: ch - 2, rx: 3,
+        x: left + (vertical ? d : hour) * c + 1, y: top + (vertical ? hour : d) * c + 1,
+        width: c - 2, height: c - 2, rx: 3,
         fill: hidden ? 'url(#hidden-cell)' : `rgb(${Math.round(235 - share * 204)} ${Math.round(242 - share * 147)} ${Math.round(248 - share * 109)})`,
         'data-key': key, 'data-value': hidden ? 'hidden' : String(v || 0),
       });
-      rect.append(svg('title', {}, `${t(`adm.day.${day}`)} ${String(hour).padStart(2, '0')}:00 — ${cell(v)}`));
+      rect.append(svg('title', {}, `${t(`adm.day.${day}`)} ${hourLabel(hour)}:00 — ${cell(v)}`));
       box.append(rect);
     }
   });
@@ -73,7 +86,7 @@ const charts = new WeakMap();
  * A uPlot chart in `root`: x positions with labels, and series {label, values, color,
  * bars?, axis?: 'right', counts?: true (null shown "<5")}. Redrawn whole on each call.
  */
-export function plot(root, { labels, series, height = 220, yLabel = '', y2Label = '' }) {
+export function plot(root, { labels, series, height = 220, yLabel = '', xLabel = '' }) {
   const old = charts.get(root);
   if (old) { old.observer.disconnect(); old.chart.destroy(); }
   clear(root);
@@ -86,12 +99,12 @@ export function plot(root, { labels, series, height = 220, yLabel = '', y2Label 
     axes: [
       { values: (u, ticks) => ticks.map((v) => (Number.isInteger(v) && labels[v] !== undefined ? labels[v] : '')), space: 28, gap: 4 },
       { label: yLabel, size: 48 },
-      ...(hasRight ? [{ scale: 'y2', side: 1, label: y2Label, grid: { show: false }, size: 48 }] : []),
+      ...(hasRight ? [{ scale: 'y2', side: 1, grid: { show: false }, size: 40 }] : []),
     ],
     legend: { live: true },
     cursor: { points: { size: 6 } },
     series: [
-      { label: '', value: (u, v) => (v === null || v === undefined ? '' : labels[v] || '') },
+      { label: xLabel, value: (u, v) => (v === null || v === undefined ? '' : labels[v] || '') },
       ...series.map((s) => ({
         label: s.label,
         scale: s.axis === 'right' ? 'y2' : 'y',

@@ -148,7 +148,7 @@ export function mountDashboard(root, ctx) {
     if (hour) {
       plot(charts.demand, {
         labels: hour.map((r) => r.key),
-        yLabel: t('adm.chart.requests'), y2Label: t('adm.chart.helpers'),
+        yLabel: t('adm.chart.requests'), xLabel: t('adm.chart.hour'),
         series: [
           { label: t('adm.chart.requests'), values: hour.map((r) => r.requests), color: '#1f5f8b', bars: true, counts: true },
           { label: t('adm.chart.helpers'), values: hour.map((r) => r.helpers_online_avg ?? null), color: '#176b3a', axis: 'right' },
@@ -158,11 +158,11 @@ export function mountDashboard(root, ctx) {
     if (week) {
       severityBars(charts.severity, week);
       plot(charts.claim, {
-        labels: week.map((r) => r.key.replace(/^\d{4}-/, '')), yLabel: t('adm.chart.seconds'),
+        labels: week.map((r) => r.key.replace(/^\d{4}-/, '')), yLabel: t('adm.chart.seconds'), xLabel: t('adm.chart.week'),
         series: [{ label: t('adm.chart.claimp50'), values: week.map((r) => r.time_to_claim_p50_s ?? null), color: '#b42318' }],
       });
       plot(charts.mood, {
-        labels: week.map((r) => r.key.replace(/^\d{4}-/, '')), yLabel: t('adm.chart.mood'),
+        labels: week.map((r) => r.key.replace(/^\d{4}-/, '')), yLabel: t('adm.chart.mood'), xLabel: t('adm.chart.week'),
         series: [
           { label: t('adm.chart.moodbefore'), values: week.map((r) => meanMood(r.mood_before)), color: '#8a5a00' },
           { label: t('adm.chart.moodafter'), values: week.map((r) => meanMood(r.mood_after)), color: '#176b3a' },

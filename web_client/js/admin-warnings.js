@@ -8,8 +8,8 @@ import { api, problem } from './admin-api.js';
 
 const tx = (tag, key, attrs = {}) => h(tag, { ...attrs, 'data-i18n': key }, t(key));
 const THRESHOLDS = [
-  ['window_min', 1, 1440, 1], ['baseline_days', 1, 365, 1], ['factor', 1, 20, 0.1],
-  ['min_sessions', 1, 10000, 1], ['wait_minutes', 1, 240, 1], ['queue_length', 1, 10000, 1],
+  ['window_min', 60, 10080, 1], ['baseline_days', 1, 90, 1], ['factor', 1.1, 20, 0.1],
+  ['min_sessions', 5, 10000, 1], ['wait_minutes', 1, 1440, 1], ['queue_length', 1, 100000, 1],
 ];
 
 export function mountWarnings(root, ctx) {
