@@ -24,9 +24,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .between import K_FLOOR, TOPICS
+from .policy import CENTRE
 from .stats import NO_DEPARTMENT, REQUESTS, RISK
 
 Kind = Literal["risk_rising", "demand"]
+AUDIENCE: dict[str, Any] = {"levels": [CENTRE], "departments": []}
+"""Who is warned (``policy.reaches``): on-call counselors at the centre's level; the hub adds
+every admin connected, on call or not."""
 
 
 class Thresholds(BaseModel):
@@ -101,7 +105,7 @@ def rising(window: Mapping[str, int], baseline: Mapping[str, int], baseline_hour
                   f"{width * 60} min; the usual is {expected:.1f} "
                   f"(warning at {thresholds.factor:g}×)")
         out.append(Finding(
-            kind="risk_rising", condition=f"risk_rising:{prefix or 'all.'}", detail=detail,
+            kind="risk_rising", condition=f"risk_rising.{prefix or 'all.'}", detail=detail,
             topic=topic, department=dept,
             figures={"count": count, "expected": round(expected, 2),
                      "factor": thresholds.factor, "window_min": width * 60}))
@@ -115,13 +119,13 @@ def demand(longest_wait_s: float | None, free_places: int, queue_length: int,
     limit_s = thresholds.wait_minutes * 60
     if longest_wait_s is not None and longest_wait_s >= limit_s and free_places <= 0:
         out.append(Finding(
-            kind="demand", condition="demand:wait",
+            kind="demand", condition="demand.wait",
             detail=(f"a seeker has waited {int(longest_wait_s // 60)} min and no helper "
                     f"has a free place (warning at {thresholds.wait_minutes} min)"),
             figures={"longest_wait_s": int(longest_wait_s), "free_places": free_places}))
     if queue_length > thresholds.queue_length:
         out.append(Finding(
-            kind="demand", condition="demand:queue",
+            kind="demand", condition="demand.queue",
             detail=(f"{queue_length} seekers are waiting (warning above "
                     f"{thresholds.queue_length})"),
             figures={"queue_length": queue_length}))

@@ -49,10 +49,10 @@ class Request(Frame):
     topic: Topic = "other"
     lang: Lang | None = None
     note: str | None = Field(None, max_length=4000)
-    department: str | None = Field(None, max_length=32)
-    """The seeker's department, if they chose one (PROTOCOL v1.1; unknown ids: bad_frame)."""
     mood: int | None = Field(None, ge=1, le=5)
     """How the seeker feels before the chat (1-5; optional): counted, never stored with them."""
+    department: str | None = Field(None, max_length=32)
+    """The seeker's department, if they chose one (PROTOCOL v1.1; unknown ids: bad_frame)."""
 
 
 class Status(Frame):

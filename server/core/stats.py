@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from .between import K_FLOOR, LANGS, TOPICS, floor
+from .network import DEPARTMENT_ID_RE
 
 By = Literal["hour", "weekday", "day", "week", "topic", "department", "weekday_hour"]
 BY_VALUES: tuple[str, ...] = ("hour", "weekday", "day", "week", "topic", "department",
@@ -43,9 +43,9 @@ RISK = "risk"
 ALERTS = "alert"
 CLAIMED = "claim"
 
-_DEPARTMENT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-NO_DEPARTMENT = "none"
-"""The department key of seekers who did not say (or of deployments without departments)."""
+NO_DEPARTMENT = "_none"
+"""The department key of seekers who did not say (or of deployments without departments); no
+department id can start with ``_``, so it never mixes with a real one."""
 
 
 def hour_of(ts_s: float) -> int:
@@ -71,7 +71,7 @@ def bin_index(value: float, edges: tuple[float, ...]) -> int:
 
 def department_key(value: str | None) -> str:
     """A department id as it may appear in a field name; anything else is ``none``."""
-    if value and _DEPARTMENT.match(value):
+    if value and DEPARTMENT_ID_RE.match(value):
         return value
     return NO_DEPARTMENT
 

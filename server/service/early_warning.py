@@ -5,7 +5,7 @@ reads the statistics' hour buckets and the queue, and runs the pure rules of
 ``core/early_warning.py`` with the thresholds stored in Redis (so a change made through any
 process applies at the next check). A finding whose condition was not warned of within its
 repeat window becomes a warning: stored, and sent as a ``warning`` frame to the counselors on
-call (the hub also gives every counselor frame to admins online). A person acknowledges it
+call at the centre's level and to every admin online. A person acknowledges it
 (``ack_warning`` or HTTP); everyone who got it then gets ``warning_acked``.
 """
 
@@ -24,10 +24,10 @@ from ..core import frames
 from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.ids import new_id
 from ..core.participant import Participant
+from ..core.policy import CENTRE
 from ..core.stats import add_into, hour_of
 from ..store.early_warning import StoredWarning, WarningStore
 from ..store.health import unavailable
-from ..store.staff import StaffStore
 from ..store.stats import StatsStore
 from .ports import Delivery, Reply
 
@@ -40,11 +40,8 @@ Audit = Callable[..., Awaitable[None]]
 
 class EarlyWarning:
     def __init__(self, *, stats: StatsStore, store: WarningStore, delivery: Delivery,
-                 audit: Audit, check_s: float, stopping: asyncio.Event,
-                 staff: StaffStore | None = None) -> None:
+                 audit: Audit, check_s: float, stopping: asyncio.Event) -> None:
         self.stats = stats
-        self.staff = staff
-        """To check that a counselor who acknowledges is at the centre's level."""
         self.store = store
         self.delivery = delivery
         self.audit = audit
@@ -112,9 +109,10 @@ class EarlyWarning:
                                 raised_at=now_ms, figures=finding.figures)
         await self.store.add(warning)
         log.info("early warning %s raised (%s)", warning.wid, warning.kind)
-        await self.audit("warning_raised", warning=warning.wid, kind=warning.kind,
-                         topic=warning.topic, department=warning.department)
-        await self.delivery.to_on_call(frame_of(warning))
+        await self.audit("warning_raised", by="server", warning=warning.wid,
+                         kind=warning.kind, topic=warning.topic,
+                         department=warning.department)
+        await self.delivery.to_on_call(frame_of(warning), audience=rules.AUDIENCE)
         return warning
 
     async def run(self) -> None:
@@ -156,7 +154,8 @@ class EarlyWarning:
         if warning.acked_by == by and warning.acked_at == at:
             await self.audit("warning_acked", warning=wid, by=by)
             await self.delivery.to_on_call(
-                frames.warning_acked(wid, warning.acked_by, warning.acked_at), exclude=exclude)
+                frames.warning_acked(wid, warning.acked_by, warning.acked_at), exclude=exclude,
+                audience=rules.AUDIENCE)
         return warning
 
     async def ack_frame(self, who: Participant, reply: Reply, wid: str,
@@ -164,10 +163,8 @@ class EarlyWarning:
         """``ack_warning`` from an admin or counselor; anyone else is ``forbidden``."""
         if who.role not in ACK_ROLES:
             raise Forbidden(f"a {who.role} cannot acknowledge warnings")
-        if who.role == "counselor" and self.staff is not None:
-            account = await self.staff.get(staff_name(who))
-            if account is None or account.level != "centre":
-                raise Forbidden("warnings are acknowledged at the centre's level")
+        if who.role == "counselor" and who.level != CENTRE:
+            raise Forbidden("warnings are acknowledged at the centre's level")
         warning = await self.acknowledge(staff_name(who), wid, exclude=who.uid)
         assert warning.acked_by is not None and warning.acked_at is not None
         reply.send(frames.warning_acked(wid, warning.acked_by, warning.acked_at, ref))

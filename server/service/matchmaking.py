@@ -107,7 +107,7 @@ class Matchmaking:
         self.waiting[sid] = (reply, _key(queued))
         await self.queue.enqueue(sid, lang, frame.topic, priority, at_ms=now, seeker=who.uid)
         await self.events.emit(Requested(sid, frame.topic, lang or "",
-                                         getattr(frame, "department", None), frame.mood))
+                                         department or None, frame.mood))
         if verdict is not None and severity >= 2:
             await self.escalation.first_words(sid, verdict)
         await self._nudge()

@@ -134,10 +134,10 @@ class Runtime:
     overview: Overview
     live: LiveConfig
     dashboard: Dashboard
-    network: SchoolNetwork
-    """Departments, staff administration, the audit trail (issue 19)."""
     insight: Insight
     """Anonymous statistics and early warning (issue 19)."""
+    network: SchoolNetwork
+    """Departments, staff administration, the audit trail (issue 19)."""
 
     @property
     def stopping(self) -> asyncio.Event:
@@ -301,8 +301,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     network = build_network(redis, keys, staff)
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
-    insight = build_insight(redis, keys, settings, events, hub, alerts, staff,
-                            hub.stopping)
+    insight = build_insight(redis, keys, settings, events, hub, hub.stopping)
     # Copies: the live settings replace these lists' contents in place (service/live_settings).
     crisis, self_help = (list(items) for items in resources.load())
     live = LiveConfig(
@@ -397,8 +396,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    dashboard=Dashboard(queue=queue, presence=presence, staff=staff,
                                        alerts=alerts, now=intake.now,
                                        today=today_from(insight.statistics)),
-                   network=network,
-                   insight=insight)
+                   insight=insight, network=network)
 
 
 async def _refuse_websocket(ws: WebSocket) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -17,10 +16,9 @@ from ..service.events import Events
 from ..service.ports import Delivery
 from ..service.statistics import Statistics
 from ..settings import Settings
-from ..store.alerts import AlertStore
+from ..store.audit import AuditLog
 from ..store.early_warning import WarningStore
 from ..store.keys import Keys
-from ..store.staff import StaffStore
 from ..store.stats import StatsStore
 
 
@@ -35,19 +33,15 @@ class Insight:
 
 
 def build_insight(redis: aioredis.Redis, keys: Keys, settings: Settings, events: Events,
-                  delivery: Delivery, alerts: AlertStore, staff: StaffStore,
-                  stopping: asyncio.Event) -> Insight:
+                  delivery: Delivery, stopping: asyncio.Event) -> Insight:
     stats_store = StatsStore(redis, keys, settings.stats_retention_s)
 
-    async def audit(event: str, **fields: Any) -> None:
-        # The escalation audit stream carries who and what (and when); warnings have no alert.
-        await alerts.audit(event, "", **fields)
-
+    audit = AuditLog(redis, keys)  # who (``by``), what and when, beside the escalation steps
     return Insight(
         statistics=Statistics(store=stats_store, events=events, timezone=settings.timezone,
                               sample_s=settings.stats_sample_s, stopping=stopping),
         early_warning=EarlyWarning(
             stats=stats_store,
             store=WarningStore(redis, keys, settings.warning_retention_s),
-            delivery=delivery, audit=audit, check_s=settings.warning_check_s,
-            stopping=stopping, staff=staff))
+            delivery=delivery, audit=audit.write, check_s=settings.warning_check_s,
+            stopping=stopping))

@@ -29,11 +29,21 @@ async def test_a_rise_is_warned_of_once_and_acknowledged_by_an_admin(
         counselor = await live.counselor("cedar")
         helper = await live.helper("maple")
         seeker, _ = await live.seeker()
+        # A department's counselor on call is not warned (warnings are the centre's).
+        await live.runtime.network.departments.add("cs", "计算机学院", "Computer Science")
+        await live.runtime.staff.add("fir", "counselor", "pw-fir-1234", alias="Fir",
+                                     level="department", department="cs")
+        status, login = await live.login("fir", "pw-fir-1234")
+        assert status == 200
+        department = await live.client()
+        await department.hello_staff("counselor", login["token"])
+        await department.send({"type": "status", "on_call": True, "ref": "oc"})
+        await department.expect("presence")
 
         # Six sessions at severity 2 or more in the mood topic this hour, none in the two weeks
         # before: a rise past any factor, above the minimum count.
         store = live.runtime.insight.statistics.store
-        await store.add(hour_of(time.time()), {"risk": 6, "t.mood.risk": 6, "d.none.risk": 6})
+        await store.add(hour_of(time.time()), {"risk": 6, "t.mood.risk": 6, "d._none.risk": 6})
 
         warning = await admin.expect("warning", skip=FRAMES)
         assert warning["kind"] == "risk_rising"
@@ -49,6 +59,7 @@ async def test_a_rise_is_warned_of_once_and_acknowledged_by_an_admin(
         # The same condition is not raised again at every check.
         await admin.no_frame(CHECK_S * 4, of="warning")
         await helper.no_frame(50 * MS, of="warning")
+        await department.no_frame(50 * MS, of="warning")
         await seeker.no_frame(50 * MS, of="warning")
 
         listed = await asyncio.to_thread(
@@ -59,7 +70,7 @@ async def test_a_rise_is_warned_of_once_and_acknowledged_by_an_admin(
         assert item["acked_by"] is None and item["kind"] == "risk_rising"
 
         # A helper or a seeker may not acknowledge; an unknown id is not_found.
-        for client in (helper, seeker):
+        for client in (helper, seeker, department):
             await client.send({"type": "ack_warning", "warning": warning["warning"],
                                "ref": "w"})
             refused = await client.expect("error", skip=FRAMES)

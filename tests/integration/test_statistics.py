@@ -61,11 +61,13 @@ async def until_stats(live: LiveServer, token: str, check: Any, **query: Any
 
 
 async def ask(live: LiveServer, url: str | None = None, topic: str = "mood",
-              mood: int | None = None) -> tuple[Client, str]:
+              mood: int | None = None, department: str | None = None) -> tuple[Client, str]:
     seeker, _ = await live.seeker(url=url)
     frame: dict[str, Any] = {"type": "request", "topic": topic, "lang": "en", "ref": "r"}
     if mood is not None:
         frame["mood"] = mood
+    if department is not None:
+        frame["department"] = department
     await seeker.send(frame)
     queued = await seeker.expect("queued")
     return seeker, queued["session"]
@@ -158,6 +160,31 @@ async def test_four_people_are_hidden_and_five_are_shown(live_server: LiveServer
     # Every other grouping floors the same people the same way.
     weekday = (await stats(live, admin, by="weekday"))["buckets"]
     assert sorted(r["requests"] for r in weekday) == [0] * 6 + [5]
+
+
+async def test_departments_are_counted_apart_and_floored(live_server: LiveServer) -> None:
+    live = live_server
+    admin = await live.staff_token("birch", "admin")
+    departments = live.runtime.network.departments
+    await departments.add("cs", "计算机学院", "Computer Science")
+    await departments.add("law", "法学院", "Law")
+    for _ in range(5):
+        await ask(live, department="cs", topic="academic")
+    for _ in range(2):
+        await ask(live, department="law", topic="academic")
+    await ask(live, topic="academic")
+
+    report = await until_stats(
+        live, admin, lambda r: {b["key"]: b["requests"] for b in r["buckets"]}.get("cs") == 5,
+        by="department")
+    rows = {b["key"]: b for b in report["buckets"]}
+    assert set(rows) == {"cs", "law", "_none"}
+    assert rows["cs"]["requests"] == 5 and rows["cs"]["matched"] == 0
+    assert rows["law"]["requests"] is None  # two students of law: hidden
+    assert rows["_none"]["requests"] is None
+    assert (await stats(live, admin, by="topic"))["buckets"][0] == {
+        **(await stats(live, admin, by="topic"))["buckets"][0], "key": "academic",
+        "requests": 8}
 
 
 async def test_a_bad_mood_is_refused_and_nothing_is_counted(live_server: LiveServer) -> None:

@@ -27,7 +27,7 @@ def test_a_steady_series_raises_nothing() -> None:
 def test_a_rise_past_the_factor_is_found() -> None:
     found = rising({"risk": 8}, {"risk": 2 * BASE_HOURS}, BASE_HOURS, TH)
     assert [(f.kind, f.condition, f.topic, f.department) for f in found] == [
-        ("risk_rising", "risk_rising:all.", None, None)]
+        ("risk_rising", "risk_rising.all.", None, None)]
     assert found[0].figures == {"count": 8, "expected": 2.0, "factor": 2.0, "window_min": 60}
     assert "8 sessions" in found[0].detail
 
@@ -37,19 +37,19 @@ def test_below_the_factor_or_below_the_minimum_is_noise() -> None:
     # From nothing to four: a big factor, but four sessions are noise (and identifying).
     assert rising({"risk": 4}, {}, BASE_HOURS, TH) == []
     assert [f.condition for f in rising({"risk": 5}, {}, BASE_HOURS, TH)] == [
-        "risk_rising:all."]
+        "risk_rising.all."]
 
 
 def test_topics_and_departments_are_checked_on_their_own() -> None:
     window = {"risk": 6, "t.mood.risk": 6, "d.cs.req": 9, "d.cs.risk": 6,
-              "d.law.req": 4, "d.law.risk": 5, "d.none.req": 50, "d.none.risk": 40}
+              "d.law.req": 4, "d.law.risk": 5, "d._none.req": 50, "d._none.risk": 40}
     baseline = {"risk": 6 * BASE_HOURS, "t.mood.risk": 1, "d.cs.risk": 1}
     found = {f.condition: f for f in rising(window, baseline, BASE_HOURS, TH)}
     # Overall steady; mood and cs rose; law has too few people to be looked at; "none" is
     # not a department.
-    assert set(found) == {"risk_rising:t.mood.", "risk_rising:d.cs."}
-    assert found["risk_rising:t.mood."].topic == "mood"
-    assert found["risk_rising:d.cs."].department == "cs"
+    assert set(found) == {"risk_rising.t.mood.", "risk_rising.d.cs."}
+    assert found["risk_rising.t.mood."].topic == "mood"
+    assert found["risk_rising.d.cs."].department == "cs"
 
 
 def test_a_longer_window_compares_with_as_long_a_stretch_of_baseline() -> None:
@@ -65,8 +65,8 @@ def test_demand_waits_only_count_when_no_helper_is_free() -> None:
     assert demand(599, 0, 1, th) == []
     assert demand(600, 2, 1, th) == []
     [wait] = demand(600, 0, 1, th)
-    assert wait.condition == "demand:wait" and wait.figures["longest_wait_s"] == 600
-    assert [f.condition for f in demand(0, 5, 4, th)] == ["demand:queue"]
+    assert wait.condition == "demand.wait" and wait.figures["longest_wait_s"] == 600
+    assert [f.condition for f in demand(0, 5, 4, th)] == ["demand.queue"]
     assert demand(0, 5, 3, th) == []
 
 

@@ -56,8 +56,8 @@ def test_time_groups_use_the_deployment_time_zone() -> None:
 
 def test_scopes_and_fields_of_one_event() -> None:
     assert stats.scopes("mood", "cs") == ("", "t.mood.", "d.cs.")
-    assert stats.scopes(None, None) == ("", "d.none.")
-    assert stats.scopes("nonsense", "Robert'); DROP") == ("", "d.none.")
+    assert stats.scopes(None, None) == ("", "d._none.")
+    assert stats.scopes("nonsense", "Robert'); DROP") == ("", "d._none.")
     assert stats.fields("req", ("", "t.mood.")) == {"req": 1, "t.mood.req": 1}
 
 
@@ -81,13 +81,13 @@ def test_grouping_by_day_lists_empty_days_in_the_range() -> None:
 
 def test_grouping_by_topic_and_department_takes_each_scope() -> None:
     buckets = {1: {"req": 9, "t.mood.req": 6, "t.family.req": 3, "d.cs.req": 5,
-                   "d.none.req": 4, "d.cs.sev2": 5}}
+                   "d._none.req": 4, "d.cs.sev2": 5}}
     topics = dict(stats.group(buckets, "topic", None))
     assert list(topics) == list(stats.TOPICS)
     assert topics["mood"] == {"req": 6}
     assert topics["academic"] == {}
     depts = dict(stats.group(buckets, "department", None))
-    assert depts == {"cs": {"req": 5, "sev2": 5}, "none": {"req": 4}}
+    assert depts == {"cs": {"req": 5, "sev2": 5}, "_none": {"req": 4}}
 
 
 def test_the_floor_hides_every_count_from_one_to_four() -> None:

@@ -10,6 +10,7 @@ import { MessageList, TypingIndicator, typingThrottle } from './chat.js';
 import { renderResources } from './resources.js';
 import { loadStore, saveStore, wipeAndLeave } from './seeker-store.js';
 import { cardNode } from './cards.js';
+import { buildMoods, chosenMood, clearMood } from './mood-check.js';
 import { startBetween, loadWaitingLibrary, setMoodSharer } from './seeker-between.js';
 import {
   renderQueue, loadSelfHelp, endedText, loadCrisis, renderCrisis, toggleCrisis, buildRatings,
@@ -364,6 +365,8 @@ function requestHelp(event) {
   setPhase('connecting');
   const frame = { type: 'request', topic, lang: lang() };
   if (note) frame.note = [...note].slice(0, MAX_CHARS).join('');
+  const mood = chosenMood('mood_before');
+  if (mood) frame.mood = mood;
   connect().queue(frame);
   $('#queue-title').focus(); // the button just vanished: keep keyboard and reader in place
 }
@@ -458,10 +461,12 @@ function submitFeedback(event) {
   event.preventDefault();
   const rating = document.querySelector('input[name="rating"]:checked');
   const feeling = document.querySelector('input[name="feeling"]:checked');
-  if ((!rating && !feeling) || !conn || !state.endedSession) return;
+  const moodAfter = chosenMood('mood_after');
+  if ((!rating && !feeling && !moodAfter) || !conn || !state.endedSession) return;
   const frame = { type: 'feedback', session: state.endedSession, ref: newRef('f') };
   if (rating) frame.rating = Number(rating.value);
   if (feeling) frame.feeling = feeling.value;
+  if (moodAfter) frame.mood = moodAfter;
   state.feedbackRef = frame.ref;
   conn.queue(frame);
   // Thank at once; the answer only confirms it.
@@ -473,6 +478,7 @@ function newChat() {
   forgetSession();
   save();
   $('#feedback-form').reset();
+  clearMood('mood_before');
   show($('#feedback-form'), true);
   show($('#feedback-thanks'), false);
   show($('#resources'), false);
@@ -507,7 +513,13 @@ function init() {
   let stored = null;
   try { stored = sessionStorage.getItem(LANG_KEY); } catch { /* ignore */ }
   buildRatings();
+  const buildMoodChecks = () => {
+    buildMoods('mood-before-choices', 'mood_before');
+    buildMoods('mood-after-choices', 'mood_after');
+  };
+  buildMoodChecks();
   onLangChange(() => {
+    buildMoodChecks();
     renderLang();
     for (const node of document.querySelectorAll('[data-rating-label]')) {
       node.textContent = t('feedback.rating.n', { n: node.dataset.ratingLabel });
