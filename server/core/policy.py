@@ -118,42 +118,6 @@ FLAG_MATCHES = 10
 """How many matched words a ``flag`` shows the helper."""
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """Where an alert goes next: ``level`` (a tier, or ``ALL_TIERS``) and the tiers that get it
-    (``None``: everyone on call)."""
-
-    level: int
-    tiers: list[int] | None
-
-    @property
-    def final(self) -> bool:
-        return self.level == ALL_TIERS
-
-
-def next_delivery(current: int, tiers_on_call: Iterable[int], first: bool) -> Delivery | None:
-    """The tier hand-off: an alert goes first to the lowest tier on call; each timeout widens
-    it to the next tier up (every tier up to it), then to everyone. None: nobody is on call, or
-    it has already gone to everyone.
-
-    ``current`` is how far the alert has gone (0 not yet, a tier, or ``ALL_TIERS``); ``first``
-    delivers from the start whatever ``current`` is (a new or re-opened alert).
-    """
-    on_call = sorted(set(tiers_on_call))
-    if not on_call:
-        return None
-    if first:
-        level = on_call[0]
-    elif current == ALL_TIERS:
-        return None
-    else:
-        higher = [t for t in on_call if t > current]
-        level = higher[0] if higher else ALL_TIERS
-    if level == ALL_TIERS:
-        return Delivery(ALL_TIERS, None)
-    return Delivery(level, [t for t in on_call if t <= level])
-
-
 # -- levels: department counselors, then the centre (issue 19) ---------------------------------
 
 DEPARTMENT = "department"

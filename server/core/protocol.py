@@ -111,6 +111,14 @@ class Resolve(Frame):
     note: str = Field("", max_length=2000)
 
 
+class PassUp(Frame):
+    """A department counselor hands the alert they claimed up to the centre (issue 19)."""
+
+    type: Literal["pass_up"]
+    alert: str = Field(min_length=1, max_length=128)
+    reason: str = Field("", max_length=2000)
+
+
 class Monitor(Frame):
     """A supervisor opens a session read-only (the seeker is never told)."""
 
@@ -205,6 +213,7 @@ _MODELS: dict[str, type[Frame]] = {
     "transfer": Transfer, "block": Block,
     "share": Share,
     "ack_warning": AckWarning,
+    "pass_up": PassUp,  # the school's network (PROTOCOL.md v1.1)
 }
 FRAME_TYPES = frozenset(_MODELS)
 # Each type's own validator, picked by ``type``: what the discriminated union does, without its

@@ -17,6 +17,7 @@ from .handover import Handover
 from .lifecycle import Lifecycle
 from .matchmaking import Matchmaking
 from .oncall import OnCall
+from .passup import PassUp
 from .ports import Reply
 from .sharing import Sharing
 from .supervision import Supervision
@@ -31,7 +32,8 @@ class Dispatch:
                  matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall,
                  supervision: Supervision, handover: Handover, blocking: Blocking,
                  sharing: Sharing | None = None,
-                 early_warning: EarlyWarning | None = None) -> None:
+                 early_warning: EarlyWarning | None = None,
+                 passup: PassUp | None = None) -> None:
         self.welcome = welcome
         self.talk = talk
 
@@ -86,6 +88,11 @@ class Dispatch:
         if early_warning is not None:  # issue 19: admins and counselors acknowledge warnings
             self._routes[p.AckWarning] = ("*", lambda r, f: early_warning.ack_frame(
                 r.who, r, f.warning, f.ref))
+        if passup is not None:  # the school's network: department counselors pass up
+            self._routes[p.Claim] = ("counselor", lambda r, f: passup.claim(
+                r.who, r, f.alert, f.ref))
+            self._routes[p.PassUp] = ("counselor", lambda r, f: passup.pass_up(
+                r.who, r, f.alert, f.reason, f.ref))
 
     async def dispatch(self, reply: Reply, frame: Any, expect_hello: bool) -> None:
         """Route one validated frame to the code that owns it, enforcing the opening and roles."""

@@ -3,10 +3,14 @@
 - Every seeker message is screened (``moderation``); staff in the session get ``flag`` frames.
 - Severity 2 puts the session on the counselors' watch list (no page).
 - Severity 3, or a helper's ``escalate``, raises the session's one alert (``raise_alert.lua``).
-  On-call counselors of the lowest tier on call get it first; if nobody claims it within
-  ``tier_timeout_s`` it goes to the next tier, then to all (``policy.next_delivery``). A
-  counselor who goes on call while it is unclaimed gets it at once (``oncall``). It is never
-  dropped.
+  The on-call counselors of the seeker's department get it first (if the seeker named one and
+  any of them is on call), else the centre's lowest tier on call; if nobody claims it within
+  ``tier_timeout_s`` it goes to the centre (its next tier up), then to all
+  (``policy.next_route``). Admins get it at every step. A counselor who goes on call while it
+  is unclaimed gets it at once (``oncall``). It is never dropped.
+- A department counselor who claimed it may ``pass_up`` to the centre: the centre's on-call
+  counselors get it again, and the first to claim takes the conversation over with the
+  transcript (the department counselor stays, watching).
 - Exactly one ``claim`` wins (``claim_alert.lua``); the winner joins with the transcript.
 - The seeker gets crisis resources at once, and again if nobody has claimed in time.
 - Every step is written to the audit stream.
@@ -161,7 +165,7 @@ class Escalation:
 
     async def alert_frame(self, aid: str) -> dict[str, Any] | None:
         alert = await self.alerts.get(aid)
-        return None if alert is None else _alert_frame(alert, _stage(alert), alert.tier)
+        return None if alert is None else alert_frame_of(alert)
 
     async def _deliver(self, aid: str, first: bool) -> None:
         """Send an open alert to its next stage of on-call counselors (``policy.next_route``:
@@ -240,8 +244,14 @@ class Escalation:
         if not claim.won:
             reply.send(frames.alert_claimed(aid, ref=ref))
             return
-        sid = claim.sid
-        await self.events.emit(AlertClaimed(aid, sid))
+        await self.events.emit(AlertClaimed(aid, claim.sid))
+        await self.enter_with_transcript(who, reply, aid, claim.sid, ref)
+        await self.delivery.to_on_call(frames.alert_claimed(aid, claim.sid), exclude=who.uid)
+
+    async def enter_with_transcript(self, who: Participant, reply: Reply, aid: str, sid: str,
+                                    ref: str | None) -> None:
+        """The claiming counselor joins the session: ``joined`` with the whole transcript
+        first, then the others are told (``participant``)."""
         await self.sessions.add_member_session(who.uid, sid)
         # Live frames for the session (a message, its flag) that arrive while the transcript is
         # read are held, so that `joined` comes first and no message is delivered twice.
@@ -261,7 +271,6 @@ class Escalation:
         reply.release([joined], {sid: transcript[-1]["seq"]} if transcript else {})
         await self.delivery.to_session(sid, frames.participant(sid, "counselor", who.alias, True),
                                        roles=("seeker", "helper"))
-        await self.delivery.to_on_call(frames.alert_claimed(aid, sid), exclude=who.uid)
 
     async def join(self, who: Participant, reply: Reply, sid: str, ref: str | None) -> None:
         """Look in on a watched session: raise (or reuse) its alert and claim it at once."""
@@ -386,6 +395,11 @@ class Escalation:
 
     async def audit(self, event: str, aid: str, **fields: Any) -> None:
         await self.alerts.audit(event, aid, **fields)
+
+
+def alert_frame_of(alert: Alert) -> dict[str, Any]:
+    """The ``alert`` frame of an alert as it stands (its stage, department, pass-up)."""
+    return _alert_frame(alert, _stage(alert), alert.tier)
 
 
 def _stage(alert: Alert) -> str:

@@ -15,6 +15,7 @@ from ..store.deadlines import Deadlines
 from ..store.presence import Presence
 from ..store.sessions import SessionStore
 from .escalation import Escalation
+from .passup import PassUp
 from .ports import Delivery, Reply
 
 COUNSELOR_GONE = "counselor_gone"
@@ -23,7 +24,7 @@ COUNSELOR_GONE = "counselor_gone"
 class OnCall:
     def __init__(self, *, presence: Presence, alerts: AlertStore, sessions: SessionStore,
                  deadlines: Deadlines, delivery: Delivery, escalation: Escalation,
-                 graces: policy.Graces) -> None:
+                 graces: policy.Graces, passup: PassUp | None = None) -> None:
         self.presence = presence
         self.alerts = alerts
         self.sessions = sessions
@@ -31,6 +32,9 @@ class OnCall:
         self.delivery = delivery
         self.escalation = escalation
         self.graces = graces
+        self.passup = passup
+        """Passed-up alerts waiting for the centre are sent to centre counselors going on
+        call, and to admins."""
 
     async def status(self, who: Participant, reply: Reply, on_call: bool | None,
                      ref: str | None) -> None:
@@ -61,6 +65,8 @@ class OnCall:
             if frame is not None:
                 reply.send(frame)
                 await self.alerts.audit("delivered", aid, tier=who.tier, to=who.uid)
+        if self.passup is not None:
+            await self.passup.pending_for(who, reply)
         for item in await self.alerts.watched():
             # The watch list: the seeker's department and the centre (policy.watch_audience).
             if policy.reaches(policy.watch_audience(item.get("department", "")), who.role,
@@ -74,6 +80,8 @@ class OnCall:
             frame = await self.escalation.alert_frame(aid)
             if frame is not None:
                 reply.send(frame)
+        if self.passup is not None:
+            await self.passup.pending_for(reply.who, reply)
         for item in await self.alerts.watched():
             reply.send(item)
 

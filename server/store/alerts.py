@@ -81,6 +81,7 @@ class AlertStore:
                                                      "note": note})
             pipe.zrem(self.keys.alerts_claimed, aid)
             pipe.zrem(self.keys.alerts_open, aid)
+            pipe.zrem(self.keys.alerts_up, aid)
             await pipe.execute()
 
     async def reopen(self, aid: str) -> None:
@@ -88,7 +89,10 @@ class AlertStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.alert(aid), mapping={"state": "open", "claimed_by": "",
                                                      "tier": 0, "level": ""})
+            # Delivered from the start again: a pass-up before it is over.
+            pipe.hdel(self.keys.alert(aid), "passed_up", "up_claimed_by", "pass_reason")
             pipe.zrem(self.keys.alerts_claimed, aid)
+            pipe.zrem(self.keys.alerts_up, aid)
             pipe.zadd(self.keys.alerts_open, {aid: now_ms()})
             await pipe.execute()
 
@@ -99,6 +103,34 @@ class AlertStore:
         """How far the alert has gone (``policy.next_route``) and for which department."""
         await self.redis.hset(self.keys.alert(aid), mapping={"level": stage, "tier": tier,
                                                              "department": department})
+
+    # -- passing up to the centre (issue 19) --------------------------------------------------
+
+    async def pass_up(self, aid: str, by: str, reason: str) -> None:
+        """A department counselor passed their claimed alert up: the centre is to take it up
+        (``alerts:up`` lists it until then, for centre counselors who go on call)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.alert(aid), mapping={"passed_up": 1, "passed_by": by,
+                                                     "pass_reason": reason[:REASON_CHARS],
+                                                     "passed_at": now_ms()})
+            pipe.zadd(self.keys.alerts_up, {aid: now_ms()})
+            await pipe.execute()
+
+    async def take_up(self, aid: str, uid: str, alias: str) -> bool:
+        """A centre counselor takes up a passed-up alert: exactly one wins (``HSETNX``), and
+        becomes the alert's claimer."""
+        if not await self.redis.hsetnx(self.keys.alert(aid), "up_claimed_by", uid):
+            return False
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.alert(aid), mapping={"claimed_by": uid, "claimed_alias": alias,
+                                                     "taken_up_at": now_ms()})
+            pipe.zrem(self.keys.alerts_up, aid)
+            await pipe.execute()
+        return True
+
+    async def passed_up_ids(self) -> list[str]:
+        """Alerts passed up that no centre counselor has taken up yet."""
+        return [a.decode() for a in await self.redis.zrange(self.keys.alerts_up, 0, -1)]
 
     # -- reading -----------------------------------------------------------------------------
 

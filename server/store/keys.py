@@ -43,6 +43,9 @@ key                            type                        lifetime
 ``a:<aid>``                    hash: an alert              escalated retention once raised
 ``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
                                                            alert is claimed/resolved
+``alerts:up``                  zset: alerts passed up,     reason: each member leaves when a
+                               not yet taken up            centre counselor takes it up or it
+                                                           is resolved
 ``alerts:all``                 zset: alert ids by time     escalated retention after the newest
                                                            alert (trimmed on each raise)
 ``watch``                      zset: watched sessions      24 h after the newest (trimmed on
@@ -139,6 +142,7 @@ class Keys:
         self.alerts_open = f"{prefix}:alerts:open"
         self.alerts_claimed = f"{prefix}:alerts:claimed"
         self.alerts_all = f"{prefix}:alerts:all"
+        self.alerts_up = f"{prefix}:alerts:up"
         self.alert_prefix = f"{prefix}:a:"
         self.watchlist = f"{prefix}:watch"
         self.audit = f"{prefix}:audit"

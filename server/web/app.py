@@ -51,6 +51,7 @@ from ..service.metrics import Metrics
 from ..service.nodes import Nodes
 from ..service.oncall import COUNSELOR_GONE, OnCall
 from ..service.overview import Overview
+from ..service.passup import PassUp
 from ..service.sharing import Sharing
 from ..service.signin import SignIn
 from ..service.signin_guard import SignInGuard
@@ -321,8 +322,10 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         queue=queue, presence=presence, deadlines=deadlines, delivery=hub, ending=ending,
         events=events, metrics=metrics, crisis_resources=crisis,
         times=live.times(settings.resources_fallback_s, settings.no_contact_after_s))
+    passup = PassUp(alerts=alerts, sessions=sessions, supervision=supervised,
+                    escalation=escalation, delivery=hub)
     oncall = OnCall(presence=presence, alerts=alerts, sessions=sessions, deadlines=deadlines,
-                    delivery=hub, escalation=escalation, graces=graces)
+                    delivery=hub, escalation=escalation, graces=graces, passup=passup)
     intake = Intake(hours=hours, blocks=blocks, presence=presence,
                           timezone=settings.timezone, crisis_resources=crisis)
     matchmaking = Matchmaking(queue=queue, sessions=sessions, escalation=escalation,
@@ -363,7 +366,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                         supervision=supervision, handover=handover, blocking=blocking,
                         sharing=Sharing(library=between.library, sessions=sessions,
                                         delivery=hub),
-                        early_warning=insight.early_warning)
+                        early_warning=insight.early_warning, passup=passup)
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,

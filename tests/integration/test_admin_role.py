@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from tests.client import Client
@@ -98,12 +95,3 @@ async def test_admin_uses_counselor_endpoints(live_server: LiveServer) -> None:
     status, body = await asyncio.to_thread(
         http_json, live_server.http_url + "/api/login", {"username": "nobody", "password": "x"})
     assert status == 401
-
-
-def test_cli_adds_an_admin(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "server", "staff", "add", "boss", "--role", "admin",
-         "--password-stdin", "--data-dir", str(tmp_path)],
-        input=b"a-long-password\n", capture_output=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert b"added admin boss" in out.stdout

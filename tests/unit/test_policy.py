@@ -10,7 +10,7 @@ import pytest
 from matching import Priority
 from server.core import policy
 from server.core.errors import NotInSession, SessionEnded
-from server.core.policy import ALL_TIERS, Delivery, Graces, next_delivery
+from server.core.policy import ALL_TIERS, Graces, OnCallCounselor, next_route
 
 GRACES = Graces(queued_seeker_s=300, seeker_s=120, helper_s=30, counselor_s=60)
 
@@ -18,31 +18,43 @@ GRACES = Graces(queued_seeker_s=300, seeker_s=120, helper_s=30, counselor_s=60)
 # -- the tier hand-off ----------------------------------------------------------------------
 
 
+def centre(*tiers: int) -> list[OnCallCounselor]:
+    """Counselors as every account was before levels: centre, with a tier."""
+    return [OnCallCounselor(t) for t in tiers]
+
+
+def hand_off(stage: str, tier: int, tiers: list[int], first: bool) -> tuple[str, int] | None:
+    route = next_route(stage, tier, centre(*tiers), "", first)
+    return None if route is None else (route.stage, route.tier)
+
+
 def test_a_new_alert_goes_to_the_lowest_tier_on_call() -> None:
-    assert next_delivery(0, [2, 1, 3, 1], first=True) == Delivery(1, [1])
+    route = next_route("", 0, centre(2, 1, 3, 1), "", first=True)
+    assert route is not None and (route.stage, route.tier, route.tiers) == ("centre", 1, (1,))
 
 
 def test_each_timeout_widens_the_alert_to_the_next_tier_up_then_to_everyone() -> None:
     on_call = [1, 2, 4]
-    assert next_delivery(1, on_call, first=False) == Delivery(2, [1, 2])
-    assert next_delivery(2, on_call, first=False) == Delivery(4, [1, 2, 4])
-    final = next_delivery(4, on_call, first=False)
-    assert final == Delivery(ALL_TIERS, None) and final.final
-    assert next_delivery(ALL_TIERS, on_call, first=False) is None
+    second = next_route("centre", 1, centre(*on_call), "", first=False)
+    assert second is not None and (second.tier, second.tiers) == (2, (1, 2))
+    assert hand_off("centre", 2, on_call, first=False) == ("centre", 4)
+    final = next_route("centre", 4, centre(*on_call), "", first=False)
+    assert final is not None and final.final and final.audience() is None
+    assert hand_off("all", ALL_TIERS, on_call, first=False) is None
 
 
 def test_an_alert_with_nobody_on_call_goes_nowhere() -> None:
-    assert next_delivery(0, [], first=True) is None
-    assert next_delivery(1, [], first=False) is None
+    assert hand_off("", 0, [], first=True) is None
+    assert hand_off("centre", 1, [], first=False) is None
 
 
 def test_a_reopened_alert_starts_again_from_the_lowest_tier() -> None:
-    assert next_delivery(ALL_TIERS, [3, 5], first=True) == Delivery(3, [3])
+    assert hand_off("all", ALL_TIERS, [3, 5], first=True) == ("centre", 3)
 
 
 def test_with_one_tier_the_first_delivery_reaches_everyone_on_call_and_the_next_is_final() -> None:
-    assert next_delivery(0, [1, 1], first=True) == Delivery(1, [1])
-    assert next_delivery(1, [1, 1], first=False) == Delivery(ALL_TIERS, None)
+    assert hand_off("", 0, [1, 1], first=True) == ("centre", 1)
+    assert hand_off("centre", 1, [1, 1], first=False) == ("all", ALL_TIERS)
 
 
 def test_the_alert_frame_shows_a_tier_only_while_it_is_at_one() -> None:
