@@ -34,7 +34,7 @@ def test_frames_validate_and_ignore_extra_fields() -> None:
         ({"type": "say", "session": "s", "text": "a" * 2001}, TooLong),
         ({"type": "request", "topic": "nope"}, ProtocolError),
         ({"type": "status", "capacity": -1}, ProtocolError),
-        ({"type": "hello", "role": "admin"}, ProtocolError),
+        ({"type": "hello", "role": "operator"}, ProtocolError),
         ({"type": "ping", "ref": "r" * 65}, ProtocolError),
     ],
 )
