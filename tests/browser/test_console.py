@@ -156,3 +156,27 @@ async def test_closing_the_hours_reaches_the_seeker_page(
     assert ("settings_changed", "a.boss",
             {"settings": "hours,hours_message,open_when_on_call"}) in kinds
 
+
+
+async def test_a_warning_reaches_the_open_console_and_is_acknowledged(people: People) -> None:
+    server = people.server
+    page = await sign_in(people, "en-US", DESKTOP)
+    await server.runtime.insight.early_warning.set_thresholds("a.boss", {"queue_length": 1})
+    for topic in ("mood", "academic"):  # no helper online: both wait
+        seeker, _ = await server.seeker()
+        await seeker.send({"type": "request", "topic": topic, "lang": "en"})
+        await seeker.expect("queued", skip=())
+    (raised,) = await server.runtime.insight.early_warning.check()
+    # Pushed over the admin's WebSocket: said at once, wherever the admin is in the console.
+    await expect(page.get_by_test_id("admin-status")).to_contain_text(
+        "Demand outruns the helpers")
+    await expect(page.get_by_test_id("warn-badge")).to_have_text("1")
+    await expect(page.get_by_test_id("live-queue-value")).to_have_text("2")
+
+    await page.get_by_test_id("tab-warnings").click()
+    item = page.get_by_test_id(f"warn-{raised.wid}")
+    await item.get_by_test_id("warn-ack").click()
+    await expect(item).to_be_hidden()  # the open list no longer has it
+    await expect(page.get_by_test_id("warn-badge")).to_be_hidden()
+    await page.get_by_test_id("warn-state").select_option("all")
+    await expect(item.get_by_test_id("warn-acked-by")).to_contain_text("boss")

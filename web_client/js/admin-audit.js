@@ -91,5 +91,6 @@ export function mountAudit(root, ctx) {
   }
 
   fillLevel();
-  return { show: load, hide() {}, relabel() { applyI18n(root); fillLevel(); draw(); } };
+  return { show: load, hide() {},
+    live() {}, relabel() { applyI18n(root); fillLevel(); draw(); } };
 }

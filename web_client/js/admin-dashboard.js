@@ -180,6 +180,7 @@ export function mountDashboard(root, ctx) {
       statsTimer = setInterval(loadStats, STATS_EVERY_MS);
     },
     hide() { clearInterval(liveTimer); clearInterval(statsTimer); },
+    live() { loadLive(); }, // an alert or watch-list change: the live figures now
     relabel() {
       applyI18n(root);
       for (const opt of period.options) opt.textContent = t('adm.weeks', { n: opt.value });

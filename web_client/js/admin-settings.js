@@ -133,5 +133,6 @@ export function mountSettings(root, ctx) {
     draw();
   }
 
-  return { show: load, hide() {}, relabel() { applyI18n(root); } };
+  return { show: load, hide() {},
+    live() {}, relabel() { applyI18n(root); } };
 }

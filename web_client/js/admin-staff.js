@@ -232,6 +232,7 @@ export function mountStaff(root, ctx) {
   return {
     show: load,
     hide() {},
+    live() {},
     relabel() { applyI18n(root); draw(); },
   };
 }

@@ -94,5 +94,5 @@ export function mountWarnings(root, ctx) {
   }
 
   fillFilter();
-  return { show: load, hide() {}, relabel() { applyI18n(root); draw(); } };
+  return { show: load, hide() {}, live(f) { if (f.type.startsWith('warning')) load(); }, relabel() { applyI18n(root); draw(); } };
 }

@@ -6,6 +6,7 @@ import { $, show } from './dom.js';
 import { t, lang, setLang, detectLang, onLangChange, addStrings } from './i18n.js';
 import { startSignin, takeSsoToken } from './signin.js';
 import { useToken, api } from './admin-api.js';
+import { Connection } from './ws.js';
 import { ADMIN_STRINGS } from './admin-strings.js';
 import { mountDashboard } from './admin-dashboard.js';
 import { mountStaff } from './admin-staff.js';
@@ -23,6 +24,7 @@ const sections = {};
 let current = 'dashboard';
 let badgeTimer = null;
 let who = null;
+let conn = null;
 
 function status(text, kind = 'info') {
   const node = $('#admin-status');
@@ -42,6 +44,7 @@ function loadToken() {
 }
 
 function showLogin(message) {
+  if (conn) { conn.stop(); conn = null; }
   for (const s of Object.values(sections)) s.hide();
   clearInterval(badgeTimer);
   show($('#view-login'), true);
@@ -74,6 +77,31 @@ function begin(info) {
   refreshBadge();
   clearInterval(badgeTimer);
   badgeTimer = setInterval(refreshBadge, BADGE_EVERY_MS);
+  listen(info.token);
+}
+
+/**
+ * The admin's WebSocket: every counselor frame reaches an admin (PROTOCOL v1.1), so a new
+ * early warning or alert shows at once instead of at the next refresh. The pages still poll,
+ * so nothing depends on this socket being up.
+ */
+function listen(token) {
+  if (conn) conn.stop();
+  conn = new Connection({
+    hello: () => ({ type: 'hello', role: 'admin', token, last_seen: {} }),
+    onFrame: (f) => {
+      if (f.type === 'warning') {
+        status(t('adm.warn.new', { kind: t(`adm.warn.kind.${f.kind}`) }), 'error');
+        refreshBadge();
+        sections[current].live(f);
+      } else if (['warning_acked', 'alert', 'alert_claimed', 'alert_resolved', 'watch'].includes(f.type)) {
+        if (f.type === 'warning_acked') refreshBadge();
+        sections[current].live(f);
+      }
+    },
+    onState: (state) => { if (state === 'unauthorized') signedOut(); },
+  });
+  conn.start();
 }
 
 async function refreshBadge() {
@@ -100,6 +128,7 @@ function select(name) {
 }
 
 function logout() {
+  if (conn) conn.stop();
   try { sessionStorage.removeItem(TOKEN_KEY); } catch { /* ignore */ }
   location.reload();
 }
