@@ -40,8 +40,8 @@ async def settings_get(request: Request) -> Response:
 async def settings_put(request: Request) -> Response:
     if isinstance(who := await require_staff(request, ADMIN), Response):
         return who
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
+    raw = await _bounded_body(request)
+    if raw is None:
         return JSONResponse({"error": "too_large",
                              "detail": f"body over {MAX_BODY_BYTES} bytes"}, 413)
     try:
@@ -57,6 +57,20 @@ async def settings_put(request: Request) -> Response:
     # The actor as every audit record names staff: their uid (``a.<username>`` for an admin).
     current = await _runtime(request).live.change(change, actor=f"{who.role[0]}.{who.username}")
     return JSONResponse(current, headers=NO_STORE)
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The body, or None once it is past MAX_BODY_BYTES (read no further: a client cannot
+    make the process hold a large upload in memory)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    data = b""
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_BODY_BYTES:
+            return None
+    return data
 
 
 async def overview(request: Request) -> Response:
