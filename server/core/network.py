@@ -14,6 +14,7 @@ department counselor stands before all of them for its department's seekers
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -93,6 +94,15 @@ class StaffPatch(BaseModel):
     @classmethod
     def _unique(cls, value: list[str] | None) -> list[str] | None:
         return sorted(set(value)) if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class HelperRules:
+    """What a helper's account allows when it asks to take chats."""
+
+    trained: bool = True
+    languages: tuple[str, ...] = ()
+    """The languages recorded for the account; empty: not recorded (any)."""
 
 
 class PasswordIn(BaseModel):

@@ -200,9 +200,12 @@ def _counts(row: Mapping[str, int], prefix: str, names: Iterable[Any]) -> dict[s
     return {str(n): floor(max(0, row.get(f"{prefix}{n}", 0))) for n in names}
 
 
-def view(row: Mapping[str, int]) -> dict[str, Any]:
+def view(row: Mapping[str, int], scoped: bool = False) -> dict[str, Any]:
     """One row as ``GET /api/stats`` shows it: every count floored, small cells' derived
-    figures hidden. The contract's fields first (PROTOCOL.md v1.1), then the extensions."""
+    figures hidden. The contract's fields first (PROTOCOL.md v1.1), then the extensions.
+
+    ``scoped`` (a topic's or a department's row) leaves out what is only counted for everyone
+    (claims, outcomes, languages, feedback, moods, helpers): zeros there would be untrue."""
     waits = _hist(row, "w", WAIT_EDGES)
     claims = _hist(row, "c", CLAIM_EDGES)
     samples = row.get("hs_n", 0)
@@ -216,11 +219,13 @@ def view(row: Mapping[str, int]) -> dict[str, Any]:
         "max_severity": _counts(row, "sev", SEVERITIES),
         "wait_p90_s": _derived(waits, WAIT_EDGES, 0.9),
         "risk_sessions": floor(row.get(RISK, 0)),
+    }
+    if scoped:
+        return out
+    out.update({
         "claimed": floor(row.get(CLAIMED, 0)),
         "time_to_claim_p50_s": _derived(claims, CLAIM_EDGES, 0.5),
         "outcomes": _counts(row, "out.", OUTCOMES),
-    }
-    out.update({
         "languages": _counts(row, "lang.", LANGS),
         "helpers_online_avg": round(row.get("hs_online", 0) / samples, 2) if samples else None,
         "helper_load_avg": round(row.get("hs_active", 0) / capacity, 3) if capacity else None,
@@ -232,9 +237,10 @@ def view(row: Mapping[str, int]) -> dict[str, Any]:
     return out
 
 
-def table(rows: list[tuple[str, dict[str, int]]]) -> list[dict[str, Any]]:
+def table(rows: list[tuple[str, dict[str, int]]], scoped: bool = False
+          ) -> list[dict[str, Any]]:
     """The rows of a report, each ``{"key", …view}``."""
-    return [{"key": key, **view(row)} for key, row in rows]
+    return [{"key": key, **view(row, scoped)} for key, row in rows]
 
 
 CSV_COLUMNS: tuple[str, ...] = (

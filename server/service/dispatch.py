@@ -31,9 +31,8 @@ class Dispatch:
     def __init__(self, *, welcome: Welcome, talk: Talk, lifecycle: Lifecycle,
                  matchmaking: Matchmaking, escalation: Escalation, oncall: OnCall,
                  supervision: Supervision, handover: Handover, blocking: Blocking,
-                 sharing: Sharing | None = None,
-                 early_warning: EarlyWarning | None = None,
-                 passup: PassUp | None = None) -> None:
+                 sharing: Sharing | None = None, passup: PassUp | None = None,
+                 early_warning: EarlyWarning | None = None) -> None:
         self.welcome = welcome
         self.talk = talk
 

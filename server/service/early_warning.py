@@ -94,9 +94,9 @@ class EarlyWarning:
             add_into(baseline, buckets[hour])
         findings = rules.rising(window, baseline, len(baseline_hours), thresholds)
         queue_length, longest_ms = await self.stats.longest_wait_ms(int(now_s * 1000))
-        helpers = await self.stats.helper_sample()
+        helpers = await self.stats.helper_sample(int(now_s * 1000))
         findings += rules.demand(None if longest_ms is None else longest_ms / 1000,
-                                 helpers.capacity - helpers.active, queue_length, thresholds)
+                                 helpers.free, queue_length, thresholds)
         raised = []
         for finding in findings:
             if await self.store.first_time(finding.condition, rules.repeat_after_s(thresholds)):

@@ -186,6 +186,8 @@ class Escalation:
                                   first)
         if route is None:
             if not on_call:
+                if department and not alert.department:
+                    await self.alerts.set_route(aid, "", 0, department)
                 await self.alerts.audit("pending", aid, note="no counselor on call",
                                         department=department or None)
             return
@@ -240,13 +242,19 @@ class Escalation:
         reply.send(frames.escalated(sid, aid, raised, ref))
 
     async def claim(self, who: Participant, reply: Reply, aid: str, ref: str | None) -> None:
+        if not await self.try_claim(who, reply, aid, ref):
+            reply.send(frames.alert_claimed(aid, ref=ref))
+
+    async def try_claim(self, who: Participant, reply: Reply, aid: str,
+                        ref: str | None) -> bool:
+        """Claim an open alert and join its session; False (nothing sent) if it was taken."""
         claim = await self.alerts.claim(aid, who.uid, who.alias, who.level or policy.CENTRE)
         if not claim.won:
-            reply.send(frames.alert_claimed(aid, ref=ref))
-            return
+            return False
         await self.events.emit(AlertClaimed(aid, claim.sid))
         await self.enter_with_transcript(who, reply, aid, claim.sid, ref)
         await self.delivery.to_on_call(frames.alert_claimed(aid, claim.sid), exclude=who.uid)
+        return True
 
     async def enter_with_transcript(self, who: Participant, reply: Reply, aid: str, sid: str,
                                     ref: str | None) -> None:

@@ -17,6 +17,7 @@ from matching import MatchQueue, Pair, Priority, estimate_wait_s
 
 from ..core import frames, policy
 from ..core.errors import Conflict, NotTrained, ProtocolError, SessionEnded
+from ..core.network import HelperRules
 from ..core.participant import Participant
 from ..core.protocol import Request, Status
 from ..store.departments import DepartmentStore
@@ -44,11 +45,12 @@ class Matchmaking:
                  seekers: SeekerStore | None = None,
                  admission: Callable[[Participant], Awaitable[None]] | None = None,
                  departments: DepartmentStore | None = None,
-                 training: Callable[[str], Awaitable[bool]] | None = None) -> None:
+                 helper_rules: Callable[[str], Awaitable[HelperRules]] | None = None) -> None:
         self.queue = queue
         self.departments = departments
-        self.training = training
-        """Whether a helper (uid) is trained: an untrained one takes no chats (issue 19)."""
+        self.helper_rules = helper_rules
+        """What a helper's account allows (issue 19): untrained, no chats; its recorded
+        languages bound those its ``status`` may choose."""
         self.seekers = seekers
         self.sessions = sessions
         self.escalation = escalation
@@ -149,7 +151,8 @@ class Matchmaking:
     async def status(self, who: Participant, reply: Reply, frame: Status) -> None:
         current = await self.queue.helper(who.uid)
         available = current.available if frame.available is None else frame.available
-        if available and self.training is not None and not await self.training(who.uid):
+        rules = await self.helper_rules(who.uid) if self.helper_rules is not None else None
+        if available and rules is not None and not rules.trained:
             if current.available:
                 await self.queue.set_helper(who.uid, available=False,
                                             capacity=current.capacity or DEFAULT_CAPACITY,
@@ -161,6 +164,9 @@ class Matchmaking:
                         if c is not None)
         topics = frame.topics if frame.topics is not None else current.topics
         langs = frame.langs if frame.langs is not None else (current.langs or DEFAULT_LANGS)
+        if rules is not None and rules.languages:
+            # Only languages the account was recorded with (an admin's word beats a tick).
+            langs = [x for x in langs if x in rules.languages] or list(rules.languages)
         await self.queue.set_helper(who.uid, available=available, capacity=capacity,
                                     topics=list(topics), langs=list(langs))
         await self.queue.set_alias(who.uid, who.alias)
@@ -183,6 +189,9 @@ class Matchmaking:
                                 langs=state.langs or DEFAULT_LANGS)
         if state.cooldown_until > time.time() * 1000:
             frame["cooldown_until"] = state.cooldown_until
+        rules = await self.helper_rules(who.uid) if self.helper_rules is not None else None
+        if rules is not None and not rules.trained:
+            frame["trained"] = False  # the console says why it cannot take chats yet
         return frame
 
     async def helper_online(self, who: Participant) -> None:

@@ -55,8 +55,11 @@ class OnCall:
             await self.alerts.audit("off_call", "", by=who.uid)
 
     def presence_frame(self, who: Participant, reply: Reply) -> dict[str, Any]:
-        return frames.presence(on_call=self.delivery.is_on_call(reply), capacity=None,
-                               active=who.counselor_sessions(), tier=who.tier)
+        frame = frames.presence(on_call=self.delivery.is_on_call(reply), capacity=None,
+                                active=who.counselor_sessions(), tier=who.tier)
+        if who.level:  # a counselor's place in the network: its console offers pass_up
+            frame.update(level=who.level, department=who.department or None)
+        return frame
 
     async def send_pending(self, who: Participant, reply: Reply) -> None:
         """A counselor went on call: every unclaimed alert, then the watch list."""

@@ -62,13 +62,14 @@ class PassUp:
                                    ref))
 
     async def claim(self, who: Participant, reply: Reply, aid: str, ref: str | None) -> None:
-        """``claim``: a passed-up alert is taken up by the centre; any other goes the usual way
-        (``Escalation.claim``)."""
-        alert = await self.alerts.get(aid)
-        if alert is None or not alert.passed_up or alert.state != "claimed":
-            await self.escalation.claim(who, reply, aid, ref)
+        """``claim``: an open alert goes the usual way (``Escalation.try_claim``, first, so
+        that an ordinary claim costs nothing more); a claimed one that was passed up is taken
+        up by the first centre counselor."""
+        if await self.escalation.try_claim(who, reply, aid, ref):
             return
-        if (who.level == policy.DEPARTMENT or alert.up_claimed_by
+        alert = await self.alerts.get(aid)
+        if (alert is None or not alert.passed_up or alert.state != "claimed"
+                or who.level == policy.DEPARTMENT or alert.up_claimed_by
                 or not await self.alerts.take_up(aid, who.uid, who.alias)):
             reply.send(frames.alert_claimed(aid, ref=ref))
             return

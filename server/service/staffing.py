@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.errors import Conflict, NotFound
-from ..core.network import DepartmentIn, StaffIn, StaffPatch
+from ..core.network import DepartmentIn, HelperRules, StaffIn, StaffPatch
 from ..store.audit import AuditLog, AuditQuery
 from ..store.departments import DepartmentStore
 from ..store.signin import SignInStore
@@ -88,10 +88,13 @@ class Staffing:
         await self.staff.remove(username)
         await self._audit("staff_removed", actor, username)
 
-    async def trained(self, uid: str) -> bool:
-        """Whether the helper behind ``uid`` (``h.<name>``) may take chats."""
+    async def helper_rules(self, uid: str) -> HelperRules:
+        """What the helper behind ``uid`` (``h.<name>``) may do: take chats once trained, in
+        the languages recorded for it (read on each ``status``, so a change applies at once)."""
         account = await self.staff.get(uid.partition(".")[2])
-        return account is not None and account.trained
+        if account is None:
+            return HelperRules(trained=False)
+        return HelperRules(trained=account.trained, languages=account.languages)
 
     # -- departments -------------------------------------------------------------------------
 

@@ -7,6 +7,12 @@ bucket (``store/stats.py``); an event that must know more of its session (its de
 the end, whether it was counted before) reads it in the same or one more round trip. Nothing
 is counted on ``say``: a message costs the statistics nothing.
 
+The writes run in their own tasks, never in the emitter's: a frame is not held up by counting
+(with Redis frozen, a seeker's ``request`` would otherwise wait out the Redis timeout in the
+``Matched`` handler, and the frames behind it bunch up into a rate limit). At most
+``MAX_PENDING`` writes wait at once; beyond that a count is dropped (and logged once in a
+while): statistics may lose a count in an outage, a conversation never waits for one.
+
 Per-session figures (requests, matches and waits, abandoned, highest severity) go into the
 hour the seeker asked, so a row's figures describe the same people; alerts, claims,
 outcomes, feedback and the helper samples go into the hour they happened.
@@ -21,7 +27,8 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..core import stats
@@ -42,9 +49,12 @@ from .events import (
 )
 
 log = logging.getLogger("peerline.stats")
+E = TypeVar("E")
 
 DAY_MS = 24 * 3600 * 1000
 DEFAULT_RANGE_MS = 7 * DAY_MS
+MAX_PENDING = 1000
+DROP_LOG_EVERY_S = 60.0
 
 
 class Statistics:
@@ -54,14 +64,48 @@ class Statistics:
         self.tz: dt.tzinfo | None = ZoneInfo(timezone) if timezone else None
         self.sample_s = sample_s
         self.stopping = stopping
-        events.on(Requested, self._requested)
-        events.on(Matched, self._matched)
-        events.on(SessionEnded, self._ended)
-        events.on(RiskSeen, self._risk_seen)
-        events.on(AlertRaised, self._alert_raised)
-        events.on(AlertClaimed, self._alert_claimed)
-        events.on(AlertResolved, self._alert_resolved)
-        events.on(FeedbackGiven, self._feedback)
+        self.pending: set[asyncio.Task[None]] = set()
+        self.dropped = 0
+        self._dropped_logged = 0.0
+        events.on(Requested, self._later(self._requested))
+        events.on(Matched, self._later(self._matched))
+        events.on(SessionEnded, self._later(self._ended))
+        events.on(RiskSeen, self._later(self._risk_seen))
+        events.on(AlertRaised, self._later(self._alert_raised))
+        events.on(AlertClaimed, self._later(self._alert_claimed))
+        events.on(AlertResolved, self._later(self._alert_resolved))
+        events.on(FeedbackGiven, self._later(self._feedback))
+
+    def _later(self, count: Callable[[E], Awaitable[None]]
+               ) -> Callable[[E], Awaitable[None]]:
+        """An event handler that starts ``count`` in its own task and returns at once."""
+        async def handler(event: E) -> None:
+            if len(self.pending) >= MAX_PENDING:
+                self.dropped += 1
+                now = time.monotonic()
+                if now - self._dropped_logged >= DROP_LOG_EVERY_S:
+                    self._dropped_logged = now
+                    log.warning("statistics fall behind: %d counts dropped so far", self.dropped)
+                return
+            task = asyncio.create_task(self._guarded(count, event))
+            self.pending.add(task)
+            task.add_done_callback(self.pending.discard)
+
+        return handler
+
+    async def _guarded(self, count: Callable[[E], Awaitable[None]], event: E) -> None:
+        try:
+            await count(event)
+        except Exception as exc:
+            if unavailable(exc) is None:
+                log.exception("counting a %s failed", type(event).__name__)
+            else:
+                log.warning("a %s was not counted: redis is unavailable", type(event).__name__)
+
+    async def settled(self) -> None:
+        """Wait for the counts already started (tests, and a clean stop)."""
+        while self.pending:
+            await asyncio.gather(*tuple(self.pending), return_exceptions=True)
 
     # -- counting ----------------------------------------------------------------------------
 
@@ -145,29 +189,34 @@ class Statistics:
         slot = int(now_s // self.sample_s)
         if not await self.store.elect("sample", slot, int(self.sample_s * 2) + 1):
             return False
-        found = await self.store.helper_sample()
+        found = await self.store.helper_sample(int(now_s * 1000))
         await self.store.add(stats.hour_of(now_s), {
             "hs_n": 1, "hs_online": found.online, "hs_active": found.active,
             "hs_cap": found.capacity})
         return True
 
     async def run(self) -> None:
-        """Background duty: the helper sample, once per slot across all processes."""
+        """Background duty: the helper sample, once per slot across all processes. When it is
+        cancelled (the process stops), the counts still waiting are cancelled with it."""
         quiet = False
-        while not self.stopping.is_set():
-            try:
-                now = time.time()
-                await asyncio.sleep(self.sample_s - now % self.sample_s + 0.05)
-                await self.sample(time.time())
-                quiet = False
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if unavailable(exc) is None:
-                    log.exception("statistics sample failed")
-                elif not quiet:
-                    log.warning("statistics sample waits for redis")
-                quiet = unavailable(exc) is not None
+        try:
+            while not self.stopping.is_set():
+                try:
+                    now = time.time()
+                    await asyncio.sleep(self.sample_s - now % self.sample_s + 0.05)
+                    await self.sample(time.time())
+                    quiet = False
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if unavailable(exc) is None:
+                        log.exception("statistics sample failed")
+                    elif not quiet:
+                        log.warning("statistics sample waits for redis")
+                    quiet = unavailable(exc) is not None
+        finally:
+            for task in tuple(self.pending):
+                task.cancel()
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -196,4 +245,5 @@ class Statistics:
         hours = stats.hours_between(from_ms / 1000, to_ms / 1000)
         buckets = await self.store.read(hours)
         return {"by": by, "from": from_ms, "to": to_ms,
-                "buckets": stats.table(stats.group(buckets, by, self.tz))}
+                "buckets": stats.table(stats.group(buckets, by, self.tz),
+                                       scoped=by in ("topic", "department"))}

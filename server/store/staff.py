@@ -174,9 +174,10 @@ class StaffStore:
             fields["trained"] = int(trained)
         if languages is not None:
             fields["languages"] = ",".join(languages)
-        await self.redis.hset(self.keys.staff(username), mapping=fields)
         if new_role != account.role:
+            # Before the change: the open consoles are found by the old role's uid.
             await self.revoke_all(username)
+        await self.redis.hset(self.keys.staff(username), mapping=fields)
         updated = await self.get(username)
         assert updated is not None
         return updated

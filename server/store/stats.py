@@ -43,6 +43,8 @@ class HelperSample:
     """Their active sessions."""
     capacity: int
     """Their places in all (active + free)."""
+    free: int
+    """Places a seeker could be given now (helpers in a cooldown after a crisis have none)."""
 
 
 class StatsStore:
@@ -116,21 +118,26 @@ class StatsStore:
         raw = await self.redis.hget(self.keys.alert(aid), "raised_at")
         return int(raw) if raw else None
 
-    async def helper_sample(self) -> HelperSample:
-        """Helpers available now, their active sessions and their places (matching's keys)."""
+    async def helper_sample(self, now_ms: int) -> HelperSample:
+        """Helpers available now, their active sessions, their places and the free ones, read
+        as ``MatchQueue.outlook`` reads them (matching's keys)."""
         m = self.keys.match
         helpers = [h.decode() for h in await self.redis.smembers(m.available)]
         if not helpers:
-            return HelperSample(0, 0, 0)
+            return HelperSample(0, 0, 0, 0)
         async with self.redis.pipeline(transaction=False) as pipe:
             for uid in helpers:
-                pipe.hget(m.helper(uid), "capacity")
+                pipe.hmget(m.helper(uid), "capacity", "cooldown_until")
                 pipe.scard(m.helper_sessions(uid))
             raw = await pipe.execute()
-        active = sum(int(raw[2 * i + 1]) for i in range(len(helpers)))
-        capacity = sum(max(int(raw[2 * i] or 0), int(raw[2 * i + 1]))
-                       for i in range(len(helpers)))
-        return HelperSample(len(helpers), active, capacity)
+        active = capacity = free = 0
+        for i in range(len(helpers)):
+            (cap, cooldown), busy = raw[2 * i], int(raw[2 * i + 1])
+            active += busy
+            capacity += max(int(cap or 0), busy)
+            if int(cooldown or 0) <= now_ms:
+                free += max(0, int(cap or 0) - busy)
+        return HelperSample(len(helpers), active, capacity, free)
 
     async def longest_wait_ms(self, now_ms: int) -> tuple[int, int | None]:
         """(seekers waiting, how long the longest-waiting one has waited, ms)."""

@@ -119,7 +119,11 @@ async def staff_add(request: Request, who: StaffIdentity) -> Response:
 @admin
 async def staff_patch(request: Request, who: StaffIdentity) -> Response:
     patch = await _parsed(request, StaffPatch)
-    return JSONResponse(await _staffing(request).change(_actor(who), _username(request), patch))
+    username = _username(request)
+    if username == who.username and (patch.disabled or patch.role not in (None, "admin")):
+        # Nobody may lock themselves out of the console they are using.
+        raise Conflict("an admin cannot disable their own account or give up its role")
+    return JSONResponse(await _staffing(request).change(_actor(who), username, patch))
 
 
 @admin

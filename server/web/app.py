@@ -334,7 +334,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                               refresh_s=settings.queue_refresh_s, stopping=hub.stopping,
                               seekers=seekers, admission=intake.check,
                               departments=network.departments,
-                              training=network.staffing.trained)
+                              helper_rules=network.staffing.helper_rules)
     lifecycle = Lifecycle(sessions=sessions, queue=queue, presence=presence,
                           deadlines=deadlines, delivery=hub, ending=ending,
                           escalation=escalation, matchmaking=matchmaking, oncall=oncall,
@@ -366,7 +366,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                         supervision=supervision, handover=handover, blocking=blocking,
                         sharing=Sharing(library=between.library, sessions=sessions,
                                         delivery=hub),
-                        early_warning=insight.early_warning, passup=passup)
+                        passup=passup, early_warning=insight.early_warning)
     sweeper = Sweeper(
         deadlines,
         {SEEKER_GONE: lifecycle.seeker_gone, HELPER_GONE: lifecycle.helper_gone,

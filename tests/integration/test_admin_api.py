@@ -190,6 +190,10 @@ async def test_staff_are_added_changed_listed_and_removed(
     assert (await call(live, "DELETE", "/api/admin/staff/newbie", token=admin))[0] == 404
     # An admin cannot remove themselves (nobody would be left to undo it).
     assert (await call(live, "DELETE", "/api/admin/staff/boss", token=admin))[0] == 409
+    assert (await call(live, "PATCH", "/api/admin/staff/boss", {"disabled": True},
+                       token=admin))[0] == 409
+    assert (await call(live, "PATCH", "/api/admin/staff/boss", {"role": "helper"},
+                       token=admin))[0] == 409
 
 
 async def test_disabling_or_a_new_password_ends_every_sign_in(
@@ -285,3 +289,42 @@ async def test_every_change_is_in_the_audit_trail_and_filters_work(
     for bad in ("limit=0", "limit=x", "from=abc", "from=5&to=1", "limit=100000"):
         status, answer = await call(live, "GET", f"/api/admin/audit?{bad}", token=admin)
         assert status == 400 and answer["detail"], bad
+
+
+async def test_a_helpers_recorded_languages_bound_its_choice(
+    live_server: LiveServer, admin: str,
+) -> None:
+    live = live_server
+    await call(live, "POST", "/api/admin/staff",
+               {"username": "mei", "role": "helper", "password": "long-pass-1",
+                "trained": True, "languages": ["zh"]}, token=admin)
+    status, signed = await live.login("mei", "long-pass-1")
+    helper = await live.client()
+    await helper.hello_staff("helper", signed["token"])
+    await helper.send({"type": "status", "available": True, "langs": ["zh", "en"], "ref": "s"})
+    presence = await helper.expect("presence")
+    assert presence["available"] is True and presence["langs"] == ["zh"]
+    # An English-speaking seeker is not given to her.
+    seeker, _ = await live.seeker(lang="en")
+    await seeker.send({"type": "request", "topic": "mood", "lang": "en"})
+    await seeker.expect("queued", skip=())
+    await seeker.no_frame(400 * MS, of="matched")
+    # Recorded with both: she gets the seeker.
+    await call(live, "PATCH", "/api/admin/staff/mei", {"languages": ["zh", "en"]}, token=admin)
+    await helper.send({"type": "status", "langs": ["zh", "en"], "ref": "s2"})
+    assert (await helper.expect("presence"))["langs"] == ["zh", "en"]
+    assert (await seeker.expect("matched"))["peers"][0]["role"] == "helper"
+
+
+async def test_a_changed_role_closes_the_old_consoles(live_server: LiveServer, admin: str) -> None:
+    live = live_server
+    token = await live.staff_token("maple", "helper")
+    console = await live.client()
+    await console.hello_staff("helper", token)
+    status, item = await call(live, "PATCH", "/api/admin/staff/maple", {"role": "counselor"},
+                              token=admin)
+    assert status == 200 and item["role"] == "counselor" and item["level"] == "centre"
+    assert (await console.expect("error"))["code"] == "unauthorized"
+    assert await console.close_code() == 1008
+    status, signed = await call(live, "GET", "/api/canned", token=token)
+    assert status == 401

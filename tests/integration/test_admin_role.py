@@ -13,6 +13,7 @@ from tests.client import Client
 from tests.conftest import LiveServer, http_json
 from tests.integration.test_escalation import CRISIS_EN
 from tests.integration.test_talk import matched_pair
+from tests.timing import MS
 
 
 async def admin_client(live: LiveServer, name: str = "birch"
@@ -95,3 +96,16 @@ async def test_admin_uses_counselor_endpoints(live_server: LiveServer) -> None:
     status, body = await asyncio.to_thread(
         http_json, live_server.http_url + "/api/login", {"username": "nobody", "password": "x"})
     assert status == 401
+
+
+async def test_admin_monitors_a_session_like_a_supervisor(live_server: LiveServer) -> None:
+    admin, _, _ = await admin_client(live_server)
+    seeker, helper, sid = await matched_pair(live_server)
+    await seeker.say(sid, "Hello, can we talk about my week")
+    await admin.send({"type": "monitor", "session": sid, "ref": "m"})
+    watching = await admin.expect("monitoring")
+    assert watching["ref"] == "m" and [m["text"] for m in watching["transcript"]] == [
+        "Hello, can we talk about my week"]
+    badge = await helper.expect("supervisor", skip=("message", "typing", "flag"))
+    assert badge["alias"] == "Birch" and badge["watching"] is True
+    await seeker.no_frame(300 * MS, of="supervisor")

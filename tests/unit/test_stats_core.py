@@ -125,3 +125,11 @@ def test_csv_rows_leave_hidden_cells_empty() -> None:
     assert stats.CSV_COLUMNS[:3] == ("key", "requests", "matched")
     assert cells[:3] == ["09", "", "8"]
     assert cells[stats.CSV_COLUMNS.index("max_severity_0")] == "8"
+
+
+def test_a_topic_or_department_row_shows_only_what_is_counted_for_it() -> None:
+    scoped = stats.view({"req": 6, "sev1": 6}, scoped=True)
+    assert scoped["requests"] == 6 and scoped["max_severity"]["1"] == 6
+    assert "mood_before" not in scoped and "languages" not in scoped
+    assert "claimed" not in scoped
+    assert stats.csv_row({"key": "mood", **scoped})[:2] == ["mood", "6"]

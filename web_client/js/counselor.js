@@ -15,6 +15,7 @@ import { CannedAdmin } from './canned-admin.js';
 import {
   addEntry, addLog, onWhisperReply, renderComposer, renderNotes, sendWhisper, whisperMode, wireWhisperToggle,
 } from './stafflog.js';
+import { alertMeta, notePresence, onTakenUp, passUpButton } from './counselor-network.js';
 
 const WATCHING_KEY = 'peerline.watching';
 const ACTIVE_POLL_MS = 5000;
@@ -70,6 +71,7 @@ function renderAlert(a) {
       : null,
     f.reason ? h('p', { class: 'alert__meta' }, t('counselor.reason', { reason: f.reason })) : null,
     h('p', { class: 'alert__meta' }, `${fmtClock(f.raised_at)}${f.tier ? ` · tier ${f.tier}` : ''}`),
+    ...alertMeta(f),
     a.note ? h('p', { class: 'error' }, a.note) : null,
     stateText ? h('p', { class: 'alert__meta', testid: 'alert-state' }, stateText) : null,
     a.state === 'open' || a.state === 'claiming'
@@ -94,6 +96,12 @@ function addAlert(f) {
     notify(t('counselor.newalert'), f.excerpt || f.reason || '', { tag: f.alert, requireInteraction: true });
   } else {
     a.frame = { ...a.frame, ...f };
+    // Passed up to the centre: claimable again here (the first centre counselor takes it up).
+    if (f.passed_up && a.state === 'claimed') {
+      a.state = 'open';
+      a.note = '';
+      beep(true);
+    }
   }
   // An alert supersedes the watch-list entry of its session.
   const w = watch.get(f.session);
@@ -455,6 +463,8 @@ function paneActions(s, app) {
     }, t('counselor.takeover')));
   }
   if (s.data.alert && !s.data.resolved) out.push(resolveButton(s, app));
+  const passUp = passUpButton(s, app, (form) => fill($('#pane-forms'), form));
+  if (passUp) out.push(passUp);
   out.push(h('button', {
     type: 'button',
     class: 'btn btn--small',
@@ -488,6 +498,7 @@ function sendStatus(app, fields) {
 
 function applyPresence(p) {
   if (!p) return;
+  notePresence(p);
   presence = { ...(presence || {}), ...p };
   if (typeof p.on_call === 'boolean') $('#on-call').checked = p.on_call;
   renderPresence();
@@ -546,6 +557,9 @@ function onFrame(f, app) {
       break;
     case 'alert':
       addAlert(f);
+      break;
+    case 'taken_up':
+      onTakenUp(f, app);
       break;
     case 'alert_claimed': {
       const a = alerts.get(f.alert);

@@ -12,6 +12,7 @@ import { CannedPicker } from './canned.js';
 import {
   addEntry, addLog, onWhisperReply, renderComposer, renderNotes, sendWhisper, whisperMode, wireWhisperToggle,
 } from './stafflog.js';
+import { trainingFrame, refreshUntrained } from './helper-training.js';
 
 let presence = null;
 let cooldownTimer = null;
@@ -263,6 +264,7 @@ function renderPane(s, app) {
 function onFrame(f, app) {
   const sessions = app.sessions;
   sessionsRef = sessions;
+  if (trainingFrame(f)) return;
   switch (f.type) {
     case 'welcome':
       if (f.presence) applyPresence(f.presence);
@@ -365,6 +367,7 @@ startConsole({
   sendHook: sendWhisper,
   quietTyping: whisperMode,
   onLang: (app) => {
+    refreshUntrained();
     renderPresence();
     if (presence && presence.cooldown_until) showCooldown(presence.cooldown_until);
   },

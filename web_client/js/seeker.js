@@ -12,6 +12,7 @@ import { loadStore, saveStore, wipeAndLeave } from './seeker-store.js';
 import { cardNode } from './cards.js';
 import { buildMoods, chosenMood, clearMood } from './mood-check.js';
 import { startBetween, loadWaitingLibrary, setMoodSharer } from './seeker-between.js';
+import { startDepartments, chosenDepartment } from './departments.js';
 import {
   renderQueue, loadSelfHelp, endedText, loadCrisis, renderCrisis, toggleCrisis, buildRatings,
 } from './seeker-view.js';
@@ -365,6 +366,8 @@ function requestHelp(event) {
   setPhase('connecting');
   const frame = { type: 'request', topic, lang: lang() };
   if (note) frame.note = [...note].slice(0, MAX_CHARS).join('');
+  const department = chosenDepartment();
+  if (department) frame.department = department;
   const mood = chosenMood('mood_before');
   if (mood) frame.mood = mood;
   connect().queue(frame);
@@ -576,6 +579,7 @@ function init() {
 
   loadCrisis();
   startBetween({ toChat: () => $('#topic').focus() });
+  startDepartments();
   newList();
   if (state.resources) showResources(state.resources, false);
   if (state.resume && (state.session || restoredOutbox.length)) {
