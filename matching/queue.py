@@ -185,6 +185,22 @@ class MatchQueue:
     async def length(self) -> int:
         return int(await self.redis.zcard(self.keys.queue))
 
+    async def oldest_enqueued_ms(self, scan: int = 1000) -> int | None:
+        """When the longest-waiting seeker queued (ms), among the first ``scan`` in line.
+
+        The queue is ordered by priority, then time: a normal request can wait behind later
+        urgent ones, so the oldest is looked for among the first ``scan``, not taken at the head.
+        """
+        sids = await self.redis.zrange(self.keys.queue, 0, scan - 1)
+        if not sids:
+            return None
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sid in sids:
+                pipe.hget(self.keys.entry(sid.decode()), "enqueued")
+            raw = await pipe.execute()
+        times = [int(t) for t in raw if t]
+        return min(times) if times else None
+
     async def outlook(self) -> tuple[int, int, list[int]]:
         """(helpers online and available, free places, recent match times) for estimates."""
         helpers = [h.decode() for h in await self.redis.smembers(self.keys.available)]

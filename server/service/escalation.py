@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from matching import MatchQueue, Priority
 from moderation import Moderator, RiskContext, Verdict
@@ -62,11 +62,25 @@ class EscalationTimes:
     """An alert still unclaimed this long after its session ended is closed ``no_contact``."""
 
 
+class Times(Protocol):
+    """What escalation reads of its timings, at each use: ``EscalationTimes`` (fixed) or
+    ``service.live_settings.LiveTimes`` (changed by an admin while the service runs)."""
+
+    @property
+    def tier_timeout_s(self) -> float: ...
+    @property
+    def resources_fallback_s(self) -> float: ...
+    @property
+    def cooldown_s(self) -> float: ...
+    @property
+    def no_contact_s(self) -> float: ...
+
+
 class Escalation:
     def __init__(self, *, moderator: Moderator, alerts: AlertStore, sessions: SessionStore,
                  queue: MatchQueue, presence: Presence, deadlines: Deadlines,
                  delivery: Delivery, ending: Ending,
-                 events: Events, metrics: Metrics, times: EscalationTimes,
+                 events: Events, metrics: Metrics, times: Times,
                  crisis_resources: list[dict[str, Any]]) -> None:
         self.moderator = moderator
         self.alerts = alerts

@@ -73,6 +73,9 @@ key                            type                        lifetime
                                blocked by helpers
 ``reqban:<uid>``               string: requests refused    the pause (``PEERLINE_ABUSE_PAUSE_S``)
 ``hours``                      hash: operating hours       reason: a setting, until changed
+``settings``                   hash: live settings         reason: the admin's settings, until
+                               (resources, tier timeout,   changed (store/live_settings.py)
+                               cooldown, version)
 ``departments``                hash: id → names (zh, en)   reason: configuration, until removed
 ``canned``                     hash: approved replies      reason: the centre's templates, until
                                                            changed or removed
@@ -166,6 +169,7 @@ class Keys:
         self.audit = f"{prefix}:audit"
         self.feedback = f"{prefix}:feedback"
         self.hours = f"{prefix}:hours"
+        self.live_settings = f"{prefix}:settings"
         self.departments = f"{prefix}:departments"
         self.canned = f"{prefix}:canned"
         self.nodes = f"{prefix}:nodes"

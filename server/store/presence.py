@@ -86,6 +86,15 @@ class Presence:
         raw = await self.redis.hgetall(self.keys.node_users(node))
         return {k.decode(): v.decode() for k, v in raw.items()}
 
+    async def connected(self, role: str) -> list[str]:
+        """The uids of everyone of ``role`` connected to a live process (the console's count
+        of helpers online: connected, whether or not they take chats now)."""
+        nodes = [n.decode() for n in await self.redis.zrange(self.keys.nodes, 0, -1)]
+        uids: set[str] = set()
+        for node in nodes:
+            uids.update(uid for uid, r in (await self.users_of(node)).items() if r == role)
+        return sorted(uids)
+
     async def forget_node(self, node: str) -> None:
         await self.redis.delete(self.keys.node_users(node))
 

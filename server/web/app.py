@@ -32,6 +32,7 @@ from ..gcpolicy import GcPolicy
 from ..service import resources
 from ..service.admission import Admission
 from ..service.blocking import Blocking
+from ..service.dashboard import Dashboard, today_from
 from ..service.dispatch import Dispatch
 from ..service.ending import Ending
 from ..service.escalation import (
@@ -39,12 +40,12 @@ from ..service.escalation import (
     ALERT_RESOURCES,
     ALERT_TIER,
     Escalation,
-    EscalationTimes,
 )
 from ..service.events import Events
 from ..service.handover import Handover
 from ..service.intake import Intake
 from ..service.lifecycle import HELPER_GONE, SEEKER_GONE, Lifecycle
+from ..service.live_settings import Defaults, LiveConfig
 from ..service.matchmaking import Matchmaking
 from ..service.metrics import Metrics
 from ..service.nodes import Nodes
@@ -61,6 +62,7 @@ from ..service.welcome import Welcome
 from ..service.workbudget import WorkBudget
 from ..settings import Settings
 from ..store.alerts import AlertStore
+from ..store.audit import AuditLog
 from ..store.blocks import BlockStore
 from ..store.canned import CannedStore
 from ..store.channels import Channels
@@ -71,6 +73,7 @@ from ..store.embedded import EmbeddedRedis, start_embedded
 from ..store.health import RedisHealth
 from ..store.hours import HoursStore
 from ..store.keys import Keys
+from ..store.live_settings import LiveSettingsStore
 from ..store.presence import Presence
 from ..store.scripts import ScriptRunner
 from ..store.seekers import SeekerStore
@@ -84,7 +87,7 @@ from ..transport.connection import Connection, Limits, Wiring
 from ..transport.flushing import FlushTurn
 from ..transport.gate import GATE, Gate, GateLimits
 from ..transport.hub import Hub
-from . import http_api, logs, sso, twofactor
+from . import console_api, http_api, logs, sso, twofactor
 from .between_wiring import ROUTES as BETWEEN_ROUTES
 from .between_wiring import BetweenChats, build_between
 from .insight_wiring import Insight, build_insight
@@ -131,6 +134,8 @@ class Runtime:
     intake: Intake
     canned: CannedStore
     overview: Overview
+    live: LiveConfig
+    dashboard: Dashboard
     insight: Insight
     """Anonymous statistics and early warning (issue 19)."""
     network: SchoolNetwork
@@ -155,6 +160,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         runtime = await build(settings, url)
         app.state.runtime = runtime
         await runtime.presence.beat()
+        await runtime.live.refresh()  # the admin's settings before the first frame
         gc_policy = GcPolicy(settings.gc_refreeze_s, settings.gc_full_s,
                              settings.gc_young_threshold)
         if settings.gc_refreeze_s > 0:
@@ -164,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             asyncio.create_task(runtime.matchmaking.run(), name="matchmaker"),
             asyncio.create_task(runtime.sweeper.run(), name="sweeper"),
             asyncio.create_task(runtime.health.run(runtime.stopping), name="redis-health"),
+            asyncio.create_task(runtime.live.run(runtime.stopping), name="live-settings"),
         ]
         if settings.gc_refreeze_s > 0:
             tasks.append(asyncio.create_task(gc_policy.run(runtime.stopping), name="gc"))
@@ -227,6 +234,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/counselor", page("counselor.html")),
         Route("/library", page("library.html")),
         Route("/stories", page("stories.html")),
+        Route("/admin", page("admin.html")),
+        Route("/api/admin/settings", console_api.settings_get, methods=["GET"]),
+        Route("/api/admin/settings", console_api.settings_put, methods=["PUT"]),
+        Route("/api/admin/overview", console_api.overview, methods=["GET"]),
         *BETWEEN_ROUTES,
         *STATS_ROUTES,
         Route("/api/login", http_api.login, methods=["POST"]),
@@ -298,7 +309,14 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
 
     hub = Hub(Channels(redis, keys, node), redis_url, keys, node, sessions, presence)
     insight = build_insight(redis, keys, settings, events, hub, hub.stopping)
-    crisis, self_help = resources.load()
+    # Copies: the live settings replace these lists' contents in place (service/live_settings).
+    crisis, self_help = (list(items) for items in resources.load())
+    live = LiveConfig(
+        store=LiveSettingsStore(redis, keys), hours=hours,
+        defaults=Defaults(list(crisis), list(self_help), settings.tier_timeout_s,
+                          settings.cooldown_s),
+        crisis=crisis, self_help=self_help,
+        audit=AuditLog(redis, keys).write)
     graces = Graces(queued_seeker_s=settings.queued_seeker_grace_s,
                     seeker_s=settings.seeker_grace_s, helper_s=settings.helper_grace_s,
                     counselor_s=settings.counselor_grace_s)
@@ -309,8 +327,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         moderator=_moderator(settings.student_id_pattern), alerts=alerts, sessions=sessions,
         queue=queue, presence=presence, deadlines=deadlines, delivery=hub, ending=ending,
         events=events, metrics=metrics, crisis_resources=crisis,
-        times=EscalationTimes(settings.tier_timeout_s, settings.resources_fallback_s,
-                              settings.cooldown_s, settings.no_contact_after_s))
+        times=live.times(settings.resources_fallback_s, settings.no_contact_after_s))
     passup = PassUp(alerts=alerts, sessions=sessions, supervision=supervised,
                     escalation=escalation, delivery=hub)
     oncall = OnCall(presence=presence, alerts=alerts, sessions=sessions, deadlines=deadlines,
@@ -384,6 +401,10 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
                    signin=signin, signin_store=signin_store, between=between,
                    intake=intake, canned=canned,
                    overview=Overview(staff=staff, queue=queue, sessions=sessions),
+                   live=live,
+                   dashboard=Dashboard(queue=queue, presence=presence, staff=staff,
+                                       alerts=alerts, now=intake.now,
+                                       today=today_from(insight.statistics)),
                    insight=insight, network=network)
 
 

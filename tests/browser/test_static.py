@@ -11,7 +11,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 WEB = Path(__file__).resolve().parents[2] / "web_client"
-PAGES = ["seeker.html", "helper.html", "counselor.html", "library.html", "stories.html"]
+PAGES = ["seeker.html", "helper.html", "counselor.html", "library.html", "stories.html",
+         "admin.html"]
 # Links between the student pages (same origin, served by the app, not scripts or styles).
 PAGE_LINKS = {"/", "/library", "/stories"}
 
@@ -53,6 +54,8 @@ REQUIRED_TESTIDS = {
                      "lang-switch"],
     "stories.html": ["stories", "story-title", "story-text", "story-submit", "receipt",
                      "quick-exit", "crisis-help"],
+    "admin.html": ["login-username", "login-password", "login-submit", "lang-switch",
+                   "tab-dashboard", "tab-staff", "tab-warnings", "tab-settings", "tab-audit"],
 }
 # Made by the scripts for each message list, session, alert.
 REQUIRED_IN_JS = ["messages", "session", "escalate", "alert", "claim", "takeover", "resolve",
