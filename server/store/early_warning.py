@@ -76,12 +76,16 @@ class WarningStore:
     async def add(self, warning: StoredWarning) -> None:
         key = self.keys.warning(warning.wid)
         cutoff = warning.raised_at - self.retention_s * 1000
+        # The warning, then the list (another Cluster slot): a crash between leaves a warning
+        # nobody lists, which expires with its retention; nothing lists a missing warning.
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={
                 "kind": warning.kind, "topic": warning.topic or "",
                 "department": warning.department or "", "detail": warning.detail,
                 "raised_at": warning.raised_at, "figures": json.dumps(warning.figures)})
             pipe.expire(key, self.retention_s)
+            await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zadd(self.keys.warnings, {warning.wid: warning.raised_at})
             pipe.zremrangebyscore(self.keys.warnings, "-inf", f"({cutoff}")
             pipe.expire(self.keys.warnings, self.retention_s)

@@ -45,6 +45,8 @@ FLOWS = [
     "tests/integration/test_statistics.py",
     "tests/integration/test_statistics_events.py",
     "tests/integration/test_early_warning.py",
+    "tests/integration/test_console_settings.py",
+    "tests/integration/test_console_overview.py",
 ]
 
 
