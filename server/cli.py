@@ -26,6 +26,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from .core.canned import CannedReply
 from .core.errors import PeerlineError
 from .settings import Settings
@@ -169,7 +171,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        # Which setting and why, without its value (a Redis URL may hold a password).
+        raise PeerlineError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                      for e in exc.errors())) from None
 
 
 def _serve(args: argparse.Namespace) -> int:

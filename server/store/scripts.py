@@ -28,7 +28,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from .resp import RespConnection, RespError, bulk, pack
+from .resp import RespError, bulk, pack
+from .slots import Batcher, hot_connections
 
 log = logging.getLogger("peerline.redis")
 
@@ -60,7 +61,8 @@ class ScriptRunner:
     ) -> None:
         self.redis = redis
         # One connection per batch in flight: a batch owns its connection until its replies are in.
-        self._connections = [RespConnection(url, timeout_s) for _ in range(max_inflight)]
+        # On a Cluster each is a set of connections, one per master (slots.py).
+        self._connections = hot_connections(url, max_inflight, timeout_s)
         self.max_batch = max_batch
         self._scripts: dict[str, LuaScript] = {}
         self._pending: list[_Call] = []
@@ -117,7 +119,7 @@ class ScriptRunner:
             self._connections.append(connection)
             self._inflight -= 1
 
-    async def _execute(self, batch: list[_Call], connection: RespConnection) -> None:
+    async def _execute(self, batch: list[_Call], connection: Batcher) -> None:
         try:
             results = await connection.batch([call for call, _ in batch])
         except Exception as exc:  # connection lost etc.: every caller in the batch gets it
@@ -132,6 +134,8 @@ class ScriptRunner:
                 retry.append(call)  # the same bytes: the script's sha does not change on reload
             elif isinstance(result, RespError):
                 answers.append((call[1], None, ResponseError(str(result))))
+            elif isinstance(result, BaseException):  # this call could not be run (slots.py)
+                answers.append((call[1], None, result))
             else:
                 answers.append((call[1], result, None))
         asyncio.get_running_loop().call_soon(_answer, answers)
