@@ -171,6 +171,43 @@ class ClusterProcesses:
     def node_id(self, node: Node) -> str:
         return ask(node.port, "CLUSTER", "MYID")
 
+    # -- resharding one slot, the way redis-cli --cluster reshard does ---------------------
+
+    def begin_migration(self, slot: int, target: Node) -> Node:
+        """Mark ``slot`` as moving from its master to ``target``; return the source."""
+        source = self.node_of_slot(slot)
+        assert source is not target
+        assert ask(target.port, "CLUSTER", "SETSLOT", str(slot), "IMPORTING",
+                   self.node_id(source)) == "OK"
+        assert ask(source.port, "CLUSTER", "SETSLOT", str(slot), "MIGRATING",
+                   self.node_id(target)) == "OK"
+        return source
+
+    def move_keys(self, slot: int, source: Node, target: Node, count: int = 100) -> int:
+        """MIGRATE up to ``count`` of the slot's keys from ``source`` to ``target``."""
+        names = ask(source.port, "CLUSTER", "GETKEYSINSLOT", str(slot), str(count)).split()
+        if names:
+            reply = ask(source.port, "MIGRATE", "127.0.0.1", str(target.port), "", "0",
+                        "5000", "REPLACE", "KEYS", *names)
+            assert reply in ("OK", "NOKEY"), reply
+        return len(names)
+
+    def end_migration(self, slot: int, target: Node) -> None:
+        """Give ``slot`` to ``target`` on every master (the migration is over)."""
+        target_id = self.node_id(target)
+        for node in [target, *(m for m in self.masters() if m is not target)]:
+            ask(node.port, "CLUSTER", "SETSLOT", str(slot), "NODE", target_id)
+
+    def reshard(self, slot: int, target: Node) -> None:
+        """Move ``slot`` with all its keys to ``target``."""
+        self.reshard_rest(slot, self.begin_migration(slot, target), target)
+
+    def reshard_rest(self, slot: int, source: Node, target: Node) -> None:
+        """Finish a migration begun with ``begin_migration``."""
+        while self.move_keys(slot, source, target):
+            pass
+        self.end_migration(slot, target)
+
     def close(self) -> None:
         for node in self.nodes:
             node.close()

@@ -266,8 +266,8 @@ class Subscription:
                 writer.write(pack(["CLIENT", "SETNAME", self.name]))
             if self.channels:
                 writer.write(pack(["SUBSCRIBE", *self.channels]))
-            if self.sharded:
-                writer.write(pack(["SSUBSCRIBE", *self.sharded]))
+            for channel in self.sharded:  # one each: SSUBSCRIBE's channels share one slot
+                writer.write(pack(["SSUBSCRIBE", channel]))
             parser = hiredis.Reader()
             wanted = len(self.channels) + len(self.sharded)
             confirmed = 0
