@@ -290,14 +290,34 @@ class MatchQueue:
     # -- pairing -----------------------------------------------------------------------------
 
     async def match(self, max_pairs: int = 100) -> list[Pair]:
-        """Pair as many waiting seekers as free helpers allow, in one atomic script."""
+        """Pair as many waiting seekers as free helpers allow, in one atomic script.
+
+        The script is given every key it touches (Redis Cluster routes and checks a script by
+        its declared keys), so the head of the queue, the available helpers and each queued
+        seeker's uid (whose blocked set it reads) are read first; the script then checks all
+        of it again inside its atomic call (``match.lua``), so a pairing is never made on
+        what was read here, and never twice.
+        """
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrange(self.keys.queue, 0, self.SCAN_LIMIT - 1)
+            pipe.smembers(self.keys.available)
+            raw_sids, raw_helpers = await pipe.execute()
+        sids = [s.decode() for s in raw_sids]
+        helpers = sorted(h.decode() for h in raw_helpers)
+        if not sids or not helpers:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sid in sids:
+                pipe.hget(self.keys.entry(sid), "seeker")
+            seekers = [(s or b"").decode() for s in await pipe.execute()]
+        keys = [self.keys.queue, self.keys.available, self.keys.recent_waits,
+                self.keys.recent_matches]
+        for uid in helpers:
+            keys += [self.keys.helper(uid), self.keys.helper_sessions(uid)]
+        for sid, seeker in zip(sids, seekers, strict=True):
+            keys += [self.keys.entry(sid), self.keys.blocks(seeker)]
         flat = await self._match(
-            keys=[self.keys.queue, self.keys.available, self.keys.recent_waits,
-                  self.keys.recent_matches],
-            args=[_now_ms(), max_pairs, self.SCAN_LIMIT, self.keys.entry_prefix,
-                  self.keys.helper_prefix, self.keys.helper_sessions_prefix,
-                  self.keys.blocks_prefix],
-        )
+            keys=keys, args=[_now_ms(), max_pairs, len(helpers), len(sids), *helpers, *sids])
         return [
             Pair(flat[i].decode(), flat[i + 1].decode(), int(flat[i + 2]))
             for i in range(0, len(flat), 3)

@@ -202,6 +202,9 @@ class Escalation:
             return
         sid = claim.sid
         await self.sessions.add_member_session(who.uid, sid)
+        # Where the counselor is connected, in the session's hash, before they are joined:
+        # the session's messages reach their process from then on (say.lua reads it there).
+        await self.sessions.locate(sid, [who.uid])
         # Live frames for the session (a message, its flag) that arrive while the transcript is
         # read are held, so that `joined` comes first and no message is delivered twice.
         reply.hold()

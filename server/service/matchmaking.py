@@ -197,6 +197,9 @@ class Matchmaking:
             helper_alias = alias or "Helper"
             if session is None or session.ended:
                 await self.sessions.end(sid, "server", "seeker_gone")
+                # Paired after it ended (its end's matching step had not run yet): the helper
+                # is given the place back.
+                await self.sessions.release_matching(sid, pair.helper)
                 continue
             await self.sessions.activate(sid, pair.helper, helper_alias)
             self.metrics.matches.inc()

@@ -52,6 +52,8 @@ class Supervision:
         if who.uid in session.members.values():
             raise Conflict("you are already in this session")
         new = await self.store.add_monitor(sid, who.uid, who.alias)
+        # Where the supervisor is connected, in the session's hash: its messages reach them.
+        await self.sessions.locate(sid, [who.uid])
         # Live frames that arrive while the transcript is read are held, so `monitoring` comes
         # first and no message is delivered twice (as with `joined`).
         reply.hold()

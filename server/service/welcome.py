@@ -101,6 +101,8 @@ class Welcome:
             if session.ended:
                 await self.sessions.forget_for(who.uid, sid)
             else:
+                # Where they are now, in the session's hash (say.lua reads it there).
+                await self.sessions.locate(sid, [who.uid])
                 self.delivery.join(reply, sid, role)
                 if role == "seeker" and session.risk:
                     who.risk[sid] = RiskContext.from_dict(json.loads(session.risk))

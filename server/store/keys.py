@@ -6,8 +6,9 @@ schema's documentation (docs/operations.md repeats it for operators):
 =============================  ==========================  =====================================
 key                            type                        lifetime
 =============================  ==========================  =====================================
-``s:{sid}``                    hash: the session           live TTL while open (refreshed by
-                                                           every message); retention after end
+``s:{sid}``                    hash: the session (with     live TTL while open (refreshed by
+                               ``at.<uid>``: where each    every message); retention after end
+                               person in it is connected)
 ``s:{sid}:msgs``               stream: the transcript      as the session hash
 ``s:{sid}:refs``               hash: client refs stored    as the session hash
 ``s:{sid}:staff``              stream: whispers, notes,    at least the live TTL from each
@@ -20,6 +21,8 @@ key                            type                        lifetime
 ``u:<uid>:open``               string: a seeker's open     live TTL; deleted when it ends
                                session (one at a time)
 ``loc:<uid>``                  string: node of a person    24 h, refreshed on connect
+                               (copied into each of their
+                               sessions as ``at.<uid>``)
 ``seeker:s.<id>``              hash: alias, lang, asked    seeker TTL (idle TTL until asked)
 ``resume:<digest>``            string: seeker uid          seeker TTL (idle TTL until the
                                                            seeker first asks for help)
@@ -41,9 +44,9 @@ key                            type                        lifetime
                                codes of one ticket/token
 ``sso:<state>``                hash: nonce, PKCE verifier  10 min; deleted when used (once)
 ``a:<aid>``                    hash: an alert              escalated retention once raised
-``alerts:open``/``:claimed``   zset: alert ids             reason: each member leaves when its
+``{alerts}:open``/``:claimed`` zset: alert ids             reason: each member leaves when its
                                                            alert is claimed/resolved
-``alerts:all``                 zset: alert ids by time     escalated retention after the newest
+``{alerts}:all``               zset: alert ids by time     escalated retention after the newest
                                                            alert (trimmed on each raise)
 ``watch``                      zset: watched sessions      24 h after the newest (trimmed on
                                                            each add)
@@ -90,17 +93,32 @@ key                            type                        lifetime
 ``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
 =============================  ==========================  =====================================
 
-Session keys carry the session id as a hash tag (``{id}``) so that a session's hash, stream and
-refs live in one Redis Cluster slot; matching keys share the tag ``{m}``.
+Redis Cluster: every key a script touches is one of its KEYS, and the KEYS of one call share
+one hash slot (``tests/integration/test_cluster_slots.py`` checks both on a whole contract
+run). The hash tags that make it so:
+
+- ``{<sid>}``: a session's hash, transcript, refs and staff log (say.lua, end_session.lua);
+  where its people are connected is kept in its hash (``at.<uid>``), not read from their
+  ``loc:`` keys, so the message path stays on the session's slot;
+- ``{m}``: all matching state, so pairing stays one atomic script (one shard serves it);
+- ``{alerts}``: the alert indices, changed together;
+- a diary's days (``{<digest>}``), read with one MGET.
+
+Work that touches keys of two of these (ending a session frees its helper's place in
+matching, raising an alert lists it, a match notes where both people are) is done as steps
+on one slot each, ordered so that a crash between two leaves a state the next call repairs
+(each such method's docstring says how).
 """
 
 from __future__ import annotations
 
 from matching import MatchKeys
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The layout of the keys below; ``peerline backup`` records it and ``restore`` checks it.
-Raise it when a key changes meaning, so an old backup is refused instead of misread."""
+Raise it when a key changes meaning, so an old backup is refused instead of misread.
+2: the alert indices moved under the hash tag ``{alerts}``, and sessions note where their
+people are (``at.<uid>``) for Redis Cluster (issue 17)."""
 AUDIT_MAXLEN = 100_000
 FEEDBACK_MAXLEN = 100_000
 LOCATION_TTL_S = 24 * 3600
@@ -122,9 +140,10 @@ class Keys:
         self.staff_index = f"{prefix}:staff"
         self.oncall = f"{prefix}:oncall"
         self.oncall_pref = f"{prefix}:oncall:pref"
-        self.alerts_open = f"{prefix}:alerts:open"
-        self.alerts_claimed = f"{prefix}:alerts:claimed"
-        self.alerts_all = f"{prefix}:alerts:all"
+        # One hash tag: they change together (claim, resolve, reopen) in one transaction.
+        self.alerts_open = f"{prefix}:{{alerts}}:open"
+        self.alerts_claimed = f"{prefix}:{{alerts}}:claimed"
+        self.alerts_all = f"{prefix}:{{alerts}}:all"
         self.alert_prefix = f"{prefix}:a:"
         self.watchlist = f"{prefix}:watch"
         self.audit = f"{prefix}:audit"
@@ -134,9 +153,6 @@ class Keys:
         self.nodes = f"{prefix}:nodes"
         self.bcast = f"{prefix}:bcast"
         self.loc_prefix = f"{prefix}:loc:"
-        self.session_prefix = f"{prefix}:s:{{"
-        """A session key is ``session_prefix + sid + session_suffix`` (for Lua scripts)."""
-        self.session_suffix = "}"
 
     def session(self, sid: str) -> str:
         return f"{self.p}:s:{{{sid}}}"

@@ -148,6 +148,9 @@ class Stored:
     ts: int
     duplicate: bool = False
     """The sender had already sent this ``ref``: nothing new was stored."""
+    nodes: tuple[str, ...] = ()
+    """The processes still to be sent the message, when ``say.lua`` did not publish it itself
+    (durability ``replica``: the caller publishes once a replica holds it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,11 +41,13 @@ class SeekerStore:
         uid = "s." + secrets.token_urlsafe(12)
         token = new_token()
         seeker = Seeker(uid=uid, alias=random_alias(), resume=token, lang=lang)
+        # The identity, then the token that leads to it (another Cluster slot): a crash
+        # between leaves an identity nobody can resume, which expires.
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self.keys.resume(digest(token)), uid, ex=self.idle_ttl_s)
             pipe.hset(self.keys.seeker(uid), mapping={"alias": seeker.alias, "lang": lang or ""})
             pipe.expire(self.keys.seeker(uid), self.idle_ttl_s)
             await pipe.execute()
+        await self.redis.set(self.keys.resume(digest(token)), uid, ex=self.idle_ttl_s)
         return seeker
 
     async def resume(self, token: str) -> Seeker:
@@ -83,11 +85,15 @@ class SeekerStore:
             if int(count) > self.requests_per_hour:
                 raise RateLimited("too many requests for help from this visitor this hour; "
                                   "crisis lines are always open (GET /api/resources)")
+        # One slot per step, the identity first: a crash before the others leaves them with
+        # their shorter idle TTL, which the next resume (``touch``) lengthens.
         async with self.redis.pipeline(transaction=True) as pipe:
-            if token:
-                pipe.set(self.keys.resume(digest(token)), uid, ex=self.ttl_s)
             pipe.hset(self.keys.seeker(uid), mapping={"alias": alias, "lang": lang or "",
                                                       "asked": 1})
             pipe.expire(self.keys.seeker(uid), self.ttl_s)
+            await pipe.execute()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if token:
+                pipe.set(self.keys.resume(digest(token)), uid, ex=self.ttl_s)
             pipe.expire(self.keys.user_sessions(uid), self.ttl_s)
             await pipe.execute()

@@ -57,6 +57,7 @@ class SessionStore:
         retention_s: int,
         escalated_retention_s: int,
         unmatched_retention_s: int | None = None,
+        publish_inline: bool = True,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -68,14 +69,19 @@ class SessionStore:
         self.escalated_retention_ms = escalated_retention_s * 1000
         self.unmatched_retention_ms = (retention_s if unmatched_retention_s is None
                                        else min(retention_s, unmatched_retention_s)) * 1000
+        self.publish_inline = publish_inline
+        """Whether ``say.lua`` and ``relay.lua`` publish to the other processes themselves
+        (durability ``local`` and ``fsync``), or name them to the caller, who publishes once
+        a replica holds the write (``replica``: ``Stored.nodes``, ``relay``'s reply)."""
         self._say = runner.load_source("say", _lua_filled((_LUA / "say.lua").read_text(), {
-            "@LOC_PREFIX@": keys.loc_prefix, "@CHANNEL_PREFIX@": keys.node_channel(""),
-            "@LIVE_MS@": str(self.live_ttl_ms)}))
+            "@CHANNEL_PREFIX@": keys.node_channel(""), "@LIVE_MS@": str(self.live_ttl_ms),
+            "@PUBLISH_INLINE@": "1" if publish_inline else "0"}))
         # The end of every say.lua call: its last argument is this process.
         self._say_tail = bulk(node.encode())
         self._relay = runner.load(_LUA / "relay.lua")
         self._end = runner.load(_LUA / "end_session.lua")
         self._swap = runner.load(_LUA / "swap.lua")
+        self._hset_live = runner.load(_LUA / "hset_live.lua")
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -85,6 +91,14 @@ class SessionStore:
         sid = new_id()
         key = self.keys.session(sid)
         await self._claim_open(seeker_uid, sid)
+        # Two steps, each on one Cluster slot: the seeker's list first. A crash between them
+        # leaves a listed session that does not exist, which their next welcome forgets
+        # (``forget_for``); the other order would leave a session nobody lists.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(self.keys.user_sessions(seeker_uid), sid)
+            # The seeker's list of sessions lives as long as the seeker (issue 16, defect 8).
+            pipe.pexpire(self.keys.user_sessions(seeker_uid), self.live_ttl_ms)
+            await pipe.execute()
         async with self.redis.pipeline(transaction=True) as pipe:
             # say.lua's fields first, in its order: while the hash is small Redis keeps it as
             # a list, and HMGET walks that list from the front for each field.
@@ -96,9 +110,6 @@ class SessionStore:
                          "note": note, "created": _now_ms()},
             )
             pipe.pexpire(key, self.live_ttl_ms)
-            pipe.sadd(self.keys.user_sessions(seeker_uid), sid)
-            # The seeker's list of sessions lives as long as the seeker (issue 16, defect 8).
-            pipe.pexpire(self.keys.user_sessions(seeker_uid), self.live_ttl_ms)
             await pipe.execute()
         return sid
 
@@ -120,14 +131,48 @@ class SessionStore:
         raise Conflict("you already have an open session")
 
     async def activate(self, sid: str, helper_uid: str, helper_alias: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self.keys.session(sid),
-                mapping={"state": "active", "helper": helper_uid, "helper_alias": helper_alias,
-                         "matched_at": _now_ms()},
-            )
-            pipe.sadd(self.keys.user_sessions(helper_uid), sid)
-            await pipe.execute()
+        """The session has its helper. Steps on one slot each, in an order a crash between
+        leaves repairable: the helper's list first (a listed session the helper is not in is
+        forgotten at their next welcome), then the session, then where both are connected
+        (before either is told of the match, so the first message finds its way)."""
+        await self.redis.sadd(self.keys.user_sessions(helper_uid), sid)
+        seeker = await self.redis.hget(self.keys.session(sid), "seeker")
+        await self.redis.hset(
+            self.keys.session(sid),
+            mapping={"state": "active", "helper": helper_uid, "helper_alias": helper_alias,
+                     "matched_at": _now_ms()},
+        )
+        await self.locate(sid, [helper_uid] + ([seeker.decode()] if seeker else []))
+
+    async def locate(self, sid: str, uids: list[str]) -> None:
+        """Copy where each of ``uids`` is connected (their ``loc:`` key, the truth) into the
+        session's hash (``at.<uid>``), which is what say.lua and relay.lua read: the two are
+        in different Cluster slots, so no script can read both.
+
+        Why it cannot go stale for good: every writer writes the location it has just read,
+        then reads it again, and writes again if it moved meanwhile. A person moves only by
+        connecting somewhere else, and that connection's welcome locates them in all of their
+        sessions after its ``loc:`` is set; so the last write to ``at.<uid>`` is always
+        followed by a read that found the same node. A stale ``at.<uid>`` left by someone who
+        disconnected costs one ``PUBLISH`` that nobody holds (the process drops it).
+        """
+        if not uids:
+            return
+        for _ in range(3):
+            nodes = await self._locations(uids)
+            for uid, node in zip(uids, nodes, strict=True):
+                if node is not None:
+                    await self.runner.run(self._hset_live, [self.keys.session(sid)],
+                                          [f"at.{uid}", node])
+            if await self._locations(uids) == nodes:
+                return
+
+    async def _locations(self, uids: list[str]) -> list[str | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for uid in uids:
+                pipe.get(self.keys.loc(uid))
+            raw = await pipe.execute()
+        return [r.decode() if r else None for r in raw]
 
     async def handed_on(self, sid: str, from_helper: str, note: str, to: str = "",
                         to_alias: str = "") -> None:
@@ -139,12 +184,15 @@ class SessionStore:
                           matched_at=_now_ms(), transfer_pending=0)
         else:
             fields.update(state="queued", helper="", helper_alias="", transfer_pending=1)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.session(sid), mapping=cast(Any, fields))
-            pipe.srem(self.keys.user_sessions(from_helper), sid)
-            if to:
-                pipe.sadd(self.keys.user_sessions(to), sid)
-            await pipe.execute()
+        # One slot per step: the new helper's list, the session, the old helper's list, then
+        # where the new helper is connected. A crash between leaves at worst a listed session
+        # its lister is no longer in, which their next welcome forgets.
+        if to:
+            await self.redis.sadd(self.keys.user_sessions(to), sid)
+        await self.redis.hset(self.keys.session(sid), mapping=cast(Any, fields))
+        await self.redis.srem(self.keys.user_sessions(from_helper), sid)
+        if to:
+            await self.locate(sid, [to])
 
     async def requeued(self, sid: str) -> None:
         """The helper dropped: the session waits for a new one."""
@@ -156,19 +204,35 @@ class SessionStore:
         """End the session; None if it had already ended (ending is idempotent)."""
         raw = await self.runner.run(
             self._end,
-            [self.keys.session(sid), self.keys.stream(sid), self.mk.queue, self.keys.refs(sid),
+            [self.keys.session(sid), self.keys.stream(sid), self.keys.refs(sid),
              self.keys.staff_log(sid)],
             [by, reason, _now_ms(), self.retention_ms, self.escalated_retention_ms,
-             self.mk.helper_sessions_prefix, self.mk.entry_prefix, sid,
              max(1, self.unmatched_retention_ms)],
         )
         if not raw or int(raw[0]) == 0:
+            if raw and len(raw) > 1:
+                await self.release_matching(sid, _s(raw[1]))  # a step a crash left undone
             return None
         ended = Ended(_s(raw[1]), _s(raw[2]), _s(raw[3]), _s(raw[4]) == "1")
+        # The matching side is another Cluster slot ({m}), so a step of its own, after the
+        # session is marked ended: repeating it is harmless. A crash before it leaves the
+        # session queued or holding a helper's place; pairing skips a session that has ended
+        # and gives the place back (Matchmaking._announce), and so does this call repeated.
+        await self.release_matching(sid, ended.helper)
         if ended.seeker:
             await self.runner.run(self._swap, [self.keys.open_request(ended.seeker)],
                                   [sid, "", 0])
         return ended
+
+    async def release_matching(self, sid: str, helper: str) -> None:
+        """Take an ended session out of the queue and out of its helper's places (all in the
+        matching slot ``{m}``, one transaction; safe to repeat)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if helper:
+                pipe.srem(self.mk.helper_sessions(helper), sid)
+            pipe.zrem(self.mk.queue, sid)
+            pipe.delete(self.mk.entry(sid))
+            await pipe.execute()
 
     # -- the hot path ------------------------------------------------------------------------
 
@@ -218,32 +282,40 @@ class SessionStore:
         """``say.lua``'s reply (``b"ok <id> <seq>"``, ``b"dup <id> <seq>"`` or
         ``b"err <code>"``); raises the refusal when the sender may not say this."""
         kind, rest = _answer(reply)
-        message_id, _, seq = rest.decode().partition(" ")
+        message_id, seq, *nodes = rest.decode().split(" ")
         return Stored(message_id, int(seq), int(message_id.partition("-")[0]),
-                      duplicate=kind == b"dup")
+                      duplicate=kind == b"dup", nodes=tuple(nodes))
 
     async def relay(
         self, sid: str, payload: bytes, *, uid: str = "", role: str = "", extra_uid: str = ""
-    ) -> None:
-        """Publish an event to the processes holding the session's participants."""
+    ) -> list[str]:
+        """Check the sender (when given) and find the processes holding the session's
+        participants; publish the event to them in the script (``publish_inline``), or return
+        them for the caller to publish once a replica holds what came before (``replica``)."""
         result = await self.runner.run(
             self._relay,
             [self.keys.session(sid)],
-            [uid, role, self.node, self.keys.loc_prefix, self.keys.node_channel(""), payload,
-             extra_uid],
+            [uid, role, self.node, self.keys.node_channel(""), payload, extra_uid,
+             "1" if self.publish_inline else "0"],
         )
-        _answer(result)
+        _, rest = _answer(result)
+        return [node.decode() for node in rest.split()]
 
     # -- writes ----------------------------------------------------------------------------
 
     async def take_over(self, sid: str, counselor: str, helper: str) -> None:
         """A counselor takes the session over from its helper (who no longer holds a place)."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.session(sid), mapping={"helper": "", "former_helper": helper,
-                                                       "taken_over": counselor})
-            if helper:
-                pipe.srem(self.mk.helper_sessions(helper), sid)
-            await pipe.execute()
+        # Two slots, two steps: the session first (the helper is out of it), then the helper's
+        # place in matching (a crash between leaves a place held, which repeating frees).
+        await self.redis.hset(self.keys.session(sid), mapping={
+            "helper": "", "former_helper": helper, "taken_over": counselor})
+        if helper:
+            await self.redis.srem(self.mk.helper_sessions(helper), sid)
+
+    async def set_counselor(self, sid: str, uid: str, alias: str) -> None:
+        """The counselor who claimed the session's alert is in it (if it still exists)."""
+        await self.runner.run(self._hset_live, [self.keys.session(sid)],
+                              ["counselor", uid, "counselor_alias", alias])
 
     async def clear_counselor(self, sid: str) -> None:
         await self.redis.hset(self.keys.session(sid), mapping={"counselor": "",
@@ -260,8 +332,10 @@ class SessionStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(self.keys.feedback, record)
             pipe.ltrim(self.keys.feedback, -FEEDBACK_MAXLEN, -1)
-            pipe.hset(self.keys.session(sid), "feedback", 1)
             await pipe.execute()
+        # Another slot: marked given after the rating is kept (a crash between loses only the
+        # mark, so the seeker may rate once more).
+        await self.redis.hset(self.keys.session(sid), "feedback", 1)
 
     # -- reading -----------------------------------------------------------------------------
 

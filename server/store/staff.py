@@ -178,11 +178,15 @@ class StaffStore:
         token = new_token()
         expires_at = int(time.time()) + self.token_ttl_s
         key = self.keys.token(digest(token))
+        # The account's list of tokens first, then the token (another Cluster slot): a token
+        # is never valid without being listed, so revoking the account's tokens finds it.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(self.keys.staff_tokens(username), digest(token))
+            pipe.expire(self.keys.staff_tokens(username), self.token_ttl_s)
+            await pipe.execute()
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"username": username, "role": account.role, "exp": expires_at})
             pipe.expire(key, self.token_ttl_s)
-            pipe.sadd(self.keys.staff_tokens(username), digest(token))
-            pipe.expire(self.keys.staff_tokens(username), self.token_ttl_s)
             await pipe.execute()
         return LoginToken(token=token, role=account.role, expires_at=expires_at * 1000)
 

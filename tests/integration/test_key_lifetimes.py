@@ -152,7 +152,7 @@ async def test_every_key_has_the_lifetime_the_operations_doc_states(
     # The conversation touched what it should, so the check above was not vacuous.
     for family in ("s:{<sid>}", "u:s.<id>:sessions", "seeker:s.<id>", "resume:<digest>",
                    "token:<digest>", "signin:<digest>", "device:<digest>", "a:<aid>",
-                   "alerts:all", "audit", "feedback", "staff"):
+                   "{alerts}:all", "audit", "feedback", "staff"):
         assert family in found, (family, sorted(found))
     # The ended, escalated session is kept for the escalated retention, and so is its alert.
     escalated = settings.escalated_retention_s

@@ -1,11 +1,17 @@
 -- Publish an event to the server processes holding a session's participants (not the origin,
 -- which delivers locally). With a sender, check first that the sender is in the active session.
 --
+-- One key: where each participant is connected is read from the session's own hash
+-- ('at.<uid>', kept by SessionStore.locate), so the script stays in the session's Cluster slot.
+--
 -- KEYS[1] session hash
 -- ARGV[1] sender uid ('' = the server itself)   ARGV[2] sender role
--- ARGV[3] origin node   ARGV[4] loc key prefix   ARGV[5] node channel prefix   ARGV[6] payload
--- ARGV[7] extra uid to reach ('' = none), e.g. a helper who just left the session
--- Returns 'ok' or 'err <code>': a string, not a table, for the reason given in say.lua.
+-- ARGV[3] origin node   ARGV[4] node channel prefix   ARGV[5] payload
+-- ARGV[6] extra uid to reach ('' = none), e.g. a helper who just left the session
+-- ARGV[7] '1' to publish here, '0' to leave it to the caller (durability 'replica': published
+-- once WAIT confirms what came before)
+-- Returns 'ok' followed by the nodes to publish to when ARGV[7] is '0', or 'err <code>': a
+-- string, not a table, for the reason given in say.lua.
 local state = redis.call('HGET', KEYS[1], 'state')
 if ARGV[1] ~= '' then
   if not state then return 'err not_in_session' end
@@ -13,22 +19,29 @@ if ARGV[1] ~= '' then
   if state == 'ended' then return 'err session_ended' end
 end
 local members = redis.call('HMGET', KEYS[1], 'seeker', 'helper', 'counselor', 'monitors')
-local monitors = members[4]
-members[4] = false
-if ARGV[7] ~= '' then members[4] = ARGV[7] end
--- Supervisors watching the session (',uid,uid,'), after the members.
-if monitors and monitors ~= '' then
-  for uid in string.gmatch(monitors, '[^,]+') do members[#members + 1] = uid end
+local fields = {}
+for i = 1, 3 do
+  if members[i] and members[i] ~= '' then fields[#fields + 1] = 'at.' .. members[i] end
 end
+if ARGV[6] ~= '' then fields[#fields + 1] = 'at.' .. ARGV[6] end
+-- Supervisors watching the session (',uid,uid,'), after the members.
+local monitors = members[4]
+if monitors and monitors ~= '' then
+  for uid in string.gmatch(monitors, '[^,]+') do fields[#fields + 1] = 'at.' .. uid end
+end
+local reply = 'ok'
+if #fields == 0 then return reply end
+local nodes = redis.call('HMGET', KEYS[1], unpack(fields))
 local sent = {[ARGV[3]] = true}
-for i = 1, #members do
-  local uid = members[i]
-  if uid and uid ~= '' then
-    local node = redis.call('GET', ARGV[4] .. uid)
-    if node and not sent[node] then
-      sent[node] = true
-      redis.call('PUBLISH', ARGV[5] .. node, ARGV[6])
+for i = 1, #nodes do
+  local node = nodes[i]
+  if node and not sent[node] then
+    sent[node] = true
+    if ARGV[7] == '1' then
+      redis.call('PUBLISH', ARGV[4] .. node, ARGV[5])
+    else
+      reply = reply .. ' ' .. node
     end
   end
 end
-return 'ok'
+return reply

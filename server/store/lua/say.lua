@@ -1,6 +1,11 @@
 -- Store one chat message, give it its place in the session, and publish it to the server
 -- processes that hold the other participants: one atomic round trip per message.
 --
+-- Every key it touches is one of its KEYS, and all three share the session's hash tag
+-- ({<session id>}): one Redis Cluster slot. Where each participant is connected is read from
+-- the session's own hash ('at.<uid>', kept by SessionStore.locate), not from their 'loc:' keys,
+-- which live in other slots.
+--
 -- KEYS[1] session hash, KEYS[2] session stream, KEYS[3] refs already stored (hash)
 -- ARGV[1] sender uid   ARGV[2] sender role   ARGV[3] sender alias   ARGV[4] text (as delivered)
 -- ARGV[5] severity (one digit, 0-3)   ARGV[6] risk context ('' = unchanged)
@@ -17,10 +22,13 @@
 --
 -- Every argument costs Redis a Lua string and a table slot on every call, so what is the same
 -- for every call of a deployment is written into the script when it is loaded
--- (SessionStore.__init__): the key prefix of locations, that of node channels, the live TTL.
-local LOC = '@LOC_PREFIX@'
+-- (SessionStore.__init__): the prefix of node channels, the live TTL, and whether to publish
+-- here ('1') or leave it to the caller ('0'): with durability 'replica' nothing of a message
+-- may leave before a replica holds it, so the caller publishes once WAIT confirms, and the
+-- reply then names the nodes to publish to ('ok <id> <seq> <node> ...').
 local CHANNEL = '@CHANNEL_PREFIX@'
 local LIVE = '@LIVE_MS@'
+local INLINE = '@PUBLISH_INLINE@' == '1'
 
 -- One read of the session's hash for everything below (each call from Lua costs Redis CPU).
 -- These fields come first in the hash (SessionStore.create): a small hash is a list that
@@ -101,41 +109,38 @@ if extend then
   if h[7] == '1' or ref_key ~= '' then redis.call('PEXPIRE', KEYS[3], LIVE) end
 end
 
--- The other participants' processes, each once (a session has at most two others). This one
--- delivers to its own connections itself.
-local origin, published, payload = ARGV[8], nil, nil
+-- The other participants' processes, each once (a session has at most two others, and
+-- supervisors watching it, ',uid,uid,': usually none; they see every message, and are not
+-- members, so nobody else is told they are there). This process delivers to its own
+-- connections itself. One HMGET of their 'at.<uid>' fields in the session's hash.
+local origin = ARGV[8]
+local fields = {}
 for i = 2, 4 do
   local uid = h[i]
-  if uid and uid ~= '' and uid ~= sender then
-    local node = redis.call('GET', LOC .. uid)
-    if node and node ~= origin and node ~= published then
-      published = node
-      if not payload then
-        payload = cmsgpack.pack({k = 'msg', session = string.match(KEYS[1], '{([^{}]*)}$'),
-                                 id = id, seq = seq, from = role, alias = ARGV[3],
-                                 text = ARGV[4], ts = tonumber(ts)})
-      end
-      redis.call('PUBLISH', CHANNEL .. node, payload)
-    end
-  end
+  if uid and uid ~= '' and uid ~= sender then fields[#fields + 1] = 'at.' .. uid end
 end
--- Supervisors watching the session (',uid,uid,'; usually none): they see every message, and
--- are not members, so nobody else is told they are there.
 local monitors = h[8]
 if monitors and monitors ~= '' then
-  local sent = {[origin] = true}
-  if published then sent[published] = true end
-  for uid in string.gmatch(monitors, '[^,]+') do
-    local node = redis.call('GET', LOC .. uid)
-    if node and not sent[node] then
-      sent[node] = true
+  for uid in string.gmatch(monitors, '[^,]+') do fields[#fields + 1] = 'at.' .. uid end
+end
+local reply = 'ok ' .. id .. ' ' .. seq
+if #fields == 0 then return reply end
+local nodes = redis.call('HMGET', KEYS[1], unpack(fields))
+local sent, payload = {[origin] = true}, nil
+for i = 1, #nodes do
+  local node = nodes[i]
+  if node and not sent[node] then
+    sent[node] = true
+    if INLINE then
       if not payload then
         payload = cmsgpack.pack({k = 'msg', session = string.match(KEYS[1], '{([^{}]*)}$'),
                                  id = id, seq = seq, from = role, alias = ARGV[3],
                                  text = ARGV[4], ts = tonumber(ts)})
       end
       redis.call('PUBLISH', CHANNEL .. node, payload)
+    else
+      reply = reply .. ' ' .. node
     end
   end
 end
-return 'ok ' .. id .. ' ' .. seq
+return reply
