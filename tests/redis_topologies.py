@@ -107,6 +107,9 @@ class ClusterProcesses:
             Node(directory, ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                              "--cluster-port", str(free_port()),
                              "--cluster-node-timeout", str(NODE_TIMEOUT_MS),
+                             # A replica may take over however long it has been apart from
+                             # its master (the tests kill masters of freshly made clusters).
+                             "--cluster-replica-validity-factor", "0",
                              "--appendonly", "yes", "--save", "", "--maxclients", "10000"])
             for _ in range(masters * (1 + replicas))]
         self.replicas = replicas
@@ -128,14 +131,17 @@ class ClusterProcesses:
         self.wait_ok()
 
     def wait_ok(self, timeout_s: float = 30.0) -> None:
-        """Until every running node says ``cluster_state:ok`` and agrees on who holds slots."""
+        """Until every running node says ``cluster_state:ok`` and agrees on who holds slots,
+        and every replica is in sync with its master."""
         deadline = time.monotonic() + timeout_s * FACTOR
         while time.monotonic() < deadline:
             running = [n for n in self.nodes if n.running]
             states = [ask(n.port, "CLUSTER", "INFO") for n in running]
             if all("cluster_state:ok" in s for s in states):
                 views = {self._slot_owners(n.port) for n in running}
-                if len(views) == 1:
+                links = [ask(n.port, "INFO", "replication") for n in running]
+                if len(views) == 1 and all("role:master" in r or "master_link_status:up" in r
+                                           for r in links):
                     return
             time.sleep(0.1)
         raise RuntimeError("cluster did not become ok")
