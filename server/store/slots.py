@@ -50,6 +50,12 @@ RETRY_WAIT_S = 0.05
 """The wait after ``TRYAGAIN`` or ``CLUSTERDOWN`` (a failover takes about a node timeout)."""
 SCRIPT_COMMANDS = {b"EVALSHA", b"EVAL", b"EVALSHA_RO", b"EVAL_RO", b"FCALL", b"FCALL_RO"}
 ASKING = pack(["ASKING"])
+_READER = hiredis.Reader()
+
+
+def _reset_reader() -> None:
+    global _READER
+    _READER = hiredis.Reader()
 
 
 class SlotMoving(ConnectionError):
@@ -60,9 +66,13 @@ def command_slot(command: Sequence[Any] | bytes) -> int | None:
     """The slot a command goes to: its first key's. For a script call that is ``KEYS[1]``;
     for other commands the first argument. None for a command without a key (``PING``)."""
     if isinstance(command, bytes):
-        reader = hiredis.Reader()
-        reader.feed(command)
-        args = reader.gets()
+        # A command in RESP is an array of bulk strings, as a reply can be: hiredis reads it.
+        # One reader for all: each command is whole, so it is empty again after ``gets``.
+        _READER.feed(command)
+        args = _READER.gets()
+        if not isinstance(args, list):  # not one whole command: a bug of the caller
+            _reset_reader()
+            raise ValueError("not one whole command in RESP")
     else:
         args = [a if isinstance(a, bytes) else str(a).encode() for a in command]
     name = args[0].upper()

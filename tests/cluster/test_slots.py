@@ -141,3 +141,10 @@ async def test_sharded_subscription_gets_each_event_once_and_ends_when_its_slot_
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await client.aclose()
+
+
+def test_a_command_that_is_not_whole_is_refused_and_leaves_the_parser_clean() -> None:
+    with pytest.raises(ValueError):
+        command_slot(b"*3\r\n$4\r\nEVAL\r\n")
+    assert command_slot(("GET", "k")) == key_slot(b"k")
+    assert command_slot(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n") == key_slot(b"k")
