@@ -115,9 +115,12 @@ def redis_server_path() -> str:
     return server_binary()
 
 
-async def start_redis(wrap: Sequence[str] = ()) -> Proc:
+async def start_redis(wrap: Sequence[str] = (), appendfsync: str | None = None,
+                      replica_of: int | None = None) -> Proc:
     """A redis-server on a free loopback port, no persistence, in a temporary directory;
-    ``wrap`` is put before its command (e.g. valgrind)."""
+    ``wrap`` is put before its command (e.g. valgrind). ``appendfsync`` turns the AOF on with
+    that policy (``everysec``, ``always``: the durability benchmark); ``replica_of`` makes it a
+    replica of the redis-server on that loopback port."""
     port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="peerline-loadtest-redis-"))
     cmd = [
@@ -138,6 +141,11 @@ async def start_redis(wrap: Sequence[str] = ()) -> Proc:
         "--protected-mode",
         "yes",
     ]
+    if appendfsync is not None:
+        cmd[cmd.index("--appendonly") + 1] = "yes"
+        cmd += ["--appendfsync", appendfsync]
+    if replica_of is not None:
+        cmd += ["--replicaof", "127.0.0.1", str(replica_of)]
     proc = _spawn("redis", cmd, port, tmp=tmp)
     await wait_port(proc, 120.0 if wrap else 30.0)
     proc.extra["url"] = f"redis://127.0.0.1:{port}/0"

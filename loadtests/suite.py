@@ -195,14 +195,27 @@ def top_functions(folded: Path, n: int = 40) -> str:
     return f"{total} samples\n\n" + "\n".join(parts) + "\n\n" + "\n".join(rows) + "\n"
 
 
+DURABILITY_AOF = {"local": "everysec", "fsync": "always", "replica": "everysec"}
+"""The AOF policy of the Redis each ``--durability`` is measured on (docs/operations.md)."""
+
+
 async def run_step(
-    step: dict[str, Any], out: Path, workers: int, profile: bool, cpus: float | None = None
+    step: dict[str, Any], out: Path, workers: int, profile: bool, cpus: float | None = None,
+    durability: str | None = None,
 ) -> dict[str, Any]:
-    redis = await start_redis()
+    """One step; with ``durability`` its Redis keeps an AOF (and for ``replica`` has a replica
+    of its own) and the servers run with ``PEERLINE_DURABILITY`` set to it."""
+    redis = await start_redis(appendfsync=DURABILITY_AOF[durability] if durability else None)
+    replica = (await start_redis(appendfsync="everysec", replica_of=redis.port)
+               if durability == "replica" else None)
+    if durability:
+        step = {**step, "env": {**step["env"], "PEERLINE_DURABILITY": durability}}
     servers: list[Proc] = []
     spy: PySpy | None = None
     try:
         url = redis.extra["url"]
+        if replica is not None:
+            await wait_replicated(url)
         for _ in range(step["servers"]):
             servers.append(await start_peerline(url, workers, step["env"], cpus=cpus))
         target = Target(
@@ -236,12 +249,14 @@ async def run_step(
             [e.ws_url for e in target.endpoints],
         )
         rep["step"] = step["name"]
+        rep["durability"] = durability or "local (no AOF)"
         rep["server_env"] = step["env"]
         rep["servers"] = step["servers"]
         if cpus:
             rep["server_cpu_budget"] = cpus
             rep["server_throttled"] = [list(s.cpu.throttled()) for s in servers if s.cpu]
-        report.write(rep, out / f"{step['name']}.json")
+        name = f"{step['name']}-{durability}" if durability else step["name"]
+        report.write(rep, out / f"{name}.json")
         if spy:
             for f in sorted(out.glob(f"{step['name']}-profile-*.folded")):
                 if f.stat().st_size:
@@ -250,7 +265,24 @@ async def run_step(
     finally:
         for s in servers:
             s.stop()
+        if replica is not None:
+            replica.stop()
         redis.stop()
+
+
+async def wait_replicated(url: str, timeout_s: float = 30.0) -> None:
+    """Until the primary at ``url`` has a replica connected (``connected_slaves``)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(url)
+    try:
+        for _ in range(int(timeout_s * 10)):
+            if int((await client.info("replication")).get("connected_slaves", 0)) >= 1:
+                return
+            await asyncio.sleep(0.1)
+        raise RuntimeError("the replica did not connect")
+    finally:
+        await client.aclose()
 
 
 async def suite_command(args: argparse.Namespace) -> int:
@@ -261,7 +293,8 @@ async def suite_command(args: argparse.Namespace) -> int:
     for step in steps(args.scale, args.duration):
         if wanted and step["name"] not in wanted:
             continue
-        rep = await run_step(step, out, args.workers, args.profile, args.server_cpus)
+        rep = await run_step(step, out, args.workers, args.profile, args.server_cpus,
+                             args.durability)
         summary[step["name"]] = {k: rep.get(k) for k in report.STABLE}
         await asyncio.sleep(2.0)
     print(summary, file=sys.stderr)
@@ -275,6 +308,14 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--only", default="", help="comma list of step names")
     ap.add_argument("--workers", type=int, default=1, help="uvicorn workers per server process")
     ap.add_argument("--profile", action="store_true", help="py-spy the server during relay/steady")
+    ap.add_argument(
+        "--durability",
+        choices=sorted(DURABILITY_AOF),
+        default=None,
+        help="run with PEERLINE_DURABILITY set, on a Redis with an AOF (appendfsync always for "
+        "fsync) and, for replica, a replica of its own; reports are named <step>-<mode>.json "
+        "(default: no AOF, as the other measurements)",
+    )
     ap.add_argument(
         "--server-cpus",
         type=float,

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     """Use this Redis; without it an embedded redis-server is started under ``data_dir``."""
     key_prefix: str = "pl"
     workers: int = Field(1, ge=1, le=64)
+    durability: Literal["local", "fsync", "replica"] = "local"
+    """What an ``ack`` of a message promises (docs/operations.md, "Durability"): ``local`` in
+    Redis's memory (AOF fsynced every second), ``fsync`` on the primary's disk, ``replica`` on
+    a replica too (``WAIT``); without that confirmation the sender gets ``unavailable``."""
+    durability_timeout_ms: int = Field(1000, ge=1, le=60_000)
+    """How long a message's ack may wait for its replica (``WAIT``) or disk (``WAITAOF``)."""
     log_level: str = "info"
     log_format: Literal["text", "json"] = "text"
     """``json``: one JSON object a line (time, level, logger, event, request/connection id)."""

@@ -41,10 +41,13 @@ def _free_port() -> int:
 
 
 class RedisProcess:
-    def __init__(self, directory: Path, appendfsync: str = "everysec") -> None:
+    def __init__(self, directory: Path, appendfsync: str = "everysec",
+                 extra_args: tuple[str, ...] = ()) -> None:
         self.dir = directory
         self.port = _free_port()
         self.appendfsync = appendfsync
+        self.extra_args = extra_args
+        """More ``redis-server`` options (``--replicaof host port``, say)."""
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -55,7 +58,8 @@ class RedisProcess:
         self.proc = subprocess.Popen(
             [redis_server_path(), "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", self.appendfsync,
-             "--save", "", "--protected-mode", "yes", "--maxclients", "10000"],
+             "--save", "", "--protected-mode", "yes", "--maxclients", "10000",
+             *self.extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20 * FACTOR
         while time.monotonic() < deadline:

@@ -70,8 +70,8 @@ def parse_monitor_line(line: bytes) -> tuple[str, list[bytes]]:
 class Recorder:
     """Everything seen during the run, checked once it is over (``report``)."""
 
-    def __init__(self, socket_path: str) -> None:
-        self.socket_path = socket_path
+    def __init__(self, url: str) -> None:
+        self.url = url
         self.scripts: list[tuple[list[bytes], list[list[bytes]]]] = []
         """Each script call: its command, and the commands Lua ran for it."""
         self.singles: list[list[bytes]] = []
@@ -89,7 +89,7 @@ class Recorder:
             raise RuntimeError("MONITOR did not start")
 
     def _monitor(self) -> None:
-        client = redis.Redis(unix_socket_path=self.socket_path)
+        client = redis.Redis.from_url(self.url)
         connection = client.connection_pool.get_connection()
         connection.send_command("MONITOR")
         connection.read_response()
@@ -131,7 +131,7 @@ class Recorder:
     # -- checking ----------------------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
-        keys_of = KeyFinder(self.socket_path)
+        keys_of = KeyFinder(self.url)
         violations: list[str] = []
         for call, inner in self.scripts:
             declared = call[3:3 + int(call[2])]
@@ -166,8 +166,8 @@ class KeyFinder:
     """The keys of a command, as Redis reads them (``COMMAND GETKEYS``), cached by command
     when its keys sit at fixed places (``COMMAND INFO``)."""
 
-    def __init__(self, socket_path: str) -> None:
-        self.redis = redis.Redis(unix_socket_path=socket_path)
+    def __init__(self, url: str) -> None:
+        self.redis = redis.Redis.from_url(url)
         self._connection = self.redis.connection_pool.get_connection()
         self._info: dict[bytes, tuple[int, int, int] | None] = {}
 
@@ -210,7 +210,7 @@ def slot_audit(embedded_redis: Any) -> Iterator[Recorder]:
     out = os.environ.get("PEERLINE_SLOT_AUDIT")
     if not out:
         raise pytest.UsageError("tests.slot_audit needs PEERLINE_SLOT_AUDIT (a report file)")
-    recorder = Recorder(str(embedded_redis.server.socket_file))
+    recorder = Recorder(embedded_redis.url)
     recorder.start()
     _recorder = recorder
     original = Pipeline.execute

@@ -21,6 +21,7 @@
     ├── Closed                 closed         (a request outside operating hours)
     ├── Blocked                blocked        (a seeker refused new requests for a while)
     ├── Unavailable            unavailable    (storage unreachable: nothing stored or sent)
+    │   └── NotDurable         unavailable    (no replica / disk confirmed it in time)
     ├── BadInput               bad_request    (an HTTP body or header that is malformed)
     └── ConfigError            (start-up only; never sent to a client)
 """
@@ -141,6 +142,12 @@ class Unavailable(PeerlineError):
     client may send it again (a ``say`` marked ``resend``)."""
 
     code = "unavailable"
+
+
+class NotDurable(Unavailable):
+    """No replica (``PEERLINE_DURABILITY=replica``) or disk (``fsync``) confirmed a message in
+    time: no ``ack``, nothing delivered. It may be stored on the primary; the client's re-send
+    (marked ``resend``) is recognised by its ref and acked once confirmed."""
 
 
 class ConfigError(PeerlineError):

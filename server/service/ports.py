@@ -82,6 +82,10 @@ class Delivery(Protocol):
                         exclude: str | None = None) -> None:
         """To the session's participants on this process only."""
 
+    def to_nodes(self, nodes: Iterable[str], event: dict[str, Any]) -> None:
+        """An event to these other processes, in the order given across calls (a message
+        stored with durability ``replica``, once a replica holds it); returns at once."""
+
     async def to_session(self, sid: str, frame: Frame, *, roles: Iterable[str] | None = None,
                          exclude: str | None = None, also: str = "",
                          sender: tuple[str, str] | None = None) -> None:

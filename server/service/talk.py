@@ -104,15 +104,23 @@ class Talk:
         sid = saying.sid
         reply.send(frames.ack(sid, saying.ref, id=stored.id, ts=stored.ts, seq=stored.seq,
                               text=saying.text))
-        if stored.duplicate:
+        if stored.duplicate and self.sessions.publish_inline:
             return False  # already delivered (and screened) the first time
-        verdict = saying.verdict
-        if verdict is not None:
-            who.risk[sid] = verdict.context
+        # A duplicate with durability ``replica`` was never delivered: its first sending got
+        # ``unavailable`` (no replica confirmed it then), so it is delivered now.
         self.delivery.deliver_session(
             sid, frames.message(sid, stored.id, saying.role, who.alias, saying.text, stored.ts,
                                 stored.seq),
             exclude=who.uid)
+        if stored.nodes:  # not published by say.lua (``replica``): now that a replica has it
+            self.delivery.to_nodes(stored.nodes, {
+                "k": "msg", "session": sid, "id": stored.id, "seq": stored.seq,
+                "from": saying.role, "alias": who.alias, "text": saying.text, "ts": stored.ts})
+        if stored.duplicate:
+            return False
+        verdict = saying.verdict
+        if verdict is not None:
+            who.risk[sid] = verdict.context
         self.metrics.message_stored(saying.role)
         return verdict is not None and verdict.severity > 0
 

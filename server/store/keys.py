@@ -90,7 +90,9 @@ key                            type                        lifetime
 ``diarywin:<digest>:<hour>``   counter: diary writes       2 hours (the rate window)
 ``tally:<week>``               hash: anonymous counts      statistics retention (2 years); no
                                                            ids, no text, floored when read
-``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
+``node:<node>``, ``bcast``,    pub/sub channels            (channels hold nothing; ``sync``
+``sync``                                                   has no subscriber: a replay's
+                                                           marker for WAIT, durability.py)
 =============================  ==========================  =====================================
 
 Redis Cluster: every key a script touches is one of its KEYS, and the KEYS of one call share
@@ -152,6 +154,9 @@ class Keys:
         self.canned = f"{prefix}:canned"
         self.nodes = f"{prefix}:nodes"
         self.bcast = f"{prefix}:bcast"
+        self.sync = f"{prefix}:sync"
+        """A channel nobody listens to: publishing on it (propagated to replicas like any write)
+        lets a reader's ``WAIT`` cover what it read (``SessionStore.confirm_read``)."""
         self.loc_prefix = f"{prefix}:loc:"
 
     def session(self, sid: str) -> str:

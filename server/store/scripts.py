@@ -12,6 +12,11 @@ batch is in flight and go together in the next one. Under load this turns thousa
 trips a second into a few hundred pipelines, which is where most of the server's Redis time went
 in the relay benchmark. A batch's replies are handed to their callers in one event-loop callback
 after the next batch has been written, so Redis works on that one while these are handled.
+
+Durability (``durability.py``): a batch that holds a message (a call submitted ``durable``)
+ends with the confirming command (``WAIT``/``WAITAOF``) when the setting needs one, pipelined
+behind it on the same connection, so the ack still costs one round trip; when it does not
+confirm in time, each message of the batch fails with ``NotDurable`` instead of its reply.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from .durability import Durability
 from .resp import RespError, bulk, pack
 from .slots import Batcher, hot_connections
 
@@ -69,6 +75,8 @@ class ScriptRunner:
         self._inflight = 0
         self._max_inflight = max_inflight
         self._tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
+        self.durability = Durability()
+        """What a ``durable`` call's batch must confirm (set once at start-up)."""
 
     def load(self, path: Path) -> LuaScript:
         return self.load_source(path.stem, path.read_text())
@@ -87,20 +95,27 @@ class ScriptRunner:
         """Run one script call in the next batch; raises what Redis raised for this call."""
         return await self.run_packed(_packed(script, keys, args))
 
-    async def run_packed(self, call: bytes) -> Any:
+    async def run_packed(self, call: bytes, durable: bool = False) -> Any:
         """``run`` for a call already packed in RESP (see ``submit_packed``)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.submit_packed(call, partial(_settle, future))
+        self.submit_packed(call, partial(_settle, future), durable)
         return await future
 
     def submit(self, script: LuaScript, keys: list[Any], args: list[Any], done: Done) -> None:
         """Run one script call in the next batch and call ``done`` with its reply."""
         self.submit_packed(_packed(script, keys, args), done)
 
-    def submit_packed(self, call: bytes, done: Done) -> None:
+    def submit_durable(self, call: bytes, done: Done) -> None:
+        """``submit_packed`` for a message: its batch confirms what ``durability`` promises
+        before ``done`` gets the reply."""
+        self.submit_packed(call, done, True)
+
+    def submit_packed(self, call: bytes, done: Done, durable: bool = False) -> None:
         """``submit`` for a call already packed in RESP (see ``LuaScript.head``): for the message
         path, which packs its own (most of its arguments are the same on every call) and goes
         on in a callback instead of a task (see ``Connection``)."""
+        if durable and self.durability.confirm is not None:
+            done = _DurableDone(done)
         self._pending.append((call, done))
         if self._inflight < self._max_inflight:
             self._inflight += 1
@@ -121,7 +136,7 @@ class ScriptRunner:
 
     async def _execute(self, batch: list[_Call], connection: Batcher) -> None:
         try:
-            results = await connection.batch([call for call, _ in batch])
+            results = await self._send(batch, connection)
         except Exception as exc:  # connection lost etc.: every caller in the batch gets it
             failed: list[tuple[Done, Any, BaseException | None]] = [
                 (done, None, exc) for _, done in batch]
@@ -144,9 +159,35 @@ class ScriptRunner:
             await self.load_all()
             await self._execute(retry, connection)
 
+    async def _send(self, batch: list[_Call], connection: Batcher) -> list[Any]:
+        """The batch's replies; a batch with a durable call ends with the confirming command,
+        and when that does not confirm, each durable call's reply is the refusal instead."""
+        calls = [call for call, _ in batch]
+        confirm = self.durability.confirm
+        if confirm is None or not any(isinstance(done, _DurableDone) for _, done in batch):
+            return await connection.batch(calls)
+        results = await connection.batch([*calls, confirm])
+        refusal = self.durability.check(results.pop())
+        if refusal is None:
+            return results
+        return [refusal if isinstance(done, _DurableDone) and not isinstance(result, RespError)
+                else result for (_, done), result in zip(batch, results, strict=True)]
+
     def close(self) -> None:
         for connection in self._connections:
             connection.close()
+
+
+class _DurableDone:
+    """A durable call's ``done``: marks it for ``_send`` (the confirmation is its batch's)."""
+
+    __slots__ = ("done",)
+
+    def __init__(self, done: Done) -> None:
+        self.done = done
+
+    def __call__(self, result: Any, exc: BaseException | None) -> None:
+        self.done(result, exc)
 
 
 def _packed(script: LuaScript, keys: list[Any], args: list[Any]) -> bytes:

@@ -18,6 +18,7 @@ from matching import MatchKeys
 from ..core import frames
 from ..core.errors import Conflict, NotInSession, PeerlineError, SessionEnded
 from ..core.ids import new_id
+from .durability import Durability
 from .keys import FEEDBACK_MAXLEN, Keys
 from .records import Ended, Session, Stored
 from .resp import bulk
@@ -57,7 +58,7 @@ class SessionStore:
         retention_s: int,
         escalated_retention_s: int,
         unmatched_retention_s: int | None = None,
-        publish_inline: bool = True,
+        durability: Durability | None = None,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -69,13 +70,14 @@ class SessionStore:
         self.escalated_retention_ms = escalated_retention_s * 1000
         self.unmatched_retention_ms = (retention_s if unmatched_retention_s is None
                                        else min(retention_s, unmatched_retention_s)) * 1000
-        self.publish_inline = publish_inline
-        """Whether ``say.lua`` and ``relay.lua`` publish to the other processes themselves
-        (durability ``local`` and ``fsync``), or name them to the caller, who publishes once
-        a replica holds the write (``replica``: ``Stored.nodes``, ``relay``'s reply)."""
+        self.durability = durability or Durability()
+        self.publish_inline = self.durability.publish_inline
+        """Whether ``say.lua`` publishes a message to the other processes itself (durability
+        ``local`` and ``fsync``), or names them to the caller, who publishes once a replica
+        holds it (``replica``: ``Stored.nodes``)."""
         self._say = runner.load_source("say", _lua_filled((_LUA / "say.lua").read_text(), {
             "@CHANNEL_PREFIX@": keys.node_channel(""), "@LIVE_MS@": str(self.live_ttl_ms),
-            "@PUBLISH_INLINE@": "1" if publish_inline else "0"}))
+            "@PUBLISH_INLINE@": "1" if self.publish_inline else "0"}))
         # The end of every say.lua call: its last argument is this process.
         self._say_tail = bulk(node.encode())
         self._relay = runner.load(_LUA / "relay.lua")
@@ -274,8 +276,9 @@ class SessionStore:
         ).encode() + self._say_tail
 
     async def store(self, call: bytes) -> Stored:
-        """Run a packed ``say_command`` and read its reply (``stored``)."""
-        return self.stored(await self.runner.run_packed(call))
+        """Run a packed ``say_command`` (durable: its batch confirms what the durability
+        setting promises) and read its reply (``stored``)."""
+        return self.stored(await self.runner.run_packed(call, durable=True))
 
     @staticmethod
     def stored(reply: Any) -> Stored:
@@ -288,18 +291,14 @@ class SessionStore:
 
     async def relay(
         self, sid: str, payload: bytes, *, uid: str = "", role: str = "", extra_uid: str = ""
-    ) -> list[str]:
-        """Check the sender (when given) and find the processes holding the session's
-        participants; publish the event to them in the script (``publish_inline``), or return
-        them for the caller to publish once a replica holds what came before (``replica``)."""
+    ) -> None:
+        """Publish an event to the processes holding the session's participants."""
         result = await self.runner.run(
             self._relay,
             [self.keys.session(sid)],
-            [uid, role, self.node, self.keys.node_channel(""), payload, extra_uid,
-             "1" if self.publish_inline else "0"],
+            [uid, role, self.node, self.keys.node_channel(""), payload, extra_uid],
         )
-        _, rest = _answer(result)
-        return [node.decode() for node in rest.split()]
+        _answer(result)
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -311,11 +310,6 @@ class SessionStore:
             "helper": "", "former_helper": helper, "taken_over": counselor})
         if helper:
             await self.redis.srem(self.mk.helper_sessions(helper), sid)
-
-    async def set_counselor(self, sid: str, uid: str, alias: str) -> None:
-        """The counselor who claimed the session's alert is in it (if it still exists)."""
-        await self.runner.run(self._hset_live, [self.keys.session(sid)],
-                              ["counselor", uid, "counselor_alias", alias])
 
     async def clear_counselor(self, sid: str) -> None:
         await self.redis.hset(self.keys.session(sid), mapping={"counselor": "",
@@ -356,6 +350,22 @@ class SessionStore:
         return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), True)
                 for entry_id, fields in entries]
 
+    async def confirm_read(self) -> None:
+        """With durability ``replica``, wait until a replica holds everything read so far
+        (``NotDurable`` if none does in time): a message whose sender has not been acked yet
+        (its ``WAIT`` still running) must not be replayed before a replica has it either.
+        ``WAIT`` covers the writes of its own connection, so a write goes first on the same
+        connection: a ``PUBLISH`` on a channel nobody hears, propagated like any write."""
+        if self.durability.mode != "replica":
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.publish(self.keys.sync, b"")
+            pipe.execute_command("WAIT", 1, self.durability.timeout_ms)
+            _, confirmed = await pipe.execute()
+        refusal = self.durability.check(confirmed)
+        if refusal is not None:
+            raise refusal
+
     async def sessions_of(self, uid: str) -> list[str]:
         return sorted(s.decode() for s in await self.redis.smembers(self.keys.user_sessions(uid)))
 
@@ -380,6 +390,8 @@ class SessionStore:
         """
         start = f"({after}" if after and STREAM_ID_RE.match(after) else "-"
         entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+", count=count)
+        if entries:
+            await self.confirm_read()
         return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), for_staff)
                 for entry_id, fields in entries]
 

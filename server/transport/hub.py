@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -61,6 +62,9 @@ class Hub:
         self.stopping = asyncio.Event()
         self.on_queued: Callable[[str, Reply], None] | None = None
         self.on_caught_up: Callable[[list[Reply]], Awaitable[None]] | None = None
+        self._posts: deque[tuple[str, dict[str, Any]]] = deque()
+        """Events for other processes (``to_nodes``), published in order by one task."""
+        self._posting: asyncio.Task[None] | None = None
 
     # -- registry ----------------------------------------------------------------------------
 
@@ -193,6 +197,26 @@ class Hub:
              "exclude": exclude, "also": also})
         uid, role = sender or ("", "")
         await self.sessions.relay(sid, payload, uid=uid, role=role, extra_uid=also)
+
+    def to_nodes(self, nodes: Iterable[str], event: dict[str, Any]) -> None:
+        """Publish ``event`` to each node, after every event given before (one task drains
+        them in order: messages of a session must arrive in their order)."""
+        self._posts.extend((node, event) for node in nodes)
+        if self._posting is None and self._posts:
+            self._posting = asyncio.get_running_loop().create_task(self._post())
+
+    async def _post(self) -> None:
+        try:
+            while self._posts:
+                node, event = self._posts.popleft()
+                try:
+                    await self.channels.to_node(node, event)
+                except Exception as exc:
+                    # Stored and acked: the receiver's catch-up after its own outage, or the
+                    # person's resume, brings it; here it is only not live.
+                    log.warning("could not publish to node %s (%s)", node, type(exc).__name__)
+        finally:
+            self._posting = None
 
     async def to_user(
         self,

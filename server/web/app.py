@@ -65,6 +65,7 @@ from ..store.canned import CannedStore
 from ..store.channels import Channels
 from ..store.client import connect
 from ..store.deadlines import Deadlines
+from ..store.durability import prepare as prepare_durability
 from ..store.embedded import EmbeddedRedis, start_embedded
 from ..store.health import RedisHealth
 from ..store.hours import HoursStore
@@ -248,6 +249,10 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
     keys = Keys(settings.key_prefix)
     node = secrets.token_hex(6)
     runner = ScriptRunner(redis, redis_url, timeout_s=settings.redis_timeout_s)
+    # What an ack promises (PEERLINE_DURABILITY); the embedded Redis is set up for it.
+    runner.durability = await prepare_durability(
+        redis, settings.durability, settings.durability_timeout_ms,
+        embedded=settings.redis_url is None)
     health = RedisHealth(redis, min(settings.redis_timeout_s, 0.8), settings.readiness_probe_s)
     metrics = Metrics()
     events = Events()
@@ -259,6 +264,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
         retention_s=settings.retention_s,
         escalated_retention_s=settings.escalated_retention_s,
         unmatched_retention_s=settings.unmatched_retention_s,
+        durability=runner.durability,
     )
     presence = Presence(redis, keys, runner, node, settings.node_timeout_s)
     alerts = AlertStore(redis, keys, runner, settings.escalated_retention_s)
@@ -338,7 +344,7 @@ async def build(settings: Settings, redis_url: str) -> Runtime:
          COUNSELOR_GONE: oncall.counselor_gone, ALERT_NO_CONTACT: escalation.no_contact_due},
         [nodes.tick, lifecycle.retry_departures], settings.sweep_interval_s, hub.stopping)
     wiring = Wiring(
-        dispatch=dispatch, submit=runner.submit_packed, closed=lifecycle.disconnected,
+        dispatch=dispatch, submit=runner.submit_durable, closed=lifecycle.disconnected,
         ready=lambda: hub.listening and health.answering,
         metrics=metrics, flush_turn=FlushTurn(),
         gate=Gate(GateLimits(settings.request_timeout_s, settings.max_pending_connections,

@@ -8,10 +8,7 @@
 -- ARGV[1] sender uid ('' = the server itself)   ARGV[2] sender role
 -- ARGV[3] origin node   ARGV[4] node channel prefix   ARGV[5] payload
 -- ARGV[6] extra uid to reach ('' = none), e.g. a helper who just left the session
--- ARGV[7] '1' to publish here, '0' to leave it to the caller (durability 'replica': published
--- once WAIT confirms what came before)
--- Returns 'ok' followed by the nodes to publish to when ARGV[7] is '0', or 'err <code>': a
--- string, not a table, for the reason given in say.lua.
+-- Returns 'ok' or 'err <code>': a string, not a table, for the reason given in say.lua.
 local state = redis.call('HGET', KEYS[1], 'state')
 if ARGV[1] ~= '' then
   if not state then return 'err not_in_session' end
@@ -29,19 +26,14 @@ local monitors = members[4]
 if monitors and monitors ~= '' then
   for uid in string.gmatch(monitors, '[^,]+') do fields[#fields + 1] = 'at.' .. uid end
 end
-local reply = 'ok'
-if #fields == 0 then return reply end
+if #fields == 0 then return 'ok' end
 local nodes = redis.call('HMGET', KEYS[1], unpack(fields))
 local sent = {[ARGV[3]] = true}
 for i = 1, #nodes do
   local node = nodes[i]
   if node and not sent[node] then
     sent[node] = true
-    if ARGV[7] == '1' then
-      redis.call('PUBLISH', ARGV[4] .. node, ARGV[5])
-    else
-      reply = reply .. ' ' .. node
-    end
+    redis.call('PUBLISH', ARGV[4] .. node, ARGV[5])
   end
 end
-return reply
+return 'ok'

@@ -43,6 +43,7 @@ local role_uid = (role == 'seeker' and h[2]) or (role == 'helper' and h[3])
 if role_uid ~= sender then return 'err not_in_session' end
 if state == 'ended' then return 'err session_ended' end
 local ref_key = ARGV[7]
+local dup_id, dup_seq = nil, nil
 if string.byte(ref_key, 1) == 33 then
   -- A re-send: the same ref with the same text is the message already stored.
   ref_key = string.sub(ref_key, 2)
@@ -56,78 +57,96 @@ if string.byte(ref_key, 1) == 33 then
         if fields[i] == 'seq' then pseq = fields[i + 1]
         elseif fields[i] == 'text' then ptext = fields[i + 1] end
       end
-      if ptext == ARGV[4] then return 'dup ' .. prev .. ' ' .. pseq end
+      if ptext == ARGV[4] then
+        if INLINE then return 'dup ' .. prev .. ' ' .. pseq end
+        -- With a replica to confirm (not INLINE) it was never delivered: its first sending
+        -- got 'unavailable'. It is now, once confirmed, so the caller is told where (below).
+        -- The caller's WAIT must cover the stored message, written perhaps on another
+        -- connection: this write (propagated, like any) moves this connection's replication
+        -- offset past it.
+        redis.call('HINCRBY', KEYS[1], 'resent', 1)
+        dup_id, dup_seq = prev, pseq
+      end
     end
   end
 end
 
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', role, 'alias', ARGV[3],
+local id, seq, ts, reply
+if dup_id then
+  id, seq, reply = dup_id, dup_seq, 'dup ' .. dup_id .. ' ' .. dup_seq
+else
+  seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', role, 'alias', ARGV[3],
                       'text', ARGV[4], 'sev', ARGV[5])
--- Numbers stay strings where they can: Lua converts with strtod and printf, which showed in
--- Redis's profile. Times are compared as digit strings of one length (ms since 1970: 13
--- digits until the year 2286), severities as single digits.
-local ts = string.match(id, '^(%d+)')
--- The session's hash, transcript and refs live LIVE ms after the last message. Their expiry
--- is pushed back once an eighth of that has passed since the last push ('ttl_next'), not on
--- every message (three calls fewer per message): they always outlive the last message by 7/8
--- of the time. The refs hash gets its first expiry when it is created ('refs_ttl').
-local hash_fields = {}
-local next_push = h[6] or '0'
-local extend = #ts > #next_push or (#ts == #next_push and ts >= next_push)
-if ref_key ~= '' then
-  if h[7] ~= '1' then
-    -- The refs hash is born a hash table: the '~' field's value is longer than the 64 bytes
-    -- up to which Redis keeps a small hash as a list ('hash-max-listpack-value'), and a list
-    -- is scanned whole by every HSET of a new ref: Redis's instructions per call rose from
-    -- 95,000 to 181,000 over a 500-message conversation (the table stays at 90,000, at
-    -- 48 bytes more per ref; docs/performance.md). No ref key is '~': each is '<uid>:<ref>'.
-    redis.call('HSET', KEYS[3], ref_key, id, '~', string.rep('~', 65))
-    if not extend then redis.call('PEXPIRE', KEYS[3], LIVE) end
-    hash_fields[#hash_fields + 1] = 'refs_ttl'
-    hash_fields[#hash_fields + 1] = '1'
-  else
-    redis.call('HSET', KEYS[3], ref_key, id)
+  -- Numbers stay strings where they can: Lua converts with strtod and printf, which showed in
+  -- Redis's profile. Times are compared as digit strings of one length (ms since 1970: 13
+  -- digits until the year 2286), severities as single digits.
+  ts = string.match(id, '^(%d+)')
+  -- The session's hash, transcript and refs live LIVE ms after the last message. Their expiry
+  -- is pushed back once an eighth of that has passed since the last push ('ttl_next'), not on
+  -- every message (three calls fewer per message): they always outlive the last message by 7/8
+  -- of the time. The refs hash gets its first expiry when it is created ('refs_ttl').
+  local hash_fields = {}
+  local next_push = h[6] or '0'
+  local extend = #ts > #next_push or (#ts == #next_push and ts >= next_push)
+  if ref_key ~= '' then
+    if h[7] ~= '1' then
+      -- The refs hash is born a hash table: the '~' field's value is longer than the 64 bytes
+      -- up to which Redis keeps a small hash as a list ('hash-max-listpack-value'), and a list
+      -- is scanned whole by every HSET of a new ref: Redis's instructions per call rose from
+      -- 95,000 to 181,000 over a 500-message conversation (the table stays at 90,000, at
+      -- 48 bytes more per ref; docs/performance.md). No ref key is '~': each is '<uid>:<ref>'.
+      redis.call('HSET', KEYS[3], ref_key, id, '~', string.rep('~', 65))
+      if not extend then redis.call('PEXPIRE', KEYS[3], LIVE) end
+      hash_fields[#hash_fields + 1] = 'refs_ttl'
+      hash_fields[#hash_fields + 1] = '1'
+    else
+      redis.call('HSET', KEYS[3], ref_key, id)
+    end
   end
-end
-if ARGV[6] ~= '' then
-  hash_fields[#hash_fields + 1] = 'risk'
-  hash_fields[#hash_fields + 1] = ARGV[6]
-end
-if ARGV[5] ~= '0' and ARGV[5] > (h[5] or '0') then
-  hash_fields[#hash_fields + 1] = 'max_sev'
-  hash_fields[#hash_fields + 1] = ARGV[5]
-end
-if extend then
-  hash_fields[#hash_fields + 1] = 'ttl_next'
-  hash_fields[#hash_fields + 1] = string.format('%d', tonumber(ts) + math.floor(LIVE / 8))
-end
-if #hash_fields > 0 then redis.call('HSET', KEYS[1], unpack(hash_fields)) end
-if extend then
-  redis.call('PEXPIRE', KEYS[1], LIVE)
-  redis.call('PEXPIRE', KEYS[2], LIVE)
-  if h[7] == '1' or ref_key ~= '' then redis.call('PEXPIRE', KEYS[3], LIVE) end
+  if ARGV[6] ~= '' then
+    hash_fields[#hash_fields + 1] = 'risk'
+    hash_fields[#hash_fields + 1] = ARGV[6]
+  end
+  if ARGV[5] ~= '0' and ARGV[5] > (h[5] or '0') then
+    hash_fields[#hash_fields + 1] = 'max_sev'
+    hash_fields[#hash_fields + 1] = ARGV[5]
+  end
+  if extend then
+    hash_fields[#hash_fields + 1] = 'ttl_next'
+    hash_fields[#hash_fields + 1] = string.format('%d', tonumber(ts) + math.floor(LIVE / 8))
+  end
+  if #hash_fields > 0 then redis.call('HSET', KEYS[1], unpack(hash_fields)) end
+  if extend then
+    redis.call('PEXPIRE', KEYS[1], LIVE)
+    redis.call('PEXPIRE', KEYS[2], LIVE)
+    if h[7] == '1' or ref_key ~= '' then redis.call('PEXPIRE', KEYS[3], LIVE) end
+  end
+  reply = 'ok ' .. id .. ' ' .. seq
 end
 
 -- The other participants' processes, each once (a session has at most two others, and
 -- supervisors watching it, ',uid,uid,': usually none; they see every message, and are not
 -- members, so nobody else is told they are there). This process delivers to its own
--- connections itself. One HMGET of their 'at.<uid>' fields in the session's hash.
-local origin = ARGV[8]
-local fields = {}
+-- connections itself. Their nodes are the 'at.<uid>' fields of the session's hash. INLINE: the
+-- message is published to them here; else their nodes are added to the reply for the caller.
+local others = {}
 for i = 2, 4 do
   local uid = h[i]
-  if uid and uid ~= '' and uid ~= sender then fields[#fields + 1] = 'at.' .. uid end
+  if uid and uid ~= '' and uid ~= sender then others[#others + 1] = 'at.' .. uid end
 end
-local monitors = h[8]
-if monitors and monitors ~= '' then
-  for uid in string.gmatch(monitors, '[^,]+') do fields[#fields + 1] = 'at.' .. uid end
+if h[8] and h[8] ~= '' then
+  for uid in string.gmatch(h[8], '[^,]+') do others[#others + 1] = 'at.' .. uid end
 end
-local reply = 'ok ' .. id .. ' ' .. seq
-if #fields == 0 then return reply end
-local nodes = redis.call('HMGET', KEYS[1], unpack(fields))
-local sent, payload = {[origin] = true}, nil
-for i = 1, #nodes do
+if #others == 0 then return reply end
+local nodes
+if #others == 1 then  -- the usual case: one other person
+  nodes = {redis.call('HGET', KEYS[1], others[1])}
+else
+  nodes = redis.call('HMGET', KEYS[1], unpack(others))
+end
+local sent, payload = {[ARGV[8]] = true}, nil
+for i = 1, #others do
   local node = nodes[i]
   if node and not sent[node] then
     sent[node] = true
