@@ -269,6 +269,20 @@ class SentinelProcesses:
             time.sleep(0.1)
         raise RuntimeError("sentinel set-up did not settle")
 
+    def heal(self, timeout_s: float = 30.0) -> None:
+        """Start every killed data node again (the Sentinels make it a replica of the current
+        master) and wait until the master has its replica in sync."""
+        for node in self.data_nodes:
+            if not node.running:
+                node.start()
+        deadline = time.monotonic() + timeout_s * FACTOR
+        while time.monotonic() < deadline:
+            info = ask(self.master_port(), "INFO", "replication")
+            if "connected_slaves:1" in info and "state=online" in info:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the replica did not come back in sync")
+
     def master_port(self) -> int:
         """The port of the master as the Sentinels see it now."""
         reply = ask(self.sentinels[0].port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import pytest
 from redis.crc import key_slot
 
-from tests.conftest import run_server
+from tests.conftest import FAST, run_server
 from tests.integration.test_outages import matched, readyz
 from tests.redis_topologies import ClusterProcesses, redis_cluster
 from tests.timing import WAIT
@@ -30,6 +30,13 @@ pytestmark = pytest.mark.multiprocess
 
 LINES = 60
 AT = 15
+
+
+@pytest.fixture(autouse=True)
+def _production_node_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default 15 s, not the tests' 2 s: a failover takes longer than 2 s, and a process
+    must not take the other for dead because neither could write its heartbeat meanwhile."""
+    monkeypatch.setitem(FAST, "node_timeout_s", 15.0)
 
 
 @pytest.fixture(scope="module")
