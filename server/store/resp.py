@@ -6,7 +6,12 @@ command packing, the retry wrapper, per-reply parsing calls) cost about a fifth 
 CPU, for what is one write and one read; its ``PubSub.get_message`` is a coroutine with a timeout
 context and a dict per message. These write RESP bytes in one call and parse the replies with
 hiredis (already a dependency, the same parser redis-py uses). Everything else (ordinary
-commands) stays on redis-py.
+commands) stays on redis-py. Measured against redis-py's pipeline: ``python -m loadtests
+pipecost`` (docs/scaling.md).
+
+Where they connect comes from the URL (``topology.py``): one node (TCP, TLS or a Unix socket),
+or the master a Sentinel names, asked again on every reconnect. On a Cluster, ``slots.py`` keeps
+one of these connections per master and routes each call by its slot.
 """
 
 from __future__ import annotations
