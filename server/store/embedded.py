@@ -118,6 +118,7 @@ def start_embedded(data_dir: Path, appendfsync: str = "everysec") -> EmbeddedRed
              "--appendonly", "yes", "--appendfsync", appendfsync, "--maxclients", "10000",
              "--pidfile", str(pid_file), "--logfile", str(log_file), "--daemonize", "no"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=redis_dir,  # its own files, and an operator's ps shows whose server it is
             # Its own session: a Ctrl-C at the terminal reaches Peerline, which then stops the
             # server with SIGTERM (it saves); the server does not die half-way on its own.
             start_new_session=True)
