@@ -195,6 +195,16 @@ def parser() -> argparse.ArgumentParser:
     from .soak import add_args as add_soak_args
 
     add_soak_args(soak)
+    topo = sub.add_parser("topologies", help="the relay through 1-3 processes on one Redis "
+                          "node, Sentinel and a Cluster, all started here")
+    from .topologies import add_args as add_topology_args
+
+    add_topology_args(topo)
+    pipe = sub.add_parser("pipecost", help="client CPU per script call: the hot path's own "
+                          "connection against redis-py's pipeline, one node and a Cluster")
+    from .pipecost import add_args as add_pipecost_args
+
+    add_pipecost_args(pipe)
     cost = sub.add_parser("storecost", help="Redis's µs per say.lua call as conversations grow")
     cost.add_argument("--sessions", type=int, default=200)
     cost.add_argument("--rounds", type=int, default=12)
@@ -292,6 +302,14 @@ def main(argv: list[str] | None = None) -> int:
         from .storecost import print_storecost
 
         return print_storecost(args.sessions, args.rounds, args.per_round, args.instructions)
+    if args.cmd == "pipecost":
+        from .pipecost import print_pipecost
+
+        return print_pipecost(args)
+    if args.cmd == "topologies":
+        from .topologies import topologies_command
+
+        return runner(topologies_command(args))
     if args.cmd == "speed":
         from .speed import print_speed
 

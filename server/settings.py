@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .core.errors import ConfigError
+from .store.topology import parse as parse_redis_url
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PEERLINE_", extra="ignore")
@@ -208,6 +211,17 @@ class Settings(BaseSettings):
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
                                  "Asia/Shanghai)") from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _readable_redis_url(cls, value: str | None) -> str | None:
+        """A bad ``--redis-url`` is refused at start-up, saying what is wrong with it."""
+        if value:
+            try:
+                parse_redis_url(value)
+            except ConfigError as exc:
+                raise ValueError(exc.detail) from None
         return value
 
     def resolved_data_dir(self) -> Path:

@@ -251,7 +251,7 @@ async def run_server(redis_url: str, ws_protocol: str = WS_PROTOCOL,
             for i in range(0, len(keys), 500):
                 await redis.delete(*keys[i:i + 500])
         finally:
-            await redis.aclose(close_connection_pool=True)  # connect() hands the pool in
+            await redis.aclose()  # the client owns its pool (a Cluster client: its nodes)
 
 
 @pytest.fixture

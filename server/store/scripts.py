@@ -34,7 +34,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from .durability import Durability
-from .resp import RespConnection, RespError, bulk, pack
+from .resp import RespError, bulk, pack
+from .slots import Batcher, hot_connections
 
 log = logging.getLogger("peerline.redis")
 
@@ -66,7 +67,8 @@ class ScriptRunner:
     ) -> None:
         self.redis = redis
         # One connection per batch in flight: a batch owns its connection until its replies are in.
-        self._connections = [RespConnection(url, timeout_s) for _ in range(max_inflight)]
+        # On a Cluster each is a set of connections, one per master (slots.py).
+        self._connections = hot_connections(url, max_inflight, timeout_s)
         self.max_batch = max_batch
         self._scripts: dict[str, LuaScript] = {}
         self._pending: list[_Call] = []
@@ -132,7 +134,7 @@ class ScriptRunner:
             self._connections.append(connection)
             self._inflight -= 1
 
-    async def _execute(self, batch: list[_Call], connection: RespConnection) -> None:
+    async def _execute(self, batch: list[_Call], connection: Batcher) -> None:
         try:
             results = await self._send(batch, connection)
         except Exception as exc:  # connection lost etc.: every caller in the batch gets it
@@ -157,7 +159,7 @@ class ScriptRunner:
             await self.load_all()
             await self._execute(retry, connection)
 
-    async def _send(self, batch: list[_Call], connection: RespConnection) -> list[Any]:
+    async def _send(self, batch: list[_Call], connection: Batcher) -> list[Any]:
         """The batch's replies; a batch with a durable call ends with the confirming command,
         and when that does not confirm, each durable call's reply is the refusal instead."""
         calls = [call for call, _ in batch]

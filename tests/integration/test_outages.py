@@ -61,11 +61,11 @@ async def cut_subscription(live: LiveServer, redis: RedisProcess,
                            monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """Cut this process's pub/sub subscription (a real ``CLIENT KILL``) and keep it from coming
     back while the returned event is set: the test clears it to let the process resubscribe."""
-    import server.transport.hub as hub_module
+    import server.store.channels as channels_module  # makes the hub's subscriptions
 
     down = asyncio.Event()
     down.set()
-    real = hub_module.Subscription
+    real = channels_module.Subscription
 
     class Refused(real):  # type: ignore[misc, valid-type]
         async def run(self, on_subscribed: Any) -> None:
@@ -74,7 +74,7 @@ async def cut_subscription(live: LiveServer, redis: RedisProcess,
                 raise ConnectionError("held down by the test")
             await super().run(on_subscribed)
 
-    monkeypatch.setattr(hub_module, "Subscription", Refused)
+    monkeypatch.setattr(channels_module, "Subscription", Refused)
     client = connect(redis.url, pool_size=2)
     try:
         for entry in await client.client_list():

@@ -27,12 +27,14 @@ pytestmark = pytest.mark.multiprocess
 
 
 def _redis_of(data_dir: Path) -> list[psutil.Process]:
-    """The live redis-server processes whose working directory is ``data_dir``/redis."""
+    """The live redis-server (or valkey-server: the embedded one) processes whose working
+    directory is ``data_dir``/redis."""
     want = str((data_dir / "redis").resolve())
     found = []
     for process in psutil.process_iter(["name"]):
         try:
-            if "redis-server" not in (process.info["name"] or ""):
+            name = process.info["name"] or ""
+            if "redis-server" not in name and "valkey-server" not in name:
                 continue
             if process.status() == psutil.STATUS_ZOMBIE:
                 continue

@@ -58,7 +58,7 @@ async def test_values_written_into_a_script_mean_just_themselves_in_lua(
     finally:
         connection.close()
     assert reply == [prefix.encode(), b"80000"]
-    store = SessionStore(aioredis.Redis(), Keys("pl"), ScriptRunner(aioredis.Redis(), "x"),
+    store = SessionStore(aioredis.Redis(), Keys("pl"), ScriptRunner(aioredis.Redis(), "redis://127.0.0.1:1/0"),
                          "node-1", live_ttl_s=80, retention_s=60, escalated_retention_s=120)
     assert "local LIVE = '80000'" in store._say.source and "@" not in store._say.source
 
