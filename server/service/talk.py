@@ -104,7 +104,7 @@ class Talk:
         sid = saying.sid
         reply.send(frames.ack(sid, saying.ref, id=stored.id, ts=stored.ts, seq=stored.seq,
                               text=saying.text))
-        if stored.duplicate and self.sessions.publish_inline:
+        if stored.duplicate and not self.sessions.redeliver_duplicates:
             return False  # already delivered (and screened) the first time
         # A duplicate with durability ``replica`` was never delivered: its first sending got
         # ``unavailable`` (no replica confirmed it then), so it is delivered now.

@@ -45,12 +45,15 @@ class Durability:
     confirm: bytes | None = None
     """The command that ends a batch of messages (``WAIT``/``WAITAOF``), packed; None when the
     ack needs no extra step (``local``, or ``fsync`` on ``appendfsync always``)."""
+    sharded: bool = False
+    """A Redis Cluster: events go by ``SPUBLISH`` from the caller, never ``PUBLISH`` in a
+    script (which the cluster bus would carry to every node)."""
 
     @property
     def publish_inline(self) -> bool:
         """Whether ``say.lua`` may publish a message as it stores it: not with ``replica``,
-        where nothing of a message leaves before a replica holds it."""
-        return self.mode != "replica"
+        where nothing of a message leaves before a replica holds it, nor on a Cluster."""
+        return self.mode != "replica" and not self.sharded
 
     def check(self, reply: Any) -> NotDurable | None:
         """The ``confirm`` command's reply read: None when the batch is as durable as
@@ -78,7 +81,7 @@ async def prepare(redis: aioredis.Redis, mode: Mode, timeout_ms: int,
     if mode == "local":
         if embedded:
             await redis.config_set("appendfsync", "everysec")
-        return Durability()
+        return Durability(sharded=isinstance(redis, RedisCluster))
     if mode == "replica":
         replicas = int((await redis.info("replication")).get("connected_slaves", 0))
         if replicas == 0:

@@ -8,7 +8,11 @@
 -- ARGV[1] sender uid ('' = the server itself)   ARGV[2] sender role
 -- ARGV[3] origin node   ARGV[4] node channel prefix   ARGV[5] payload
 -- ARGV[6] extra uid to reach ('' = none), e.g. a helper who just left the session
--- Returns 'ok' or 'err <code>': a string, not a table, for the reason given in say.lua.
+-- ARGV[7] '1': publish here; '0' (a Redis Cluster): name the nodes to the caller, who publishes
+--         with SPUBLISH (a script may only SPUBLISH to its own slot's channels, and a plain
+--         PUBLISH in a cluster crosses the bus to every node)
+-- Returns 'ok', 'nodes <node> ...' (ARGV[7] '0') or 'err <code>': a string, not a table, for
+-- the reason given in say.lua.
 local state = redis.call('HGET', KEYS[1], 'state')
 if ARGV[1] ~= '' then
   if not state then return 'err not_in_session' end
@@ -29,11 +33,17 @@ end
 if #fields == 0 then return 'ok' end
 local nodes = redis.call('HMGET', KEYS[1], unpack(fields))
 local sent = {[ARGV[3]] = true}
+local named = {}
 for i = 1, #nodes do
   local node = nodes[i]
   if node and not sent[node] then
     sent[node] = true
-    redis.call('PUBLISH', ARGV[4] .. node, ARGV[5])
+    if ARGV[7] == '0' then
+      named[#named + 1] = node
+    else
+      redis.call('PUBLISH', ARGV[4] .. node, ARGV[5])
+    end
   end
 end
+if ARGV[7] == '0' then return 'nodes ' .. table.concat(named, ' ') end
 return 'ok'

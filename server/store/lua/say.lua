@@ -29,6 +29,8 @@
 local CHANNEL = '@CHANNEL_PREFIX@'
 local LIVE = '@LIVE_MS@'
 local INLINE = '@PUBLISH_INLINE@' == '1'
+-- A re-sent message already stored is delivered again only with a replica to confirm (below).
+local REDELIVER = '@REDELIVER_DUP@' == '1'
 
 -- One read of the session's hash for everything below (each call from Lua costs Redis CPU).
 -- These fields come first in the hash (SessionStore.create): a small hash is a list that
@@ -58,7 +60,7 @@ if string.byte(ref_key, 1) == 33 then
         elseif fields[i] == 'text' then ptext = fields[i + 1] end
       end
       if ptext == ARGV[4] then
-        if INLINE then return 'dup ' .. prev .. ' ' .. pseq end
+        if not REDELIVER then return 'dup ' .. prev .. ' ' .. pseq end
         -- With a replica to confirm (not INLINE) it was never delivered: its first sending
         -- got 'unavailable'. It is now, once confirmed, so the caller is told where (below).
         -- The caller's WAIT must cover the stored message, written perhaps on another
