@@ -1,4 +1,4 @@
-"""Applying ``rules_cues.tsv``: words near a risk match that cap it, or raise a method.
+"""Applying ``rules_cues.tsv``: words near a risk match that cap it, or raise a method or wish.
 
 Cues matter only next to a concern-level match, and common cue words (他, 要, "not", "he") are
 in every other sentence, so they are not in the main automaton: a small automaton of cue words
@@ -23,9 +23,16 @@ Hits = list[tuple[int, int, str]]  # (start, end, cue word) in normalised-text o
 
 # A cue acts within its own clause: commas count too ("离开他，离开这个世界" is not about him).
 _CLAUSE_END = re.compile(r"[.!?;,。！？；，\n]")
-# Only a concern-level method is raised by an intent cue ("想" + "跳楼"), never a note-level
-# word such as "pills" or "rope".
-_RAISABLE = frozenset({"self_harm_means"})
+# Only a concern-level method or wish is raised by an intent cue ("想" + "跳楼", "going to" +
+# "end it", "想" + "离开这个世界"), never a note-level word such as "pills" or "rope". A wish
+# to die said with a word of intent in front is active ideation, which the policy pages
+# (C-SSRS level 2 and up); alone, "end it" or "离开这个世界" stays on the watch list.
+# Kind ``intent_method`` is for weak words ("就" then, "直接" just) that mean intent before a
+# method ("就跳下去") but not before a passive wish ("睡着了就不要醒来" stays on the watch list).
+_INTENT_KINDS: dict[str, frozenset[str]] = {
+    "intent": frozenset({"self_harm_means", "self_harm_intent"}),
+    "intent_method": frozenset({"self_harm_means"}),
+}
 _NO_CAP = 3
 
 
@@ -101,7 +108,7 @@ class CueRules:
         """For the match ``[start, end)``: the lowest cap a nearby cue imposes (3 if none), its
         reason, and the severity an intent cue raises a method to (0 if none). ``hits`` comes
         from :meth:`hits` on the same text."""
-        cap, why, raise_to = _NO_CAP, "", 0
+        cap, why, raise_to, raise_why = _NO_CAP, "", 0, ""
         n = len(nt)
         near, whole = hits
         i = bisect_left(near, (start - self._before, -1, ""))
@@ -131,9 +138,9 @@ class CueRules:
                     hit = _CLAUSE_END.search(nt, end, cs) is None
                 if not hit:
                     continue
-                if cue.kind == "intent":
-                    if category in _RAISABLE and cue.cap > raise_to:
-                        raise_to, why = cue.cap, f"intent: {cue.note or cue.cue}"
+                if cue.kind in _INTENT_KINDS:
+                    if category in _INTENT_KINDS[cue.kind] and cue.cap > raise_to:
+                        raise_to, raise_why = cue.cap, f"intent: {cue.note or cue.cue}"
                 elif cue.cap < cap:
                     cap, why = cue.cap, f"{cue.kind}: {cue.note or cue.cue}"
         for open_, close, ecap, note in self._enclosures:
@@ -142,9 +149,9 @@ class CueRules:
                 if o >= 0 and nt.rfind(close, o, start) < 0 and nt.find(close, end) >= 0:
                     cap, why = ecap, f"quote: {note or open_ + close}"
         if cap < _NO_CAP:
-            raise_to = 0  # a cap beats a raise
-        elif raise_to == 0:
-            why = ""
+            raise_to = 0  # a cap beats a raise, and its reason is the one shown
+        else:
+            why = raise_why if raise_to else ""
         return cap, why, raise_to
 
 

@@ -40,7 +40,9 @@ from .normalize import normalize, squeeze
 __all__ = ["Entry", "Cue", "CombineRule", "Lexicon", "load_lexicon", "default_lexicon_dir"]
 
 SEVERITIES = (0, 1, 2, 3)
-CUE_KINDS = ("negation", "hyperbole", "third_person", "past", "quote", "enclosed", "intent")
+CUE_KINDS = (
+    "negation", "hyperbole", "third_person", "past", "quote", "enclosed", "intent", "intent_method",
+)
 _LATIN = re.compile(r"[a-z]")
 _LATIN_EDGE = frozenset("abcdefghijklmnopqrstuvwxyz")
 _GAP = re.compile(r"\s+\.\.(\d*)\.\.?\s+")
