@@ -36,6 +36,15 @@ _INTENT_KINDS: dict[str, frozenset[str]] = {
 _NO_CAP = 3
 
 
+def _whole(nt: str, cs: int, ce: int) -> bool:
+    """Whether the cue word at ``[cs, ce)`` is not part of a longer Latin word."""
+    latin = LATIN_CHARS
+    return not (
+        (cs > 0 and nt[cs] in latin and nt[cs - 1] in latin)
+        or (ce < len(nt) and nt[ce - 1] in latin and nt[ce] in latin)
+    )
+
+
 class CueRules:
     """The cue rules of one lexicon, ready to apply; immutable after construction."""
 
@@ -44,6 +53,7 @@ class CueRules:
         self._index: dict[str, list[Cue]] = {}
         for cue in lexicon.cues:
             self._index.setdefault(cue.cue, []).append(cue)
+        self._others = frozenset(c.cue for c in lexicon.cues if c.kind == "third_person")
         near_all = [c for c in lexicon.cues if not c.whole_message]
         # Single Chinese characters (不, 他, 要, 过) are in every other sentence and act only a
         # few characters from a match: they are checked by looking at those characters, not
@@ -109,6 +119,7 @@ class CueRules:
         reason, and the severity an intent cue raises a method to (0 if none). ``hits`` comes
         from :meth:`hits` on the same text."""
         cap, why, raise_to, raise_why = _NO_CAP, "", 0, ""
+        other_before = False
         n = len(nt)
         near, whole = hits
         i = bisect_left(near, (start - self._before, -1, ""))
@@ -121,14 +132,15 @@ class CueRules:
         for k in range(end, min(n, end + self._char_after)):
             if nt[k] in chars:
                 candidates.append((k, k + 1, nt[k]))
-        latin = LATIN_CHARS
         for cs, ce, word in candidates:
             before, after = self._reach[word]
             if not ((ce <= start and start - ce <= before) or (cs >= end and cs - end <= after)):
+                if ce <= start and word in self._others and _whole(nt, cs, ce) and (
+                    _CLAUSE_END.search(nt, ce, start) is None
+                ):
+                    other_before = True  # "my friend said he is going to end it all"
                 continue  # too far for every cue with this word (message cues reach anywhere)
-            if (cs > 0 and nt[cs] in latin and nt[cs - 1] in latin) or (
-                ce < n and nt[ce - 1] in latin and nt[ce] in latin
-            ):
+            if not _whole(nt, cs, ce):
                 continue  # Latin cues are whole words: "he" is not in "the"
             for cue in self._index[word]:
                 hit = cue.whole_message and (ce <= start or cs >= end)
@@ -148,6 +160,11 @@ class CueRules:
                 o = nt.rfind(open_, 0, start)
                 if o >= 0 and nt.rfind(close, o, start) < 0 and nt.find(close, end) >= 0:
                     cap, why = ecap, f"quote: {note or open_ + close}"
+        if raise_to and other_before and category != "self_harm_means":
+            # A word of intent makes a wish active only when the wish is the writer's: someone
+            # else named earlier in the clause (beyond the cue's own reach) leaves it at the
+            # watch list, as the policy puts someone else at risk.
+            raise_to = 0
         if cap < _NO_CAP:
             raise_to = 0  # a cap beats a raise, and its reason is the one shown
         else:

@@ -265,6 +265,10 @@ class Moderator:
                     # other-person cue next to it is expected, and the policy puts someone
                     # else at risk on the watch list.
                     cap, why = max(cap, CONCERN), ""
+                if cap < CRISIS and why.split(":", 1)[0] in _MODEL_WATCH_CUES:
+                    # "我以前想过自杀": the past cue caps at 2 what is already 2; the model may
+                    # still not page what the policy puts on the watch list (past ideation).
+                    watch_only = True
                 if cap < sev:
                     sev, demoted = cap, True
                     kind = why.split(":", 1)[0]
