@@ -113,11 +113,12 @@ class CueRules:
         return near, whole
 
     def near(
-        self, nt: str, start: int, end: int, category: str, hits: tuple[Hits, Hits]
+        self, nt: str, start: int, end: int, category: str, hits: tuple[Hits, Hits],
+        raisable: bool = False,
     ) -> tuple[int, str, int]:
         """For the match ``[start, end)``: the lowest cap a nearby cue imposes (3 if none), its
-        reason, and the severity an intent cue raises a method to (0 if none). ``hits`` comes
-        from :meth:`hits` on the same text."""
+        reason, and the severity an intent cue raises a method or a ``raisable`` wish to (0 if
+        none). ``hits`` comes from :meth:`hits` on the same text."""
         cap, why, raise_to, raise_why = _NO_CAP, "", 0, ""
         other_before = False
         n = len(nt)
@@ -151,7 +152,7 @@ class CueRules:
                 if not hit:
                     continue
                 if cue.kind in _INTENT_KINDS:
-                    if category in _INTENT_KINDS[cue.kind] and cue.cap > raise_to:
+                    if raisable and category in _INTENT_KINDS[cue.kind] and cue.cap > raise_to:
                         raise_to, raise_why = cue.cap, f"intent: {cue.note or cue.cue}"
                 elif cue.cap < cap:
                     cap, why = cue.cap, f"{cue.kind}: {cue.note or cue.cue}"

@@ -259,7 +259,9 @@ class Moderator:
                     cue_hits = self._cues.hits(
                         nt, [(s, e) for s, e, i in found if self._entries[i].severity > NOTE]
                     )
-                cap, why, raise_to = self._cues.near(nt, start, end, entry.category, cue_hits)
+                cap, why, raise_to = self._cues.near(
+                    nt, start, end, entry.category, cue_hits, entry.raisable
+                )
                 if entry.category == "other_at_risk" and why.startswith("third_person"):
                     # The entry is about someone else by definition ("she wants to die"); the
                     # other-person cue next to it is expected, and the policy puts someone

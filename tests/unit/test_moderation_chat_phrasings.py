@@ -10,9 +10,13 @@ tests, from the policy and screening wording (C-SSRS, PHQ-9 item 9, crisis-line 
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
-from moderation import Moderator
+from moderation import LexiconError, Moderator
+from moderation.lexicon import default_lexicon_dir
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +123,36 @@ def test_a_weak_word_raises_a_method_but_not_a_passive_wish(lexicon_only: Modera
     """"就" (then) before a method is intent ("就跳下去"); before "不要醒来" it is not."""
     assert lexicon_only.scan("睡着了就不要醒来").severity == 2
     assert lexicon_only.scan("我就跳楼").severity == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("我想离开这个世界", 3),  # 离开这个世界 is "2+": a word of intent makes it a page
+        ("如果我死了，他们会难过吗", 2),  # a hypothetical death is not raised by a word of intent
+        ("我想啊如果我死后", 2),
+        ("只要让我死了就好了", 2),
+        ("他问我为什么没想到过自杀", 2),  # "thought of" is past ideation
+        ("i want to sleep forever", 2),  # a passive wish is not raised
+        ("i want to end it", 3),
+    ],
+)
+def test_only_wishes_marked_raisable_are_raised_by_intent(
+    lexicon_only: Moderator, text: str, severity: int
+) -> None:
+    assert lexicon_only.scan(text).severity == severity
+
+
+@pytest.mark.parametrize(("name", "line"), [
+    ("en.tsv", "end it forever\tself_harm_intent\t3+\twrong\n"),
+    ("rules_benign.tsv", "end it already\tusage\t2+\twrong\n"),
+])
+def test_a_plus_severity_is_only_for_risk_entries(tmp_path: Path, name: str, line: str) -> None:
+    """Only "2+" in a risk file is valid; "3+", or a "+" on a benign phrase, is a typo that
+    must stop start-up, naming the file."""
+    d = tmp_path / "lex"
+    shutil.copytree(default_lexicon_dir(), d)
+    with (d / name).open("a", encoding="utf-8") as f:
+        f.write(line)
+    with pytest.raises(LexiconError, match=name):
+        Moderator(lexicon_dir=d, use_model=False)
