@@ -1,4 +1,4 @@
-"""Applying ``rules_cues.tsv``: words near a risk match that cap it, or raise a method.
+"""Applying ``rules_cues.tsv``: words near a risk match that cap it, or raise a method or wish.
 
 Cues matter only next to a concern-level match, and common cue words (他, 要, "not", "he") are
 in every other sentence, so they are not in the main automaton: a small automaton of cue words
@@ -23,10 +23,26 @@ Hits = list[tuple[int, int, str]]  # (start, end, cue word) in normalised-text o
 
 # A cue acts within its own clause: commas count too ("离开他，离开这个世界" is not about him).
 _CLAUSE_END = re.compile(r"[.!?;,。！？；，\n]")
-# Only a concern-level method is raised by an intent cue ("想" + "跳楼"), never a note-level
-# word such as "pills" or "rope".
-_RAISABLE = frozenset({"self_harm_means"})
+# Only a concern-level method or wish is raised by an intent cue ("想" + "跳楼", "going to" +
+# "end it", "想" + "离开这个世界"), never a note-level word such as "pills" or "rope". A wish
+# to die said with a word of intent in front is active ideation, which the policy pages
+# (C-SSRS level 2 and up); alone, "end it" or "离开这个世界" stays on the watch list.
+# Kind ``intent_method`` is for weak words ("就" then, "直接" just) that mean intent before a
+# method ("就跳下去") but not before a passive wish ("睡着了就不要醒来" stays on the watch list).
+_INTENT_KINDS: dict[str, frozenset[str]] = {
+    "intent": frozenset({"self_harm_means", "self_harm_intent"}),
+    "intent_method": frozenset({"self_harm_means"}),
+}
 _NO_CAP = 3
+
+
+def _whole(nt: str, cs: int, ce: int) -> bool:
+    """Whether the cue word at ``[cs, ce)`` is not part of a longer Latin word."""
+    latin = LATIN_CHARS
+    return not (
+        (cs > 0 and nt[cs] in latin and nt[cs - 1] in latin)
+        or (ce < len(nt) and nt[ce - 1] in latin and nt[ce] in latin)
+    )
 
 
 class CueRules:
@@ -37,6 +53,7 @@ class CueRules:
         self._index: dict[str, list[Cue]] = {}
         for cue in lexicon.cues:
             self._index.setdefault(cue.cue, []).append(cue)
+        self._others = frozenset(c.cue for c in lexicon.cues if c.kind == "third_person")
         near_all = [c for c in lexicon.cues if not c.whole_message]
         # Single Chinese characters (不, 他, 要, 过) are in every other sentence and act only a
         # few characters from a match: they are checked by looking at those characters, not
@@ -96,12 +113,14 @@ class CueRules:
         return near, whole
 
     def near(
-        self, nt: str, start: int, end: int, category: str, hits: tuple[Hits, Hits]
+        self, nt: str, start: int, end: int, category: str, hits: tuple[Hits, Hits],
+        raisable: bool = False,
     ) -> tuple[int, str, int]:
         """For the match ``[start, end)``: the lowest cap a nearby cue imposes (3 if none), its
-        reason, and the severity an intent cue raises a method to (0 if none). ``hits`` comes
-        from :meth:`hits` on the same text."""
-        cap, why, raise_to = _NO_CAP, "", 0
+        reason, and the severity an intent cue raises a method or a ``raisable`` wish to (0 if
+        none). ``hits`` comes from :meth:`hits` on the same text."""
+        cap, why, raise_to, raise_why = _NO_CAP, "", 0, ""
+        other_before = False
         n = len(nt)
         near, whole = hits
         i = bisect_left(near, (start - self._before, -1, ""))
@@ -114,14 +133,15 @@ class CueRules:
         for k in range(end, min(n, end + self._char_after)):
             if nt[k] in chars:
                 candidates.append((k, k + 1, nt[k]))
-        latin = LATIN_CHARS
         for cs, ce, word in candidates:
             before, after = self._reach[word]
             if not ((ce <= start and start - ce <= before) or (cs >= end and cs - end <= after)):
+                if ce <= start and word in self._others and _whole(nt, cs, ce) and (
+                    _CLAUSE_END.search(nt, ce, start) is None
+                ):
+                    other_before = True  # "my friend said he is going to end it all"
                 continue  # too far for every cue with this word (message cues reach anywhere)
-            if (cs > 0 and nt[cs] in latin and nt[cs - 1] in latin) or (
-                ce < n and nt[ce - 1] in latin and nt[ce] in latin
-            ):
+            if not _whole(nt, cs, ce):
                 continue  # Latin cues are whole words: "he" is not in "the"
             for cue in self._index[word]:
                 hit = cue.whole_message and (ce <= start or cs >= end)
@@ -131,9 +151,9 @@ class CueRules:
                     hit = _CLAUSE_END.search(nt, end, cs) is None
                 if not hit:
                     continue
-                if cue.kind == "intent":
-                    if category in _RAISABLE and cue.cap > raise_to:
-                        raise_to, why = cue.cap, f"intent: {cue.note or cue.cue}"
+                if cue.kind in _INTENT_KINDS:
+                    if raisable and category in _INTENT_KINDS[cue.kind] and cue.cap > raise_to:
+                        raise_to, raise_why = cue.cap, f"intent: {cue.note or cue.cue}"
                 elif cue.cap < cap:
                     cap, why = cue.cap, f"{cue.kind}: {cue.note or cue.cue}"
         for open_, close, ecap, note in self._enclosures:
@@ -141,10 +161,15 @@ class CueRules:
                 o = nt.rfind(open_, 0, start)
                 if o >= 0 and nt.rfind(close, o, start) < 0 and nt.find(close, end) >= 0:
                     cap, why = ecap, f"quote: {note or open_ + close}"
+        if raise_to and other_before and category != "self_harm_means":
+            # A word of intent makes a wish active only when the wish is the writer's: someone
+            # else named earlier in the clause (beyond the cue's own reach) leaves it at the
+            # watch list, as the policy puts someone else at risk.
+            raise_to = 0
         if cap < _NO_CAP:
-            raise_to = 0  # a cap beats a raise
-        elif raise_to == 0:
-            why = ""
+            raise_to = 0  # a cap beats a raise, and its reason is the one shown
+        else:
+            why = raise_why if raise_to else ""
         return cap, why, raise_to
 
 

@@ -40,7 +40,9 @@ from .normalize import normalize, squeeze
 __all__ = ["Entry", "Cue", "CombineRule", "Lexicon", "load_lexicon", "default_lexicon_dir"]
 
 SEVERITIES = (0, 1, 2, 3)
-CUE_KINDS = ("negation", "hyperbole", "third_person", "past", "quote", "enclosed", "intent")
+CUE_KINDS = (
+    "negation", "hyperbole", "third_person", "past", "quote", "enclosed", "intent", "intent_method",
+)
 _LATIN = re.compile(r"[a-z]")
 _LATIN_EDGE = frozenset("abcdefghijklmnopqrstuvwxyz")
 _GAP = re.compile(r"\s+\.\.(\d*)\.\.?\s+")
@@ -64,6 +66,9 @@ class Entry:
     origin: str
     benign: bool = False  # from rules_benign.tsv: silences risk words it covers
     anchor: int = 0  # the part of a gapped pattern the automaton looks for (its longest)
+    # A word of intent right before it raises it (rules_cues.tsv, kind intent): every method
+    # (self_harm_means), and a wish written with severity "2+" ("end it", "离开这个世界").
+    raisable: bool = False
 
     @property
     def marker(self) -> bool:
@@ -180,8 +185,10 @@ def _parse_pattern(
 
 def _load_entries(lex: Lexicon, path: Path, benign: bool) -> None:
     for lineno, (pattern, category, sev, note) in _rows(path, 4, 3):
-        severity = _severity(path, lineno, sev)
         cat = _category(path, lineno, category)
+        # "2+": a watch-list wish that a word of intent in front of it makes a page.
+        raisable = cat == "self_harm_means" or (not benign and sev == "2+")
+        severity = _severity(path, lineno, sev[:-1] if sev == "2+" and not benign else sev)
         if benign and severity != 0:
             raise LexiconError(str(path), lineno, "benign phrases must have severity 0")
         parts, gaps, prefix = _parse_pattern(path, lineno, pattern)
@@ -193,7 +200,7 @@ def _load_entries(lex: Lexicon, path: Path, benign: bool) -> None:
         anchor = max(range(len(parts)), key=lambda i: (len(parts[i]), i))
         lex.entries.append(
             Entry(pattern, cat, severity, note, tuple(parts), tuple(gaps), latin, tuple(prefix),
-                  f"{path.name}:{lineno}", benign, anchor)
+                  f"{path.name}:{lineno}", benign, anchor, raisable)
         )
 
 

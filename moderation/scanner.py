@@ -259,12 +259,18 @@ class Moderator:
                     cue_hits = self._cues.hits(
                         nt, [(s, e) for s, e, i in found if self._entries[i].severity > NOTE]
                     )
-                cap, why, raise_to = self._cues.near(nt, start, end, entry.category, cue_hits)
+                cap, why, raise_to = self._cues.near(
+                    nt, start, end, entry.category, cue_hits, entry.raisable
+                )
                 if entry.category == "other_at_risk" and why.startswith("third_person"):
                     # The entry is about someone else by definition ("she wants to die"); the
                     # other-person cue next to it is expected, and the policy puts someone
                     # else at risk on the watch list.
                     cap, why = max(cap, CONCERN), ""
+                if cap < CRISIS and why.split(":", 1)[0] in _MODEL_WATCH_CUES:
+                    # "我以前想过自杀": the past cue caps at 2 what is already 2; the model may
+                    # still not page what the policy puts on the watch list (past ideation).
+                    watch_only = True
                 if cap < sev:
                     sev, demoted = cap, True
                     kind = why.split(":", 1)[0]
