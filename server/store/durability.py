@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
@@ -72,37 +72,71 @@ async def prepare(redis: aioredis.Redis, mode: Mode, timeout_ms: int,
     """Check that the Redis behind ``redis`` can keep the promise of ``mode`` (``ConfigError``
     naming ``PEERLINE_DURABILITY`` if not), and say how each batch of messages confirms it.
     The embedded Redis is this process's own: it is set to ``appendfsync always`` for
-    ``fsync`` (and back to ``everysec`` otherwise) at every start."""
-    if mode != "local" and isinstance(redis, RedisCluster):
-        # The confirmation ends a batch on its connection; the Cluster hot path splits a batch
-        # over one connection per master, and a WAIT sent without a key would go to any one.
-        raise ConfigError(f"PEERLINE_DURABILITY={mode} is not available on a Redis Cluster "
-                          "yet (docs/operations.md, Durability); use local")
+    ``fsync`` (and back to ``everysec`` otherwise) at every start. On a Redis Cluster every
+    master is checked, and the confirmation is asked of each master a batch wrote to
+    (``slots.ClusterConnection.batch_confirmed``)."""
+    sharded = isinstance(redis, RedisCluster)
+    nodes = await _masters(redis)
     if mode == "local":
         if embedded:
             await redis.config_set("appendfsync", "everysec")
-        return Durability(sharded=isinstance(redis, RedisCluster))
+        return Durability(sharded=sharded)
     if mode == "replica":
-        replicas = int((await redis.info("replication")).get("connected_slaves", 0))
-        if replicas == 0:
-            log.warning("PEERLINE_DURABILITY=replica but Redis has no replica connected: "
-                        "messages are refused (unavailable) until one is")
-        return Durability(mode, timeout_ms, pack(["WAIT", 1, timeout_ms]))
+        for node, ask in nodes:
+            replicas = int((await ask.info("replication")).get("connected_slaves", 0))
+            if replicas == 0:
+                log.warning("PEERLINE_DURABILITY=replica but the Redis master%s has no replica "
+                            "connected: its messages are refused (unavailable) until one is",
+                            f" {node}" if node else "")
+        return Durability(mode, timeout_ms, pack(["WAIT", 1, timeout_ms]), sharded)
     if embedded:
         await redis.config_set("appendonly", "yes")
         await redis.config_set("appendfsync", "always")
-    try:
-        config = await redis.config_get("append*")
-    except ResponseError:  # CONFIG renamed or refused (a managed Redis): ask WAITAOF instead
-        config = {}
-    if config.get("appendonly") == "yes" and config.get("appendfsync") == "always":
-        return Durability(mode, timeout_ms)
-    if config.get("appendonly") == "no":
-        raise ConfigError("PEERLINE_DURABILITY=fsync needs a Redis with appendonly yes")
-    if _version(await redis.info("server")) >= WAITAOF_SINCE:
-        return Durability(mode, timeout_ms, pack(["WAITAOF", 1, 0, timeout_ms]))
+    configs = [await _append_config(ask) for _node, ask in nodes]
+    if all(c.get("appendonly") == "yes" and c.get("appendfsync") == "always" for c in configs):
+        return Durability(mode, timeout_ms, sharded=sharded)
+    if any(c.get("appendonly") == "no" for c in configs):
+        raise ConfigError("PEERLINE_DURABILITY=fsync needs a Redis with appendonly yes"
+                          + (" on every master" if sharded else ""))
+    versions = [_version(await ask.info("server")) for _node, ask in nodes]
+    if min(versions) >= WAITAOF_SINCE:
+        return Durability(mode, timeout_ms, pack(["WAITAOF", 1, 0, timeout_ms]), sharded)
     raise ConfigError("PEERLINE_DURABILITY=fsync needs a Redis with appendfsync always, or "
                       "Redis >= 7.2 / Valkey (WAITAOF)")
+
+
+class _NodeCommands:
+    """``info``/``config_get`` of one Cluster master, shaped like a plain client's."""
+
+    def __init__(self, cluster: RedisCluster, node: Any) -> None:
+        self.cluster = cluster
+        self.node = node
+
+    async def info(self, section: str) -> dict[str, Any]:
+        return cast(dict[str, Any], await self.cluster.info(section, target_nodes=self.node))
+
+    async def config_get(self, pattern: str) -> dict[str, Any]:
+        return cast(dict[str, Any],
+                    await self.cluster.config_get(pattern, target_nodes=self.node))
+
+
+async def _masters(redis: aioredis.Redis) -> list[tuple[str, Any]]:
+    """``(name, something with info/config_get)`` for each master: the one node, or each
+    master of a Cluster (its slot map loaded first: a new client knows no node yet)."""
+    if not isinstance(redis, RedisCluster):
+        return [("", redis)]
+    await redis.initialize()
+    masters = redis.get_primaries()
+    if not masters:
+        raise ConfigError("the Redis Cluster names no master (CLUSTER SLOTS is empty)")
+    return [(node.name, _NodeCommands(redis, node)) for node in masters]
+
+
+async def _append_config(ask: Any) -> dict[str, Any]:
+    try:
+        return cast(dict[str, Any], await ask.config_get("append*"))
+    except ResponseError:  # CONFIG renamed or refused (a managed Redis): ask WAITAOF instead
+        return {}
 
 
 def _version(info: dict[str, Any]) -> tuple[int, int]:

@@ -107,9 +107,9 @@ key                            type                        lifetime
 ``warn:cond:<condition>``      string: a condition already the repeat window (at least 1 h)
                                warned of
 ``warn:thresholds``            string: thresholds (JSON)   reason: a setting, until changed
-``node:<node>``, ``bcast``,    pub/sub channels            (channels hold nothing; ``sync``
-``sync``                                                   has no subscriber: a replay's
-                                                           marker for WAIT, durability.py)
+``s:{<sid>}:read``            string: empty, a replay's   1 second (written only with
+                               write for WAIT to cover     durability ``replica``)
+``node:<node>``, ``bcast``     pub/sub channels            (channels hold nothing)
 =============================  ==========================  =====================================
 
 Redis Cluster: every key a script touches is one of its KEYS, and the KEYS of one call share
@@ -174,9 +174,6 @@ class Keys:
         self.canned = f"{prefix}:canned"
         self.nodes = f"{prefix}:nodes"
         self.bcast = f"{prefix}:bcast"
-        self.sync = f"{prefix}:sync"
-        """A channel nobody listens to: publishing on it (propagated to replicas like any write)
-        lets a reader's ``WAIT`` cover what it read (``SessionStore.confirm_read``)."""
         self.loc_prefix = f"{prefix}:loc:"
 
     def session(self, sid: str) -> str:
@@ -187,6 +184,12 @@ class Keys:
 
     def refs(self, sid: str) -> str:
         return f"{self.p}:s:{{{sid}}}:refs"
+
+    def read_mark(self, sid: str) -> str:
+        """Written (empty, 1 s) before a replay's ``WAIT``: ``WAIT`` covers the writes of its
+        own connection, so a write on the session's slot makes it cover what was read there
+        (``SessionStore.confirm_read``; on a Cluster that is the session's master)."""
+        return f"{self.p}:s:{{{sid}}}:read"
 
     def staff_log(self, sid: str) -> str:
         """Whispers and notes: apart from the transcript, so no seeker path can read them."""

@@ -209,6 +209,13 @@ class RespConnection:
                 self.close()
         return replies
 
+    async def batch_confirmed(self, commands: Sequence[Sequence[Any] | bytes],
+                              confirm: bytes) -> tuple[list[Any], Any]:
+        """``batch`` ending with ``confirm`` (``WAIT``/``WAITAOF``, which covers the writes of
+        this connection): the replies of ``commands``, and the confirmation's."""
+        replies = await self.batch([*commands, confirm])
+        return replies[:-1], replies[-1]
+
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._locate is not None:
             self.address = await self._locate()

@@ -166,8 +166,8 @@ class ScriptRunner:
         confirm = self.durability.confirm
         if confirm is None or not any(isinstance(done, _DurableDone) for _, done in batch):
             return await connection.batch(calls)
-        results = await connection.batch([*calls, confirm])
-        refusal = self.durability.check(results.pop())
+        results, confirmed = await connection.batch_confirmed(calls, confirm)
+        refusal = self.durability.check(confirmed)
         if refusal is None:
             return results
         return [refusal if isinstance(done, _DurableDone) and not isinstance(result, RespError)

@@ -16,13 +16,16 @@ import redis.asyncio as aioredis
 from matching import MatchKeys
 
 from ..core import frames
-from ..core.errors import Conflict, NotInSession, PeerlineError, SessionEnded
+from ..core.errors import Conflict, NotDurable, NotInSession, PeerlineError, SessionEnded
 from ..core.ids import new_id
 from .durability import Durability
 from .keys import FEEDBACK_MAXLEN, Keys
 from .records import Ended, Session, Stored
-from .resp import bulk
+from .resp import bulk, pack
 from .scripts import ScriptRunner
+
+READ_MARK_MS = 1000
+"""How long a replay's ``read_mark`` stays: it only has to reach the replicas."""
 
 _LUA = Path(__file__).with_name("lua")
 STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -361,21 +364,19 @@ class SessionStore:
         return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), True)
                 for entry_id, fields in entries]
 
-    async def confirm_read(self) -> None:
-        """With durability ``replica``, wait until a replica holds everything read so far
-        (``NotDurable`` if none does in time): a message whose sender has not been acked yet
-        (its ``WAIT`` still running) must not be replayed before a replica has it either.
-        ``WAIT`` covers the writes of its own connection, so a write goes first on the same
-        connection: a ``PUBLISH`` on a channel nobody hears, propagated like any write."""
+    async def confirm_read(self, sid: str) -> None:
+        """With durability ``replica``, wait until a replica holds everything read so far of
+        the session (``NotDurable`` if none does in time): a message whose sender has not been
+        acked yet (its ``WAIT`` still running) must not be replayed before a replica has it
+        either. ``WAIT`` covers the writes of its own connection, so a write on the session's
+        slot goes first on the same connection (the hot path's, which ends the batch with the
+        ``WAIT``; on a Cluster, on the session's master): ``read_mark``, empty, for 1 s."""
         if self.durability.mode != "replica":
             return
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.publish(self.keys.sync, b"")
-            pipe.execute_command("WAIT", 1, self.durability.timeout_ms)
-            _, confirmed = await pipe.execute()
-        refusal = self.durability.check(confirmed)
-        if refusal is not None:
-            raise refusal
+        reply = await self.runner.run_packed(
+            pack(["SET", self.keys.read_mark(sid), "", "PX", READ_MARK_MS]), durable=True)
+        if isinstance(reply, NotDurable):
+            raise reply
 
     async def sessions_of(self, uid: str) -> list[str]:
         return sorted(s.decode() for s in await self.redis.smembers(self.keys.user_sessions(uid)))
@@ -402,7 +403,7 @@ class SessionStore:
         start = f"({after}" if after and STREAM_ID_RE.match(after) else "-"
         entries = await self.redis.xrange(self.keys.stream(sid), min=start, max="+", count=count)
         if entries:
-            await self.confirm_read()
+            await self.confirm_read(sid)
         return [message_frame(sid, entry_id.decode(), cast(dict[Any, Any], fields), for_staff)
                 for entry_id, fields in entries]
 

@@ -22,6 +22,11 @@ failed may or may not have run; it is not resent, its caller gets the ``Connecti
 retried ``ref`` is recognised by ``say.lua``). After ``MAX_TRIES`` redirections or waits the
 call fails with ``SlotMoving`` (a ``ConnectionError``: ``unavailable`` too), never silently.
 
+Durability (``fsync``, ``replica``: ``durability.py``): ``WAIT``/``WAITAOF`` confirm the writes
+of the connection they are sent on, so a batch split over masters ends with the confirmation on
+each master's connection, after the calls sent there (``batch_confirmed``); the batch counts as
+confirmed only if every one of them confirms.
+
 Why not redis-py's cluster pipeline: it is the pipeline machinery that ``resp.py`` exists to
 avoid on the hot path (measured in docs/scaling.md), and it cannot take calls already packed in
 RESP. The ordinary commands of the stores do go through redis-py's ``RedisCluster``.
@@ -166,7 +171,24 @@ class ClusterConnection:
     async def batch(self, commands: Sequence[Sequence[Any] | bytes]) -> list[Any]:
         """The replies of ``commands`` in order; a call that could not be run gets the
         exception in its place (``ConnectionError``/``SlotMoving``), as an error reply does."""
+        results, _ = await self._run(commands, None)
+        return results
+
+    async def batch_confirmed(self, commands: Sequence[Sequence[Any] | bytes],
+                              confirm: bytes) -> tuple[list[Any], Any]:
+        """``batch``, each master's part ending with ``confirm`` (``WAIT``/``WAITAOF`` covers
+        only the writes of its own connection, so every master the batch wrote to is asked,
+        after the last call sent to it, redirected ones included). The confirmation returned is
+        the least of theirs (``least_confirmed``): a batch is as durable as its weakest part."""
+        results, confirmations = await self._run(commands, confirm)
+        if not confirmations:  # nothing reached any master: every call already failed
+            return results, ConnectionError("no master confirmed the batch")
+        return results, least_confirmed(confirmations)
+
+    async def _run(self, commands: Sequence[Sequence[Any] | bytes], confirm: bytes | None
+                   ) -> tuple[list[Any], list[Any]]:
         results: list[Any] = [None] * len(commands)
+        confirmations: list[Any] = []
         todo: list[tuple[int, int | None, Address | None]] = [
             (i, command_slot(c), None) for i, c in enumerate(commands)]
         for _ in range(MAX_TRIES):
@@ -175,21 +197,25 @@ class ClusterConnection:
             except ConnectionError as exc:
                 for i, _slot, _ask in todo:
                     results[i] = exc
-                return results
+                return results, confirmations
             groups: dict[Address, list[tuple[int, int | None, Address | None]]] = {}
             for item in todo:
                 i, slot, ask = item
                 groups.setdefault(ask or self.slots.owner(slot), []).append(item)
             sent = await asyncio.gather(
-                *(self._send(address, [(commands[i], ask is not None) for i, _, ask in items])
+                *(self._send(address, [(commands[i], ask is not None) for i, _, ask in items],
+                             confirm)
                   for address, items in groups.items()), return_exceptions=True)
             todo, wait = [], False
-            for items, replies in zip(groups.values(), sent, strict=True):
-                if isinstance(replies, BaseException):
+            for items, answer in zip(groups.values(), sent, strict=True):
+                if isinstance(answer, BaseException):
                     self.slots.stale = True  # a node lost: its replica may own the slots now
                     for i, _slot, _ask in items:
-                        results[i] = replies
+                        results[i] = answer
                     continue
+                replies, confirmed = answer
+                if confirm is not None:
+                    confirmations.append(confirmed)
                 for (i, slot, _ask), reply in zip(items, replies, strict=True):
                     if not isinstance(reply, RespError):
                         results[i] = reply
@@ -208,15 +234,17 @@ class ClusterConnection:
                     else:
                         results[i] = reply
             if not todo:
-                return results
+                return results, confirmations
             if wait:
                 await asyncio.sleep(RETRY_WAIT_S)
         for i, _slot, _ask in todo:
             results[i] = SlotMoving("the slot kept moving; nothing was stored, try again")
-        return results
+        return results, confirmations
 
-    async def _send(self, address: Address, calls: list[tuple[Sequence[Any] | bytes, bool]]
-                    ) -> list[Any]:
+    async def _send(self, address: Address, calls: list[tuple[Sequence[Any] | bytes, bool]],
+                    confirm: bytes | None) -> tuple[list[Any], Any]:
+        """The replies of ``calls`` sent to one master (``ASKING`` before those marked), and
+        ``confirm``'s reply after them when given."""
         connection = self._nodes.get(address)
         if connection is None:
             connection = self._nodes[address] = RespConnection(self.topology, self.timeout_s,
@@ -226,15 +254,18 @@ class ClusterConnection:
             if asking:
                 wire.append(ASKING)
             wire.append(command)
+        if confirm is not None:
+            wire.append(confirm)
         replies = await connection.batch(wire)
-        if len(wire) == len(calls):
-            return replies
+        confirmed = replies.pop() if confirm is not None else None
+        if len(replies) == len(calls):
+            return replies, confirmed
         out, at = [], 0
         for _command, asking in calls:
             at += asking  # skip ASKING's +OK
             out.append(replies[at])
             at += 1
-        return out
+        return out, confirmed
 
     def close(self) -> None:
         for connection in self._nodes.values():
@@ -292,6 +323,18 @@ class ClusterSubscription:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def least_confirmed(confirmations: Sequence[Any]) -> Any:
+    """What several masters' ``WAIT`` (a count of replicas) or ``WAITAOF`` (``[local,
+    replicas]``) replies promise together: an error if any failed, else the smallest count
+    (per place for ``WAITAOF``)."""
+    for reply in confirmations:
+        if isinstance(reply, BaseException):
+            return reply
+    if isinstance(confirmations[0], list):
+        return [min(column) for column in zip(*confirmations, strict=True)]
+    return min(confirmations)
 
 
 Batcher = RespConnection | ClusterConnection

@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 import redis as sync_redis
-from redis.asyncio.cluster import RedisCluster
 
 from server.core.errors import ConfigError, NotDurable
 from server.store.client import connect
@@ -227,13 +226,3 @@ async def test_the_embedded_redis_is_set_for_the_durability_chosen() -> None:
             assert durability.check(0) is not None and durability.check(1) is None
         finally:
             await client.aclose()
-
-
-async def test_a_cluster_is_refused_what_it_cannot_confirm_yet() -> None:
-    """On a Redis Cluster the hot path splits a batch over one connection per master, so a
-    ``WAIT`` at its end would confirm only one master's part: ``fsync`` and ``replica`` are
-    refused at start-up, naming the setting, rather than promised and not kept."""
-    cluster = RedisCluster(host="127.0.0.1", port=1)  # never connected: refused before any call
-    for mode in ("fsync", "replica"):
-        with pytest.raises(ConfigError, match=f"PEERLINE_DURABILITY={mode}"):
-            await prepare(cluster, mode, 500)  # type: ignore[arg-type]
