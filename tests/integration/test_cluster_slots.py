@@ -1,9 +1,8 @@
 """Redis Cluster's key rules hold on a whole run, proved on the embedded Redis (issue 17).
 
-The contract core (pairing, talk, resume, escalation, two processes) and the flows that touch
-the rest of the schema (a whole conversation with an alert, handover, supervision, the library,
-stories, the diary, canned replies, a second factor) run
-in a pytest of their own under ``tests.slot_audit``, which records every script call (with the
+The flows that touch the schema beyond the contract core (a whole conversation with an alert,
+handover, supervision, the library, stories, the diary, canned replies, a second factor, the
+school's side) run in a pytest of their own under ``tests.slot_audit``, which records every script call (with the
 commands Lua ran for it, from ``MONITOR``), every transaction and every multi-key command, and
 checks each against what Redis Cluster allows: one slot per script call and per transaction,
 no key a script was not given. A cluster refuses the first and cannot route the second; here
@@ -24,11 +23,9 @@ from tests.slot_audit import parse_monitor_line
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = [
-    "tests/contract/test_queue_match.py",
-    "tests/contract/test_talk.py",
-    "tests/contract/test_resume.py",
-    "tests/contract/test_escalation.py",
-    "tests/contract/test_multiprocess.py",
+    # The contract core (pairing, talk, resume, escalation, two processes) is not here: it runs
+    # on a real 3-master Cluster (tests/cluster/test_contract_core.py), which refuses a script
+    # touching a key of another slot as this audit does. A whole conversation with an alert:
     "tests/integration/test_key_lifetimes.py",
     "tests/integration/test_handover.py",
     "tests/integration/test_supervision.py",
