@@ -14,17 +14,30 @@ from __future__ import annotations
 from typing import Any
 
 MAX_WAIT_S = 0.15
+MAX_GAPS = 64
+"""Places given up on that a connection remembers (a late message for one is still sent)."""
 
 Frame = dict[str, Any]
 
 
 class SessionOrder:
-    __slots__ = ("next", "held", "own")
+    __slots__ = ("next", "held", "own", "gaps")
 
     def __init__(self) -> None:
         self.next: int | None = None
         self.held: dict[int, Frame] = {}
         self.own: set[int] = set()
+        self.gaps: set[int] = set()
+        """Places given up on (``give_up``): a message for one of them has not been sent."""
+
+    def had(self, seq: int) -> bool:
+        """Whether this connection has been sent ``seq`` (or it was its own, or is held to be
+        sent): a redelivered message (``Connection.redeliver``) is then dropped."""
+        if self.next is None:
+            return False
+        if seq >= self.next:
+            return seq in self.held or seq in self.own
+        return seq not in self.gaps
 
     def offer(self, frame: Frame) -> list[Frame]:
         """A message for this connection: the frames that may be sent now, in order."""
@@ -32,6 +45,7 @@ class SessionOrder:
         if self.next is None:
             self.next = seq
         if seq < self.next:
+            self.gaps.discard(seq)
             return [frame]  # late (its gap was given up on) or already counted: send it anyway
         if seq > self.next:
             self.held[seq] = frame
@@ -61,7 +75,13 @@ class SessionOrder:
         if not self.held:
             return []
         out = [self.held[s] for s in sorted(self.held)]
-        self.next = max(max(self.held), max(self.own, default=0)) + 1
+        after = max(max(self.held), max(self.own, default=0)) + 1
+        assert self.next is not None
+        self.gaps.update(s for s in range(self.next, after)
+                         if s not in self.held and s not in self.own)
+        if len(self.gaps) > MAX_GAPS:  # the oldest are the least likely to come
+            self.gaps = set(sorted(self.gaps)[-MAX_GAPS:])
+        self.next = after
         self.held.clear()
         self.own = {s for s in self.own if s >= self.next}
         return out

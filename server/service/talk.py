@@ -104,20 +104,24 @@ class Talk:
         sid = saying.sid
         reply.send(frames.ack(sid, saying.ref, id=stored.id, ts=stored.ts, seq=stored.seq,
                               text=saying.text))
-        if stored.duplicate and not self.sessions.redeliver_duplicates:
-            return False  # already delivered (and screened) the first time
-        # A duplicate with durability ``replica`` was never delivered: its first sending got
-        # ``unavailable`` (no replica confirmed it then), so it is delivered now.
+        # A re-sent message found stored (``duplicate``) may never have been delivered: its
+        # first sending got ``unavailable`` (no replica confirmed it, or its call ran after
+        # the reply was given up on), so it goes out again as a redelivery, which each
+        # connection that already had it drops (``Connection.redeliver``).
+        duplicate = stored.duplicate
         self.delivery.deliver_session(
             sid, frames.message(sid, stored.id, saying.role, who.alias, saying.text, stored.ts,
                                 stored.seq),
-            exclude=who.uid)
-        if stored.nodes:  # not published by say.lua (``replica``): now that a replica has it
-            self.delivery.to_nodes(stored.nodes, {
-                "k": "msg", "session": sid, "id": stored.id, "seq": stored.seq,
-                "from": saying.role, "alias": who.alias, "text": saying.text, "ts": stored.ts})
-        if stored.duplicate:
-            return False
+            exclude=who.uid, redelivery=duplicate)
+        if stored.nodes:  # not published by say.lua (``replica``, a Cluster, a re-send)
+            event = {"k": "msg", "session": sid, "id": stored.id, "seq": stored.seq,
+                     "from": saying.role, "alias": who.alias, "text": saying.text,
+                     "ts": stored.ts}
+            if duplicate:
+                event["r"] = 1
+            self.delivery.to_nodes(stored.nodes, event)
+        if duplicate:
+            return False  # screened, counted and flagged the first time
         verdict = saying.verdict
         if verdict is not None:
             who.risk[sid] = verdict.context

@@ -79,14 +79,9 @@ class SessionStore:
         ``local`` and ``fsync`` on one node or Sentinel), or names them to the caller, who
         publishes once a replica holds it (``replica``: ``Stored.nodes``) or, on a Redis
         Cluster, with ``SPUBLISH`` so that a chat frame reaches only its channel's shard."""
-        self.redeliver_duplicates = self.durability.mode == "replica"
-        """Whether a re-sent message found stored is delivered again: only with ``replica``,
-        where its first sending got ``unavailable`` and so was never delivered. Elsewhere it
-        was (published in say.lua, or by the caller on a Cluster, right after its ack)."""
         self._say = runner.load_source("say", _lua_filled((_LUA / "say.lua").read_text(), {
             "@CHANNEL_PREFIX@": keys.node_channel(""), "@LIVE_MS@": str(self.live_ttl_ms),
-            "@PUBLISH_INLINE@": "1" if self.publish_inline else "0",
-            "@REDELIVER_DUP@": "1" if self.redeliver_duplicates else "0"}))
+            "@PUBLISH_INLINE@": "1" if self.publish_inline else "0"}))
         # The end of every say.lua call: its last argument is this process.
         self._say_tail = bulk(node.encode())
         self._relay = runner.load(_LUA / "relay.lua")

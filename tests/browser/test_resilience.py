@@ -9,9 +9,11 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.conftest import run_server
-from tests.timing import playwright_ms
+from tests.integration.test_outages import wait_until
+from tests.redis_process import redis_process
+from tests.timing import MS, playwright_ms
 
-from .conftest import People
+from .conftest import SERVER_SETTINGS, People
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
@@ -184,3 +186,48 @@ async def test_a_resume_asks_again_for_a_message_missed_in_a_gap(people: People)
         return seen;
     }""")
     assert last == ["1-0", "2-0", "2-0", "2-0", "5-0"]
+
+
+async def test_a_message_redis_could_not_take_is_sent_again_by_the_page(
+        browser: Browser) -> None:
+    """Redis frozen (a failover, a restart): the server answers the seeker's message
+    ``unavailable``. The page keeps it "sending" and sends it again (marked ``resend``) with a
+    growing pause until it is taken; the helper gets it once. (The first sending's call ran
+    when Redis woke, after the server had given up on its reply, so the re-send is found
+    stored: it must still reach the helper on the same process, who never had it.)"""
+    with redis_process() as redis:
+        async with run_server(redis.url, **SERVER_SETTINGS) as live:
+            people = People(browser, live)
+            try:
+                helper = await live.helper("maple")
+                seeker = await people.seeker()
+                refusals: list[str] = []
+                seeker.on("websocket", lambda ws: ws.on(
+                    "framereceived", lambda payload: refusals.append(str(payload))
+                    if '"unavailable"' in str(payload) else None))
+                await people.ask(seeker)
+                sid = (await helper.expect("matched"))["session"]
+                await people.say(seeker, "before")
+                assert (await helper.expect("message", skip=("typing",)))["text"] == "before"
+
+                redis.freeze()
+                try:
+                    await people.say(seeker, "while redis is away")
+
+                    async def refused() -> bool:
+                        return bool(refusals)
+
+                    await wait_until(refused)
+                    own = seeker.locator(".msg--own", has_text="while redis is away")
+                    await expect(own).not_to_have_attribute("data-state", "failed")
+                finally:
+                    redis.thaw()
+                await expect(own).to_have_attribute("data-state", "delivered",
+                                                     timeout=playwright_ms(20_000))
+                got = await helper.expect("message", skip=("typing",))
+                assert (got["session"], got["text"]) == (sid, "while redis is away")
+                await helper.no_frame(500 * MS, of="message")  # once
+                await helper.close()
+            finally:
+                await people.close()
+            assert not people.page_errors, people.page_errors

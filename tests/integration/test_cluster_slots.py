@@ -2,8 +2,9 @@
 
 The flows that touch the schema beyond the contract core (a whole conversation with an alert,
 handover, supervision, the library, stories, the diary, canned replies, a second factor, the
-school's side) run in a pytest of their own under ``tests.slot_audit``, which records every script call (with the
-commands Lua ran for it, from ``MONITOR``), every transaction and every multi-key command, and
+school's side) run in a pytest of their own under ``tests.slot_audit``, which records every
+script call (with the commands Lua ran for it, from ``MONITOR``), every transaction and every
+multi-key command, and
 checks each against what Redis Cluster allows: one slot per script call and per transaction,
 no key a script was not given. A cluster refuses the first and cannot route the second; here
 they fail a test instead of a deployment.

@@ -50,3 +50,25 @@ def test_first_frame_sets_the_baseline() -> None:
     order = SessionOrder()
     assert order.own_seq(7) == []
     assert seqs(order.offer(m(8))) == [8]
+
+
+def test_a_connection_knows_what_it_had_for_a_redelivery() -> None:
+    order = SessionOrder()
+    assert not order.had(1)  # nothing seen yet: a redelivery goes out
+    assert order.offer(m(1)) == [m(1)]
+    assert order.had(1) and not order.had(2)
+    assert order.own_seq(2) == []
+    assert order.had(2)  # its own message
+    assert order.offer(m(4)) == []  # held behind the gap at 3
+    assert order.had(4) and not order.had(3)
+
+
+def test_a_place_given_up_on_is_not_had_until_its_message_comes() -> None:
+    order = SessionOrder()
+    order.offer(m(1))
+    order.offer(m(3))
+    assert order.give_up() == [m(3)]
+    assert not order.had(2)  # the gap: a redelivered 2 is sent
+    assert order.had(3)
+    assert order.offer(m(2)) == [m(2)]  # late, sent anyway
+    assert order.had(2)  # and not again

@@ -19,6 +19,8 @@ const SYNC_TIMEOUT_MS = 3000;
 // A message not acknowledged this long after it was sent means the socket is dead even if the
 // browser has not noticed yet: reconnect (and resume) instead of waiting for the keepalive.
 const ACK_TIMEOUT_MS = 10000;
+// The longest pause between re-sends of a message Redis could not take (`unavailable`).
+const UNAVAILABLE_MAX_MS = 8000;
 
 let refCounter = 0;
 
@@ -52,6 +54,7 @@ export class Connection {
     this.attempt = 0;
     this.outbox = new Map(); // ref -> frame, in insertion order
     this.sentAt = new Map(); // ref -> when it was last written to a socket
+    this.refusals = new Map(); // ref -> `unavailable` answers so far (the retry's backoff)
     this.written = new WeakSet(); // frames written at least once (a second write is a re-send)
     this.later = []; // frames to send once, when next online
     this.waiters = new Map(); // ref -> {resolve, timer}
@@ -134,6 +137,7 @@ export class Connection {
   /** Forget a pending frame (the page learnt it was stored after all). */
   settle(ref) {
     this.sentAt.delete(ref);
+    this.refusals.delete(ref);
     if (this.outbox.delete(ref)) this._outboxChanged();
   }
 
@@ -156,6 +160,22 @@ export class Connection {
       this.waiters.set(frame.ref, { resolve, timer });
       this.queue(frame);
     });
+  }
+
+  /**
+   * How long to wait before sending a refused frame again, or null if its refusal is final.
+   * `rate_limited`: after a second. `unavailable`: Redis is failing over, restarting or not
+   * confirming the write (docs/protocol.md); the message may be stored already, and the
+   * re-send (marked `resend`) is stored once: try again after 0.5, 1, 2, 4, 8, 8… s, with
+   * jitter so that many browsers do not all come back at once. The message stays "sending".
+   */
+  _retryDelay(code, ref) {
+    if (code === 'rate_limited') return 1000;
+    if (code !== 'unavailable') return null;
+    const n = (this.refusals.get(ref) || 0) + 1;
+    this.refusals.set(ref, n);
+    const base = Math.min(UNAVAILABLE_MAX_MS, MIN_DELAY_MS * 2 ** (n - 1));
+    return base / 2 + Math.random() * (base / 2);
   }
 
   _outboxChanged() {
@@ -283,14 +303,17 @@ export class Connection {
     if (frame.ref) {
       const pending = this.outbox.get(frame.ref);
       if (pending) {
-        if (frame.type === 'error' && frame.code === 'rate_limited') {
+        const wait = frame.type === 'error' ? this._retryDelay(frame.code, frame.ref) : null;
+        if (wait !== null) {
+          this.sentAt.delete(frame.ref); // answered: the socket is alive, no ack timeout now
           setTimeout(() => {
             if (this.online && this.outbox.has(frame.ref)) this._write(pending);
-          }, 1000);
+          }, wait);
           return;
         }
         this.outbox.delete(frame.ref);
         this.sentAt.delete(frame.ref);
+        this.refusals.delete(frame.ref);
         this._outboxChanged();
       }
       const waiter = this.waiters.get(frame.ref);

@@ -29,8 +29,6 @@
 local CHANNEL = '@CHANNEL_PREFIX@'
 local LIVE = '@LIVE_MS@'
 local INLINE = '@PUBLISH_INLINE@' == '1'
--- A re-sent message already stored is delivered again only with a replica to confirm (below).
-local REDELIVER = '@REDELIVER_DUP@' == '1'
 
 -- One read of the session's hash for everything below (each call from Lua costs Redis CPU).
 -- These fields come first in the hash (SessionStore.create): a small hash is a list that
@@ -60,9 +58,12 @@ if string.byte(ref_key, 1) == 33 then
         elseif fields[i] == 'text' then ptext = fields[i + 1] end
       end
       if ptext == ARGV[4] then
-        if not REDELIVER then return 'dup ' .. prev .. ' ' .. pseq end
-        -- With a replica to confirm (not INLINE) it was never delivered: its first sending
-        -- got 'unavailable'. It is now, once confirmed, so the caller is told where (below).
+        -- Stored already. Its first sending may never have been delivered: with durability
+        -- 'replica' it got 'unavailable' before any delivery; with any durability its call
+        -- may have run after its caller gave up on the reply (Redis frozen, a connection
+        -- lost), so its sender's process never delivered it to its own connections. So the
+        -- caller is told where the others are (below) and delivers it again, marked as a
+        -- redelivery: a connection that had it drops it (Connection.redeliver).
         -- The caller's WAIT must cover the stored message, written perhaps on another
         -- connection: this write (propagated, like any) moves this connection's replication
         -- offset past it.
@@ -131,7 +132,8 @@ end
 -- supervisors watching it, ',uid,uid,': usually none; they see every message, and are not
 -- members, so nobody else is told they are there). This process delivers to its own
 -- connections itself. Their nodes are the 'at.<uid>' fields of the session's hash. INLINE: the
--- message is published to them here; else their nodes are added to the reply for the caller.
+-- message is published to them here; else (and for a re-sent one) their nodes are added to the
+-- reply for the caller.
 local others = {}
 for i = 2, 4 do
   local uid = h[i]
@@ -152,7 +154,7 @@ for i = 1, #others do
   local node = nodes[i]
   if node and not sent[node] then
     sent[node] = true
-    if INLINE then
+    if INLINE and not dup_id then
       if not payload then
         payload = cmsgpack.pack({k = 'msg', session = string.match(KEYS[1], '{([^{}]*)}$'),
                                  id = id, seq = seq, from = role, alias = ARGV[3],
