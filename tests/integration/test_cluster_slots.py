@@ -58,9 +58,11 @@ def test_monitor_lines_are_read_back_exactly() -> None:
 @pytest.mark.timeout(900)
 def test_every_script_and_transaction_stays_in_one_slot(tmp_path: Path) -> None:
     report_file = tmp_path / "slots.json"
-    env = dict(os.environ, PEERLINE_SLOT_AUDIT=str(report_file))
+    # One process (the audit's plugin records one session), not an xdist worker's child.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    env["PEERLINE_SLOT_AUDIT"] = str(report_file)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "-p",
          "tests.slot_audit", *FLOWS],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=880)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
