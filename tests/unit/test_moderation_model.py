@@ -329,6 +329,14 @@ def test_risk_spread_over_short_turns_is_caught(mod: Moderator) -> None:
 
 
 
+@pytest.mark.parametrize("text", ["I'm here", "I'm fine", "im back", "I'm home"])
+def test_two_word_replies_are_too_short_for_the_model_alone(mod: Moderator, text: str) -> None:
+    # "I'm" weighs toward risk in forum posts; two words are too little to judge by (MIN_GRAMS):
+    # a seeker answering "I'm here" must not page a counselor
+    v = mod.scan(text)
+    assert v.severity == 0 and "model_risk" not in v.categories, v.matches
+
+
 def test_a_run_of_ordinary_lines_does_not_add_up(mod: Moderator) -> None:
     # the conversation score only pages: weak evidence summed over turns must not flag chat
     assert all(s <= 1 for s, _c in _run(mod, [f"line {i}" for i in range(40)]))
