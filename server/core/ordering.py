@@ -37,7 +37,7 @@ class SessionOrder:
 
     def had(self, seq: int) -> bool:
         """Whether this connection has been sent ``seq``, or it was its own, or it is held to
-        be sent: a redelivered message (``Connection.redeliver``) is then dropped."""
+        be sent: another copy of it is not sent again."""
         return seq in self.sent or seq in self.held or seq in self.own
 
     def offer(self, frame: Frame) -> list[Frame]:
@@ -46,7 +46,7 @@ class SessionOrder:
         if self.next is None:
             self.next = seq
         if seq < self.next:
-            if seq in self.sent:
+            if self.had(seq):
                 return []  # a second copy (live and caught up, or redelivered)
             self._mark(seq)
             return [frame]  # late (its gap was given up on, or it overtook an own ack)

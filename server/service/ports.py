@@ -79,10 +79,8 @@ class Delivery(Protocol):
     def is_on_call(self, reply: Reply) -> bool: ...
 
     def deliver_session(self, sid: str, frame: Frame, roles: Collection[str] | None = None,
-                        exclude: str | None = None, redelivery: bool = False) -> None:
-        """To the session's participants on this process only. ``redelivery``: a ``message``
-        that may have been delivered already (a re-sent one found stored): a connection that
-        had it drops it."""
+                        exclude: str | None = None) -> None:
+        """To the session's participants on this process only."""
 
     def to_nodes(self, nodes: Iterable[str], event: dict[str, Any]) -> None:
         """An event to these other processes, in the order given across calls (a message

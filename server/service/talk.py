@@ -106,21 +106,17 @@ class Talk:
                               text=saying.text))
         # A re-sent message found stored (``duplicate``) may never have been delivered: its
         # first sending got ``unavailable`` (no replica confirmed it, or its call ran after
-        # the reply was given up on), so it goes out again as a redelivery, which each
-        # connection that already had it drops (``Connection.redeliver``).
-        duplicate = stored.duplicate
+        # the reply was given up on), so it goes out again; a connection that already had it
+        # drops the second copy (``SessionOrder``).
         self.delivery.deliver_session(
             sid, frames.message(sid, stored.id, saying.role, who.alias, saying.text, stored.ts,
                                 stored.seq),
-            exclude=who.uid, redelivery=duplicate)
+            exclude=who.uid)
         if stored.nodes:  # not published by say.lua (``replica``, a Cluster, a re-send)
-            event = {"k": "msg", "session": sid, "id": stored.id, "seq": stored.seq,
-                     "from": saying.role, "alias": who.alias, "text": saying.text,
-                     "ts": stored.ts}
-            if duplicate:
-                event["r"] = 1
-            self.delivery.to_nodes(stored.nodes, event)
-        if duplicate:
+            self.delivery.to_nodes(stored.nodes, {
+                "k": "msg", "session": sid, "id": stored.id, "seq": stored.seq,
+                "from": saying.role, "alias": who.alias, "text": saying.text, "ts": stored.ts})
+        if stored.duplicate:
             return False  # screened, counted and flagged the first time
         verdict = saying.verdict
         if verdict is not None:

@@ -121,8 +121,6 @@ class Connection:
         self._drained: asyncio.Event | None = None
         """Set when the outbox has been written out (a replay waits on it for room)."""
         self._order: dict[str, SessionOrder] = {}
-        self._replayed: dict[str, int] = {}
-        """The last ``seq`` a resume's replay sent, per session (``redeliver`` reads it)."""
         self._order_timers: dict[str, asyncio.TimerHandle] = {}
         extensions = ws.scope.get("extensions") or {}
         self._direct: PeerlineWebSocketProtocol | None = extensions.get(DIRECT_WRITE)
@@ -205,18 +203,7 @@ class Connection:
         if self._drained is not None:
             self._drained.set()
 
-    def redeliver(self, frame: dict[str, Any]) -> None:
-        """A ``message`` that may have been delivered already (a re-sent one found stored,
-        ``Talk.stored``): sent only if this connection has not had it, by its place in the
-        session (``SessionOrder.had``) or a replay that went past it."""
-        sid, seq = frame["session"], frame["seq"]
-        order = self._order.get(sid)
-        if seq <= self._replayed.get(sid, 0) or (order is not None and order.had(seq)):
-            return
-        self.send(frame)
-
     def _unhold(self, replayed: dict[str, int]) -> None:
-        self._replayed.update(replayed)
         held, self._held = self._held or [], None
         for frame in held:
             if frame["type"] == "message" and frame["seq"] <= replayed.get(frame["session"], 0):
@@ -250,7 +237,6 @@ class Connection:
                 self._put(ready)
         elif kind == "ended":
             self._order.pop(frame["session"], None)
-            self._replayed.pop(frame["session"], None)
 
     def _in_order(self, sid: str, frame: dict[str, Any]) -> None:
         order = self._order.get(sid)

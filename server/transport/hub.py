@@ -135,16 +135,12 @@ class Hub:
         frame: dict[str, Any],
         roles: Collection[str] | None = None,
         exclude: str | None = None,
-        redelivery: bool = False,
     ) -> None:
         for conn in tuple(self.by_session.get(sid, ())):
             who = conn.who
             if who.uid == exclude:
                 continue
             if roles is not None and who.sessions.get(sid) not in roles:
-                continue
-            if redelivery:
-                conn.redeliver(frame)
                 continue
             conn.send(frame)
             if frame["type"] == "ended":
@@ -348,7 +344,7 @@ class Hub:
                 sid = event["session"]
                 self.deliver_session(sid, frames.message(
                     sid, event["id"], event["from"], event["alias"], event["text"], event["ts"],
-                    event["seq"]), redelivery=bool(event.get("r")))
+                    event["seq"]))
             elif kind == "sess":
                 self.deliver_session(event["session"], event["frame"], event["roles"],
                                      event["exclude"])

@@ -62,8 +62,8 @@ if string.byte(ref_key, 1) == 33 then
         -- 'replica' it got 'unavailable' before any delivery; with any durability its call
         -- may have run after its caller gave up on the reply (Redis frozen, a connection
         -- lost), so its sender's process never delivered it to its own connections. So the
-        -- caller is told where the others are (below) and delivers it again, marked as a
-        -- redelivery: a connection that had it drops it (Connection.redeliver).
+        -- caller is told where the others are (below) and delivers it again: a connection
+        -- that had it drops the second copy (SessionOrder).
         -- The caller's WAIT must cover the stored message, written perhaps on another
         -- connection: this write (propagated, like any) moves this connection's replication
         -- offset past it.
