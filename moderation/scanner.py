@@ -65,6 +65,8 @@ _CRISIS_KINDS = frozenset(
      "suicide_attempt_in_progress", "self_harm_time", "harm_to_others", "self_harm"}
 )
 _LANG_CODE = {"en": 0, "zh": 1}
+# Pile kinds that show distress but no risk by themselves: a pile of only these stays a note.
+_PILE_DISTRESS_ONLY = frozenset({"distress", "mental_health", "goodbye", "leaving"})
 _PILE_CATEGORIES = frozenset(
     {"distress", "isolation", "self_worth", "mental_health", "hopelessness", "burden", "self_harm",
      "self_harm_intent", "farewell", "goodbye", "leaving", "self_harm_means", "self_harm_plan",
@@ -239,8 +241,7 @@ class Moderator:
         severity = NONE
         live: dict[str, list[tuple[int, int]]] = {}  # matches no cue demoted, markers included
         seen: set[tuple[int, int, str]] = set()  # one reported match per span and category
-        notes: set[int] = set()  # distinct entries that count toward the note pile
-        pile_cats: set[str] = set()  # and their categories
+        pile: list[tuple[str, int]] = []  # (category, entry) of live signals toward the pile
         cue_hits: tuple[Hits, Hits] | None = None  # cue words, found once if a concern needs
         reported: set[int] = set()  # entries already reported
         veto = False  # a benign phrase or a cue says these words are not a risk
@@ -287,8 +288,7 @@ class Moderator:
             if not demoted:
                 live.setdefault(entry.category, []).append((start, end))
                 if entry.category in _PILE_CATEGORIES:
-                    notes.add(idx)
-                    pile_cats.add(entry.category)
+                    pile.append((entry.category, idx))
             if sev == NOTE and idx in reported:
                 continue  # a repeated note-level word is reported once ("好累 ... 好累")
             reported.add(idx)
@@ -320,8 +320,13 @@ class Moderator:
         ):
             watch_only = True  # the lexicon explains a short message as a watch-list matter
         cap = severity if veto else max(severity, CONCERN) if watch_only else CRISIS
+        # Several distinct distress signals of different kinds in one message are a concern
+        # even when each alone is only a note (rules_conversation.tsv: note_pile).
+        piled = severity < CONCERN and len(pile) >= self._note_pile and self._piles(pile)
         if probe is not None:
-            probe.append((severity, cap))
+            # The pile is the lexicon's too: training must count its watch-list flags when it
+            # chooses how many more the model may add.
+            probe.append((CONCERN if piled else severity, cap))
         if lm is not None and severity >= CRISIS and raw is None:
             # Already a page: the model cannot add to it, and a turn that paged stops the
             # conversation score from raising the turns after it (see _model_conversation),
@@ -345,12 +350,7 @@ class Moderator:
         # ``own`` is what the conversation remembers. A concern reached only by piling up notes
         # is not remembered as one: three sad messages in a row must not page a counselor.
         own = severity
-        if severity < CONCERN and (
-            (len(notes) >= self._note_pile and len(pile_cats) > 1)
-            or len(notes) > self._note_pile
-        ):
-            # Several distinct distress signals of different kinds in one message are a concern
-            # even when each alone is only a note (rules_conversation.tsv: note_pile).
+        if piled and severity < CONCERN:
             severity = CONCERN
             categories.append("distress_cluster")
         flags = 0
@@ -371,6 +371,20 @@ class Moderator:
                 _remembered(lm, turn, None) if lm is not None and turn is not None else turn,
             ),
         )
+
+    def _piles(self, pile: list[tuple[str, int]]) -> bool:
+        """Whether distinct signals pile up to a concern (rules_conversation.tsv: note_pile):
+        ``note_pile`` distinct entries of at least two kinds, or one more of any kind, at least
+        one of them a sign of risk (hopelessness, worthlessness, isolation, burden, a wish,
+        means, a goodbye note) rather than of distress alone. Stress, a diagnosis and
+        ordinary goodbyes together are distress without risk: the policy's note.
+        """
+        entries = {idx for _c, idx in pile}
+        need = self._note_pile
+        if len(entries) < need:
+            return False
+        kinds = {c for c, _i in pile}
+        return (len(kinds) > 1 or len(entries) > need) and not kinds <= _PILE_DISTRESS_ONLY
 
     def _note_veto(self, nt: str, spans: list[tuple[int, int, str]]) -> bool:
         """Whether a hyperbole, negation or quote cue stands next to a note-level risk word.

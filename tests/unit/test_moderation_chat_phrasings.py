@@ -44,6 +44,8 @@ PAGES = {
     "goodbye note": ["wrote my note", "i'm writing my suicide note"],
     "self-harm under way": ["i just cut myself", "im cutting myself", "cut myself again tonight"],
     "at a height": ["on the roof right now", "standing on the ledge"],
+    "voices that command it": ["the voices tell me to kill myself",
+                               "a voice telling me to kill myself again"],
     "想 + 愿望": ["我想离开这个世界", "好想结束生命", "我要结束这一切", "想安静地离去",
                 "我打算了结自己", "我准备今晚就结束一切"],
     "遗书": ["我写了遗书", "遗书都写好了", "在写遗书", "写了三封遗书"],
@@ -76,6 +78,9 @@ WATCH = [
     "my roommate says she wants to die",
     "my friend said he is going to end it all",
     "she's gonna kms she told me",
+    # being told to kill oneself is abuse suffered, not one's own wish
+    "people at school told me to kill myself",
+    "he keeps telling me to kill myself",
 ]
 
 

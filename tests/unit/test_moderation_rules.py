@@ -12,6 +12,11 @@ def mod() -> Moderator:
     return Moderator()
 
 
+@pytest.fixture(scope="module")
+def lexicon_only() -> Moderator:
+    return Moderator(use_model=False)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -137,3 +142,23 @@ def test_note_pile_needs_different_kinds(mod: Moderator) -> None:
     assert mod.scan("感觉没人理解我，说了也没用。").severity == 2
     assert mod.scan("so stressed and exhausted").severity == 1
     assert mod.scan("I feel so alone and like such a failure").severity == 2
+
+
+@pytest.mark.parametrize("text", [
+    "so stressed, my anxiety is through the roof",
+    "stressed and anxious and crying all the time",
+    "压力好大，最近特别焦虑",
+])
+def test_distress_alone_does_not_pile_up(lexicon_only: Moderator, text: str) -> None:
+    # stress, a diagnosis and crying are distress without risk (the policy's note), however
+    # many: a pile needs a sign of risk too (isolation, worthlessness, hopelessness, ...)
+    v = lexicon_only.scan(text)
+    assert v.severity == 1, v.matches
+    assert "distress_cluster" not in v.categories
+
+
+def test_training_sees_the_pile_as_the_lexicon_s_severity(lexicon_only: Moderator) -> None:
+    # thresholds are chosen on what the lexicon alone flags; a pile's watch-list flag is the
+    # lexicon's, so the probe must report it (else the model's budget is counted twice)
+    assert lexicon_only.lexicon_probe("I feel so alone and like such a failure") == (2, 3)
+    assert lexicon_only.lexicon_probe("so stressed and exhausted") == (1, 3)
