@@ -322,7 +322,7 @@ def test_an_ordinary_line_after_a_crisis_is_not_a_crisis(mod: Moderator) -> None
 
 def test_risk_spread_over_short_turns_is_caught(mod: Moderator) -> None:
     # Each line alone is below a page; together the model reads them as one message.
-    zh = ["我想通了", "不会再痛了"]
+    zh = ["我想通了", "很快就不痛了"]
     assert mod.scan(zh[1]).severity < 3
     sev, cats = _run(mod, zh)[-1]
     assert sev == 3 and "model_risk_conversation" in cats
@@ -345,9 +345,9 @@ def test_a_run_of_ordinary_lines_does_not_add_up(mod: Moderator) -> None:
 
 def test_the_same_turns_without_context_do_not_escalate(mod: Moderator) -> None:
     # the conversation score needs the earlier turns of the same conversation
-    assert mod.scan("不会再痛了", context=RiskContext.from_dict({})).severity < 3
+    assert mod.scan("很快就不痛了", context=RiskContext.from_dict({})).severity < 3
     other_lang = mod.scan("I figured it out").context
-    assert mod.scan("不会再痛了", context=other_lang).severity < 3
+    assert mod.scan("很快就不痛了", context=other_lang).severity < 3
 
 
 def test_a_quiet_conversation_context_stops_changing(mod: Moderator) -> None:
@@ -365,7 +365,7 @@ def test_a_quiet_conversation_context_stops_changing(mod: Moderator) -> None:
 
 
 def test_a_worrying_turn_is_remembered_for_the_next_turns_only(mod: Moderator) -> None:
-    first = mod.scan("不会再痛了")
+    first = mod.scan("很快就不痛了")
     assert first.severity < 3 and first.context.model[-1][2] > 0  # remembered
     ctx = first.context
     for text in ["今天和朋友去吃饭了", "谢谢你愿意听我说这些。", "明天还要早起上课"]:
