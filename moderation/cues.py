@@ -34,6 +34,9 @@ _INTENT_KINDS: dict[str, frozenset[str]] = {
     "intent_method": frozenset({"self_harm_means"}),
 }
 _NO_CAP = 3
+# A first-person word between an other-person cue and the match (or opening the match) makes
+# the match the writer's own: "give several people my suicide note" is not about the people.
+_FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|my|me|myself)\b")
 
 
 def _whole(nt: str, cs: int, ce: int) -> bool:
@@ -151,6 +154,10 @@ class CueRules:
                     hit = _CLAUSE_END.search(nt, end, cs) is None
                 if not hit:
                     continue
+                if cue.kind == "third_person" and ce <= start and _FIRST_PERSON.search(
+                    nt, ce, min(end, start + 3)
+                ):
+                    continue  # the writer's own words, with someone else named before them
                 if cue.kind in _INTENT_KINDS:
                     if raisable and category in _INTENT_KINDS[cue.kind] and cue.cap > raise_to:
                         raise_to, raise_why = cue.cap, f"intent: {cue.note or cue.cue}"

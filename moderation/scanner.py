@@ -245,7 +245,8 @@ class Moderator:
         cue_hits: tuple[Hits, Hits] | None = None  # cue words, found once if a concern needs
         reported: set[int] = set()  # entries already reported
         veto = False  # a benign phrase or a cue says these words are not a risk
-        watch_only = False  # a cue says they are about someone else or the past
+        watch_cued = False  # a cue says some concern-level words are about someone else or the past
+        free_crisis = False  # a concern-level crisis match no such cue governs
         note_spans: list[tuple[int, int, str]] = []  # note-level risk words (no cue search)
         for start, end, idx in found:
             entry = self._entries[idx]
@@ -268,19 +269,21 @@ class Moderator:
                     # other-person cue next to it is expected, and the policy puts someone
                     # else at risk on the watch list.
                     cap, why = max(cap, CONCERN), ""
-                if cap < CRISIS and why.split(":", 1)[0] in _MODEL_WATCH_CUES:
+                cued = cap < CRISIS and why.split(":", 1)[0] in _MODEL_WATCH_CUES
+                if cued:
                     # "我以前想过自杀": the past cue caps at 2 what is already 2; the model may
-                    # still not page what the policy puts on the watch list (past ideation).
-                    watch_only = True
+                    # still not page what the policy puts on the watch list (past ideation),
+                    # unless another crisis match in the message is the writer's own and now.
+                    watch_cued = True
                 if cap < sev:
                     sev, demoted = cap, True
                     kind = why.split(":", 1)[0]
                     if kind in _MODEL_VETO_CUES or "news" in why:  # news is a topic
                         veto = True
-                    elif kind in _MODEL_WATCH_CUES:
-                        watch_only = True
                 elif raise_to > sev:
                     sev = raise_to
+                if not cued and not demoted and entry.category in _CRISIS_KINDS:
+                    free_crisis = True
                 if why:
                     note = f"{note} [{why}]" if note else f"[{why}]"
             elif entry.category in _PILE_CATEGORIES:
@@ -310,6 +313,10 @@ class Moderator:
             if rule.severity > severity and rule.first in live and rule.second in live:
                 if rule.near < 0 or _near(live[rule.first], live[rule.second], rule.near):
                     severity = rule.severity
+        # A cue about someone else or the past governs the words next to it, not the whole
+        # message: "my ex did it last year ... I have been planning for years" is the
+        # writer's own crisis, and the model keeps its say over it.
+        watch_only = watch_cued and not free_crisis
         # The model may not overrule a lexicon cue that says the words are no risk.
         if (
             severity < CRISIS
