@@ -37,6 +37,9 @@ _NO_CAP = 3
 # A first-person word between an other-person cue and the match (or opening the match) makes
 # the match the writer's own: "give several people my suicide note" is not about the people.
 _FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|my|me|myself)\b")
+# An English word of the present between a past cue and the match puts the match back in the
+# present: "I was abused years ago and now I want to die" is a wish of today.
+_PRESENT = re.compile(r"\b(?:now|today|tonight|currently|anymore|lately|again)\b")
 
 
 def _whole(nt: str, cs: int, ce: int) -> bool:
@@ -158,6 +161,10 @@ class CueRules:
                     nt, ce, min(end, start + 3)
                 ):
                     continue  # the writer's own words, with someone else named before them
+                if cue.kind == "past" and _PRESENT.search(
+                    nt, *((ce, start) if ce <= start else (end, cs))
+                ):
+                    continue  # "years ago ... and now I want to die": the present again
                 if cue.kind in _INTENT_KINDS:
                     if raisable and category in _INTENT_KINDS[cue.kind] and cue.cap > raise_to:
                         raise_to, raise_why = cue.cap, f"intent: {cue.note or cue.cue}"

@@ -149,3 +149,10 @@ def test_a_past_cue_governs_its_own_match_not_the_whole_message(lexicon_only: Mo
         "i used to cut myself. now i feel like ending it", "en"
     )
     assert (sev, cap) == (2, 3)
+
+
+def test_a_word_of_the_present_ends_a_past_cue(lexicon_only: Moderator) -> None:
+    """"years ago ... and now": the wish after "now" is today's and pages; without it the past
+    cue keeps an old attempt on the watch list."""
+    assert lexicon_only.scan("i was bullied years ago and now i want to die", "en").severity == 3
+    assert lexicon_only.scan("years ago i tried to kill myself", "en").severity == 2
