@@ -64,6 +64,12 @@ _CRISIS_KINDS = frozenset(
     {"self_harm_intent", "self_harm_means", "self_harm_plan", "farewell",
      "suicide_attempt_in_progress", "self_harm_time", "harm_to_others", "self_harm"}
 )
+# Categories of a concrete act (a method, a plan, an attempt, self-harm): one that no cue
+# speaks against keeps the model's say when a cue put another match on the watch list. A
+# wish or the bare word 自杀 does not: talk about suicide in general mentions it freely.
+_FREE_KINDS = frozenset(
+    {"self_harm_means", "self_harm_plan", "suicide_attempt_in_progress", "self_harm"}
+)
 _LANG_CODE = {"en": 0, "zh": 1}
 # Pile kinds that show distress but no risk by themselves: a pile of only these stays a note.
 _PILE_DISTRESS_ONLY = frozenset({"distress", "mental_health", "goodbye", "leaving"})
@@ -245,7 +251,9 @@ class Moderator:
         cue_hits: tuple[Hits, Hits] | None = None  # cue words, found once if a concern needs
         reported: set[int] = set()  # entries already reported
         veto = False  # a benign phrase or a cue says these words are not a risk
-        watch_only = False  # a cue says they are about someone else or the past
+        watch_only = False  # the message is about someone else or the past (see watch_cued)
+        watch_cued = False  # a cue put a match on the watch list (someone else, the past)
+        free_crisis = False  # a crisis-kind concern no cue speaks against
         note_spans: list[tuple[int, int, str]] = []  # note-level risk words (no cue search)
         for start, end, idx in found:
             entry = self._entries[idx]
@@ -271,14 +279,16 @@ class Moderator:
                 if cap < CRISIS and why.split(":", 1)[0] in _MODEL_WATCH_CUES:
                     # "我以前想过自杀": the past cue caps at 2 what is already 2; the model may
                     # still not page what the policy puts on the watch list (past ideation).
-                    watch_only = True
+                    watch_cued = True
+                elif cap >= CRISIS and entry.category in _FREE_KINDS:
+                    free_crisis = True
                 if cap < sev:
                     sev, demoted = cap, True
                     kind = why.split(":", 1)[0]
                     if kind in _MODEL_VETO_CUES or "news" in why:  # news is a topic
                         veto = True
                     elif kind in _MODEL_WATCH_CUES:
-                        watch_only = True
+                        watch_cued = True
                 elif raise_to > sev:
                     sev = raise_to
                 if why:
@@ -310,6 +320,12 @@ class Moderator:
             if rule.severity > severity and rule.first in live and rule.second in live:
                 if rule.near < 0 or _near(live[rule.first], live[rule.second], rule.near):
                     severity = rule.severity
+        if watch_cued and not free_crisis:
+            # A cue about someone else or the past governs its own match: when another method,
+            # wish or plan in the message stands free of any cue ("有人约我烧炭，可我只想自己
+            # 走"; "以前怕跳楼，现在宁愿跳楼"), the message is not only about them or back then,
+            # and the model keeps its say. Otherwise it may raise to the watch list only.
+            watch_only = True
         # The model may not overrule a lexicon cue that says the words are no risk.
         if (
             severity < CRISIS
