@@ -254,6 +254,7 @@ class Moderator:
         watch_only = False  # the message is about someone else or the past (see watch_cued)
         watch_cued = False  # a cue put a match on the watch list (someone else, the past)
         free_crisis = False  # a crisis-kind concern no cue speaks against
+        negated = False  # a negation capped a match
         note_spans: list[tuple[int, int, str]] = []  # note-level risk words (no cue search)
         for start, end, idx in found:
             entry = self._entries[idx]
@@ -285,7 +286,9 @@ class Moderator:
                 if cap < sev:
                     sev, demoted = cap, True
                     kind = why.split(":", 1)[0]
-                    if kind in _MODEL_VETO_CUES or "news" in why:  # news is a topic
+                    if kind == "negation" and "news" not in why:
+                        negated = True
+                    elif kind in _MODEL_VETO_CUES or "news" in why:  # news is a topic
                         veto = True
                     elif kind in _MODEL_WATCH_CUES:
                         watch_cued = True
@@ -320,6 +323,8 @@ class Moderator:
             if rule.severity > severity and rule.first in live and rule.second in live:
                 if rule.near < 0 or _near(live[rule.first], live[rule.second], rule.near):
                     severity = rule.severity
+        if negated and not free_crisis:
+            veto = True
         if watch_cued and not free_crisis:
             # A cue about someone else or the past governs its own match: when another method,
             # wish or plan in the message stands free of any cue ("有人约我烧炭，可我只想自己
