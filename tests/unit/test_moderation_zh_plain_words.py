@@ -154,3 +154,11 @@ def test_a_cue_governs_its_own_match_not_a_free_method(
 ) -> None:
     _severity, model_cap = lexicon_only.lexicon_probe(text, "zh")
     assert model_cap == cap, text
+
+
+@pytest.mark.parametrize("text", ["周末去游乐园坐跳楼机", "明天回老家送人最后一程"])
+def test_other_senses_of_method_and_goodbye_words_are_not_risk(
+    lexicon_only: Moderator, text: str
+) -> None:
+    """A drop-tower ride and a funeral use the words of a method and a last journey."""
+    assert lexicon_only.scan(text, lang="zh").severity == 0, text
