@@ -64,6 +64,12 @@ _CRISIS_KINDS = frozenset(
     {"self_harm_intent", "self_harm_means", "self_harm_plan", "farewell",
      "suicide_attempt_in_progress", "self_harm_time", "harm_to_others", "self_harm"}
 )
+# Categories of a concrete act (a method, a plan, an attempt, self-harm): one that no cue
+# speaks against keeps the model's say when a cue put another match on the watch list. A
+# wish or the bare word 自杀 does not: talk about suicide in general mentions it freely.
+_FREE_KINDS = frozenset(
+    {"self_harm_means", "self_harm_plan", "suicide_attempt_in_progress", "self_harm"}
+)
 _LANG_CODE = {"en": 0, "zh": 1}
 # Pile kinds that show distress but no risk by themselves: a pile of only these stays a note.
 _PILE_DISTRESS_ONLY = frozenset({"distress", "mental_health", "goodbye", "leaving"})
@@ -245,8 +251,10 @@ class Moderator:
         cue_hits: tuple[Hits, Hits] | None = None  # cue words, found once if a concern needs
         reported: set[int] = set()  # entries already reported
         veto = False  # a benign phrase or a cue says these words are not a risk
-        watch_cued = False  # a cue says some concern-level words are about someone else or the past
-        free_crisis = False  # a concern-level crisis match no such cue governs
+        watch_only = False  # the message is about someone else or the past (see watch_cued)
+        watch_cued = False  # a cue put a match on the watch list (someone else, the past)
+        free_crisis = False  # a crisis-kind concern no cue speaks against
+        negated = False  # a negation capped a match
         note_spans: list[tuple[int, int, str]] = []  # note-level risk words (no cue search)
         for start, end, idx in found:
             entry = self._entries[idx]
@@ -269,21 +277,23 @@ class Moderator:
                     # other-person cue next to it is expected, and the policy puts someone
                     # else at risk on the watch list.
                     cap, why = max(cap, CONCERN), ""
-                cued = cap < CRISIS and why.split(":", 1)[0] in _MODEL_WATCH_CUES
-                if cued:
+                if cap < CRISIS and why.split(":", 1)[0] in _MODEL_WATCH_CUES:
                     # "我以前想过自杀": the past cue caps at 2 what is already 2; the model may
-                    # still not page what the policy puts on the watch list (past ideation),
-                    # unless another crisis match in the message is the writer's own and now.
+                    # still not page what the policy puts on the watch list (past ideation).
                     watch_cued = True
+                elif cap >= CRISIS and entry.category in _FREE_KINDS:
+                    free_crisis = True
                 if cap < sev:
                     sev, demoted = cap, True
                     kind = why.split(":", 1)[0]
-                    if kind in _MODEL_VETO_CUES or "news" in why:  # news is a topic
+                    if kind == "negation" and "news" not in why:
+                        negated = True
+                    elif kind in _MODEL_VETO_CUES or "news" in why:  # news is a topic
                         veto = True
+                    elif kind in _MODEL_WATCH_CUES:
+                        watch_cued = True
                 elif raise_to > sev:
                     sev = raise_to
-                if not cued and not demoted and entry.category in _CRISIS_KINDS:
-                    free_crisis = True
                 if why:
                     note = f"{note} [{why}]" if note else f"[{why}]"
             elif entry.category in _PILE_CATEGORIES:
@@ -313,12 +323,14 @@ class Moderator:
             if rule.severity > severity and rule.first in live and rule.second in live:
                 if rule.near < 0 or _near(live[rule.first], live[rule.second], rule.near):
                     severity = rule.severity
-        # A cue about someone else or the past governs the words next to it, not the whole
-        # message: "my ex did it last year ... I have been planning for years" is the
-        # writer's own crisis, and the model keeps its say over it. English only for now: in
-        # Chinese out-of-fold data it let the model page more `low` posts than `high` ones
-        # (the page threshold rose from 0.74 to 0.81), so Chinese keeps the message-wide rule.
-        watch_only = watch_cued and not (free_crisis and lang == "en")
+        if negated and not free_crisis:
+            veto = True
+        if watch_cued and not free_crisis:
+            # A cue about someone else or the past governs its own match: when another method,
+            # wish or plan in the message stands free of any cue ("有人约我烧炭，可我只想自己
+            # 走"; "以前怕跳楼，现在宁愿跳楼"), the message is not only about them or back then,
+            # and the model keeps its say. Otherwise it may raise to the watch list only.
+            watch_only = True
         # The model may not overrule a lexicon cue that says the words are no risk.
         if (
             severity < CRISIS

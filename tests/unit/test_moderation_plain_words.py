@@ -142,11 +142,11 @@ def test_other_person_cue_does_not_cap_what_the_writer_says_of_themself(
 
 
 def test_a_past_cue_governs_its_own_match_not_the_whole_message(lexicon_only: Moderator) -> None:
-    """A past cue keeps the model from paging past self-harm, but not a present wish in the
-    same message: the lexicon's cap (what the model may raise to) is 3 then."""
+    """A past cue keeps the model from paging past self-harm, but not a method named now in
+    the same message: the lexicon's cap (what the model may raise to) is 3 then."""
     assert lexicon_only.lexicon_probe("i used to cut myself", "en") == (2, 2)
     sev, cap = lexicon_only.lexicon_probe(
-        "i used to cut myself. now i feel like ending it", "en"
+        "i used to cut myself. these days i think about an overdose", "en"
     )
     assert (sev, cap) == (2, 3)
 
