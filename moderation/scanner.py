@@ -326,10 +326,12 @@ class Moderator:
         if negated and not free_crisis:
             veto = True
         if watch_cued and not free_crisis:
-            # A cue about someone else or the past governs its own match: when another method,
-            # wish or plan in the message stands free of any cue ("有人约我烧炭，可我只想自己
-            # 走"; "以前怕跳楼，现在宁愿跳楼"), the message is not only about them or back then,
-            # and the model keeps its say. Otherwise it may raise to the watch list only.
+            # A cue about someone else or the past governs its own match: when a method, plan,
+            # attempt or self-harm elsewhere in the message stands free of any cue ("以前怕跳
+            # 楼，现在宁愿跳楼"; a wish or the bare word 自杀 does not count), the message is not
+            # only about them or back then, and the model keeps its say. Otherwise it may raise
+            # to the watch list only. A negation likewise vetoes the model only when nothing is
+            # free.
             watch_only = True
         # The model may not overrule a lexicon cue that says the words are no risk.
         if (

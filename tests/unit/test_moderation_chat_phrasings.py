@@ -18,17 +18,6 @@ import pytest
 from moderation import LexiconError, Moderator
 from moderation.lexicon import default_lexicon_dir
 
-
-@pytest.fixture(scope="module")
-def lexicon_only() -> Moderator:
-    return Moderator(use_model=False)
-
-
-@pytest.fixture(scope="module")
-def full() -> Moderator:
-    return Moderator()
-
-
 PAGES = {
     "wish not to exist": ["i just want to not exist", "i wanna not exist anymore",
                           "i want to stop existing", "i dont want to exist anymore"],

@@ -13,17 +13,6 @@ import pytest
 
 from moderation import Moderator
 
-
-@pytest.fixture(scope="module")
-def lexicon_only() -> Moderator:
-    return Moderator(use_model=False)
-
-
-@pytest.fixture(scope="module")
-def full() -> Moderator:
-    return Moderator()
-
-
 PAGES = {
     "intent stated": ["im ending it all this weekend", "i'm ending it tonight",
                       "honestly i'm done with life", "i am done living like a ghost",

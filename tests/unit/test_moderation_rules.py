@@ -12,11 +12,6 @@ def mod() -> Moderator:
     return Moderator()
 
 
-@pytest.fixture(scope="module")
-def lexicon_only() -> Moderator:
-    return Moderator(use_model=False)
-
-
 @pytest.mark.parametrize(
     "text",
     [

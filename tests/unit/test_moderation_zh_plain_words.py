@@ -16,17 +16,6 @@ import pytest
 
 from moderation import Moderator
 
-
-@pytest.fixture(scope="module")
-def lexicon_only() -> Moderator:
-    return Moderator(use_model=False)
-
-
-@pytest.fixture(scope="module")
-def full() -> Moderator:
-    return Moderator()
-
-
 # family -> (lines that page by the lexicon alone, near misses that stay below a page)
 FAMILIES: dict[str, tuple[list[str], list[str]]] = {
     "a note written": (
