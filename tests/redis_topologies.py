@@ -29,9 +29,18 @@ DOWN_AFTER_MS = 1000
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports, all held open while they are picked: ports picked one by
+    one before any server binds them can repeat (a cluster node once got its neighbour's bus
+    port and failed to start)."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
 
 
 def ask(port: int, *args: str, timeout: float = 2.0) -> str:
@@ -102,16 +111,19 @@ class ClusterProcesses:
     """Six nodes, three masters with one replica each, all 16384 slots assigned."""
 
     def __init__(self, directory: Path, masters: int = 3, replicas: int = 1) -> None:
+        count = masters * (1 + replicas)
+        ports = free_ports(2 * count)  # each node's port and its bus port, all distinct
         self.nodes = [
             # The bus port is given: the default (port + 10000) fails for a free port > 55535.
             Node(directory, ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                             "--cluster-port", str(free_port()),
+                             "--cluster-port", str(ports[count + i]),
                              "--cluster-node-timeout", str(NODE_TIMEOUT_MS),
                              # A replica may take over however long it has been apart from
                              # its master (the tests kill masters of freshly made clusters).
                              "--cluster-replica-validity-factor", "0",
-                             "--appendonly", "yes", "--save", "", "--maxclients", "10000"])
-            for _ in range(masters * (1 + replicas))]
+                             "--appendonly", "yes", "--save", "", "--maxclients", "10000"],
+                 port=ports[i])
+            for i in range(count)]
         self.replicas = replicas
 
     @property
