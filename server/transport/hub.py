@@ -34,8 +34,6 @@ MAX_BACKOFF_S = 1.0
 """The listener retries Redis at least this often: while it is away nothing is served."""
 SUBSCRIPTION_IDLE_S = 5.0
 """A silent subscription is PINGed after this long, and given up after twice as long."""
-POST_RETRY_S = 10.0
-"""How long a publish to another process is retried (a Cluster failover takes a few seconds)."""
 CATCH_UP_MARGIN_MS = 30_000
 """How far before the subscription was lost the catch-up reads (clock skew with Redis)."""
 
@@ -224,34 +222,15 @@ class Hub:
     async def _post(self) -> None:
         try:
             while self._posts:
-                node, event = self._posts[0]
-                await self._publish_retrying(node, event)
-                self._posts.popleft()
+                node, event = self._posts.popleft()
+                try:
+                    await self.channels.to_node(node, event)
+                except Exception as exc:
+                    # Stored and acked: the receiver's catch-up after its own outage, or the
+                    # person's resume, brings it; here it is only not live.
+                    log.warning("could not publish to node %s (%s)", node, type(exc).__name__)
         finally:
             self._posting = None
-
-    async def _publish_retrying(self, node: str, event: dict[str, Any]) -> None:
-        """Publish one event, retrying a failure for up to ``POST_RETRY_S``, and the events
-        after it wait (their order matters). A failure is usually this process's view of a
-        failover (a Cluster shard whose master just died): the receiver may have no outage of
-        its own, so no catch-up of its would bring the message, and its person would see it
-        only on their next resume. A receiver that also had the event from its catch-up drops
-        the second copy (``SessionOrder``)."""
-        delay = 0.1
-        deadline = time.monotonic() + POST_RETRY_S
-        while True:
-            try:
-                await self.channels.to_node(node, event)
-                return
-            except Exception as exc:
-                if time.monotonic() + delay > deadline or self.stopping.is_set():
-                    # Stored and acked: the person's resume brings it; here it is only not
-                    # live.
-                    log.warning("could not publish to node %s (%s)", node,
-                                type(exc).__name__)
-                    return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, MAX_BACKOFF_S)
 
     async def to_user(
         self,
